@@ -1,0 +1,242 @@
+/*
+ * boot.S - Multiboot headers, the 32-bit entry, and the switch to long
+ * mode.
+ *
+ * The image carries two headers so that both ways of booting it work:
+ *
+ *  - Multiboot2, for GRUB 2 (`multiboot2 /boot/kernel.elf` from the ISO).
+ *    GRUB loads the ELF's segments itself.
+ *  - Multiboot1 with the a.out kludge (flag bit 16), for QEMU's -kernel.
+ *    QEMU's Multiboot loader refuses 64-bit ELF files, but with this flag
+ *    it ignores the ELF headers and copies the file's bytes from the
+ *    header's file offset to load_addr.. as the address fields say.  That
+ *    only works because linker.ld lays the file out exactly like memory
+ *    from 1 MiB up to the end of .data; .bss is zeroed up to bss_end.
+ *
+ * Either loader enters _start32 in 32-bit protected mode, paging off,
+ * EAX = its magic, EBX = the physical address of its information.
+ */
+
+#define MB1_MAGIC 0x1badb002
+#define MB1_FLAGS ((1 << 0) | (1 << 1) | (1 << 16)) /* align, mem, a.out */
+#define MB2_MAGIC 0xe85250d6
+
+#define CR0_PE (1 << 0)
+#define CR0_WP (1 << 16)
+#define CR0_PG (1 << 31)
+#define CR4_PAE (1 << 5)
+#define MSR_EFER 0xc0000080
+#define EFER_LME (1 << 8)
+#define EFER_NXE (1 << 11)
+
+#define CPUID_LM (1 << 29)
+#define CPUID_NX (1 << 20)
+
+#define COM1 0x3f8
+#define DEBUG_EXIT_PORT 0xf4
+#define DEBUG_EXIT_FAIL 0x11
+#define BOOT_PD_COUNT 4 /* 4 x 512 x 2 MiB = the low 4 GiB */
+
+	.section .multiboot, "a"
+	.balign 4
+mb1_header:
+	.long MB1_MAGIC
+	.long MB1_FLAGS
+	.long 0x100000000 - (MB1_MAGIC + MB1_FLAGS)
+	.long mb1_header	/* header_addr */
+	.long __kernel_start	/* load_addr */
+	.long __data_load_end	/* load_end_addr: file bytes end here */
+	.long __bss_end		/* bss_end_addr: zeroed up to here */
+	.long _start32		/* entry_addr */
+
+	.balign 8
+mb2_header:
+	.long MB2_MAGIC
+	.long 0			/* architecture: i386 protected mode */
+	.long mb2_end - mb2_header
+	.long 0x100000000 - (MB2_MAGIC + (mb2_end - mb2_header))
+	.short 0, 0		/* end tag */
+	.long 8
+mb2_end:
+
+	.section .text.boot, "ax"
+	.code32
+	.globl _start32
+	.type _start32, @function
+_start32:
+	cli
+	cld
+	movl $boot_stack_top, %esp
+	movl %eax, boot_magic
+	movl %ebx, boot_info
+
+	/* Long mode and NX both show in CPUID 0x80000001 EDX. */
+	movl $0x80000000, %eax
+	cpuid
+	cmpl $0x80000001, %eax
+	jb no_long_mode
+	movl $0x80000001, %eax
+	cpuid
+	testl $CPUID_LM, %edx
+	jz no_long_mode
+	testl $CPUID_NX, %edx
+	jz no_nx
+
+	/*
+	 * Boot tables: the low 4 GiB identity mapped with 2 MiB pages, so the
+	 * kernel, the loader's information (below 4 GiB by definition) and
+	 * the frame pool are reachable until paging_init replaces them.  The
+	 * tables are in .bss, which the loader zeroed.
+	 */
+	movl $boot_pdpt + 3, boot_pml4		/* P | RW */
+	movl $boot_pd + 3, %eax
+	movl $boot_pdpt, %edi
+	movl $BOOT_PD_COUNT, %ecx
+1:	movl %eax, (%edi)
+	addl $0x1000, %eax
+	addl $8, %edi
+	loop 1b
+	movl $0x83, %eax			/* P | RW | PS */
+	movl $boot_pd, %edi
+	movl $512 * BOOT_PD_COUNT, %ecx
+2:	movl %eax, (%edi)
+	addl $0x200000, %eax			/* wraps to 0 at the end: fine */
+	addl $8, %edi
+	loop 2b
+
+	movl %cr4, %eax
+	orl $CR4_PAE, %eax
+	movl %eax, %cr4
+	movl $boot_pml4, %eax
+	movl %eax, %cr3
+	movl $MSR_EFER, %ecx
+	rdmsr
+	orl $(EFER_LME | EFER_NXE), %eax
+	wrmsr
+	movl %cr0, %eax
+	orl $(CR0_PG | CR0_WP | CR0_PE), %eax
+	movl %eax, %cr0			/* long mode is now active */
+	lgdt boot_gdt_ptr
+	ljmp $0x08, $long_entry
+
+no_long_mode:
+	movl $msg_no_lm, %esi
+	jmp die32
+no_nx:
+	movl $msg_no_nx, %esi
+	/* fall through */
+
+/*
+ * die32: print the string at ESI on COM1 and on the first VGA line
+ * (white on red), report failure to QEMU's isa-debug-exit (a no-op
+ * without the device), then halt.  Serial is set to 115200 8N1 first,
+ * since console.c has not run.
+ */
+die32:
+	movw $COM1 + 1, %dx
+	xorb %al, %al
+	outb %al, %dx		/* no interrupts */
+	movw $COM1 + 3, %dx
+	movb $0x80, %al
+	outb %al, %dx		/* DLAB */
+	movw $COM1, %dx
+	movb $1, %al
+	outb %al, %dx		/* divisor 1 */
+	movw $COM1 + 1, %dx
+	xorb %al, %al
+	outb %al, %dx
+	movw $COM1 + 3, %dx
+	movb $3, %al
+	outb %al, %dx		/* 8N1 */
+	movl $0xb8000, %edi
+3:	movb (%esi), %bl
+	testb %bl, %bl
+	jz 5f
+	movw $COM1 + 5, %dx
+4:	inb %dx, %al
+	testb $0x20, %al
+	jz 4b
+	movw $COM1, %dx
+	movb %bl, %al
+	outb %al, %dx
+	cmpb $'\n', %bl
+	je 6f
+	movb %bl, (%edi)
+	movb $0x4f, 1(%edi)
+	addl $2, %edi
+6:	incl %esi
+	jmp 3b
+5:	movw $DEBUG_EXIT_PORT, %dx	/* under QEMU: exit with the fail status */
+	movl $DEBUG_EXIT_FAIL, %eax
+	outl %eax, %dx
+8:	cli
+	hlt
+	jmp 8b
+	.size _start32, . - _start32
+
+	.code64
+	.cfi_sections .debug_frame
+long_entry:
+	.cfi_startproc
+	.cfi_undefined rip	/* the outermost frame: backtraces stop here */
+	movw $0x10, %ax
+	movw %ax, %ds
+	movw %ax, %es
+	movw %ax, %ss
+	xorw %ax, %ax
+	movw %ax, %fs
+	movw %ax, %gs
+	movq $boot_stack_top, %rsp
+	xorl %ebp, %ebp		/* ends the frame-pointer chain for debuggers */
+	movl boot_magic, %edi
+	movl boot_info, %esi
+	call kmain
+7:	cli
+	hlt
+	jmp 7b
+	.cfi_endproc
+
+	.section .rodata
+msg_no_lm:
+	.asciz "FAIL: this CPU has no long mode (CPUID 0x80000001 EDX bit 29); the kernel needs an x86-64 CPU\n"
+msg_no_nx:
+	.asciz "FAIL: this CPU has no NX bit (CPUID 0x80000001 EDX bit 20); the kernel's layout needs it\n"
+
+	/* Just enough GDT to enter 64-bit code; idt.c loads the real one. */
+	.balign 8
+boot_gdt:
+	.quad 0
+	.quad 0x00209b0000000000	/* 0x08: 64-bit code, accessed */
+	.quad 0x0000930000000000	/* 0x10: data, accessed */
+boot_gdt_end:
+boot_gdt_ptr:
+	.short boot_gdt_end - boot_gdt - 1
+	.long boot_gdt
+
+	.section .bss
+	.balign 4
+boot_magic:
+	.skip 4
+boot_info:
+	.skip 4
+
+	/* linker.ld puts this first in .bss, at a fixed place. */
+	.section .bss.stack, "aw", @nobits
+	.balign 4096
+	.globl boot_stack_guard, boot_stack_bottom, boot_stack_top
+boot_stack_guard:
+	.skip 4096		/* left unmapped by paging_init */
+boot_stack_bottom:
+	.skip 16384
+boot_stack_top:
+
+	.section .bss.pagetables, "aw", @nobits
+	.balign 4096
+boot_pml4:
+	.skip 4096
+boot_pdpt:
+	.skip 4096
+boot_pd:
+	.skip 4096 * BOOT_PD_COUNT
+
+	.section .note.GNU-stack, "", @progbits

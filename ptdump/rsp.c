@@ -1,0 +1,545 @@
+/* rsp.c - GDB remote serial protocol framing: see rsp.h. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rsp.h"
+
+/* Bytes of garbage tolerated before a `$`, and of an oversized packet
+ * drained (to keep the stream in step) before giving up on it. */
+#define RSP_NOISE_MAX (64u * 1024)
+#define RSP_DRAIN_MAX (16u * 1024 * 1024)
+
+/* Outcome of reading one frame body. */
+enum frame {
+	FRAME_OK,
+	FRAME_BADSUM,		/* checksum mismatch: ask again */
+	FRAME_TOOLONG,		/* decoded payload over rx_max: drained */
+	FRAME_MALFORMED,	/* dangling escape or bad run-length count */
+	FRAME_FAIL,		/* I/O failure; err is set, c->dead */
+};
+
+static void
+note(struct rsp_conn *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void
+note(struct rsp_conn *c, const char *fmt, ...)
+{
+	char buf[160];
+	va_list ap;
+	int n;
+
+	if (c->trace == NULL)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof buf)
+		n = sizeof buf - 1;
+	c->trace(c->trace_ctx, RSP_TRACE_NOTE, buf, (size_t)n);
+}
+
+static int
+fail_dead(struct rsp_conn *c, struct pt_err *err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Report an error after which the byte stream can no longer be trusted. */
+static int
+fail_dead(struct rsp_conn *c, struct pt_err *err, const char *fmt, ...)
+{
+	char buf[sizeof err->msg];
+	va_list ap;
+
+	c->dead = true;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	return pt_err_set(err, PT_EXIT_TARGET, "%s", buf);
+}
+
+int
+rsp_init(struct rsp_conn *c, const struct rsp_io *io, size_t rx_max,
+    int timeout_ms, struct pt_err *err)
+{
+	memset(c, 0, sizeof *c);
+	c->io = *io;
+	c->timeout_ms = timeout_ms;
+	c->tries = RSP_DEFAULT_TRIES;
+	c->ack = true;
+	return rsp_set_rx_max(c, rx_max, err);
+}
+
+void
+rsp_free(struct rsp_conn *c)
+{
+	size_t i;
+
+	free(c->rx);
+	free(c->tx);
+	for (i = 0; i < c->n_early; i++)
+		free(c->early[i].data);
+	c->rx = c->tx = NULL;
+	c->n_early = 0;
+	c->dead = true;
+}
+
+int
+rsp_set_rx_max(struct rsp_conn *c, size_t rx_max, struct pt_err *err)
+{
+	char *p;
+
+	if (rx_max == 0 || rx_max > RSP_DRAIN_MAX)
+		return pt_err_set(err, PT_EXIT_TARGET,
+		    "packet size %zu out of range", rx_max);
+	p = realloc(c->rx, rx_max + 1);
+	if (p == NULL)
+		return pt_err_set(err, PT_EXIT_TARGET,
+		    "out of memory for a %zu-byte packet buffer", rx_max);
+	c->rx = p;
+	c->rx_max = rx_max;
+	if (c->rx_len > rx_max)
+		c->rx_len = 0;
+	c->rx[c->rx_len] = '\0';
+	return 0;
+}
+
+/* Next byte from the stream, or -1 with err set (and the conn dead). */
+static int
+getbyte(struct rsp_conn *c, struct pt_err *err)
+{
+	ssize_t n;
+
+	if (c->in_pos < c->in_len)
+		return c->in[c->in_pos++];
+	n = c->io.read(c->io.ctx, c->in, sizeof c->in, c->timeout_ms);
+	if (n > 0) {
+		c->in_pos = 0;
+		c->in_len = (size_t)n;
+		return c->in[c->in_pos++];
+	}
+	if (n == RSP_IO_TIMEOUT)
+		return fail_dead(c, err, "timed out waiting for reply "
+		    "(%d ms)", c->timeout_ms);
+	if (n == RSP_IO_CLOSED)
+		return fail_dead(c, err, "connection closed by target");
+	return fail_dead(c, err, "cannot read from target: %s",
+	    strerror(errno));
+}
+
+static int
+putbytes(struct rsp_conn *c, const void *buf, size_t len,
+    struct pt_err *err)
+{
+	if (c->io.write(c->io.ctx, buf, len) != 0)
+		return fail_dead(c, err, "cannot send to target: %s",
+		    errno == EPIPE ? "connection closed by target" :
+		    strerror(errno));
+	return 0;
+}
+
+static int
+hexval(int ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+/*
+ * Read the rest of a frame whose `$` was consumed: body, `#`, checksum.
+ * The decoded payload goes to c->rx.  A `$` inside the body means the
+ * frame was cut short and a new one starts: begin again (gdb does too).
+ */
+static enum frame
+read_body(struct rsp_conn *c, struct pt_err *err)
+{
+	size_t out, raw;
+	uint8_t sum;
+	bool esc, toolong, bad;
+	int ch, hi, lo;
+
+restart:
+	out = raw = 0;
+	sum = 0;
+	esc = toolong = bad = false;
+	for (;;) {
+		if ((ch = getbyte(c, err)) < 0)
+			return FRAME_FAIL;
+		if (ch == '#')
+			break;
+		if (ch == '$') {
+			note(c, "frame restarted by '$' after %zu bytes", raw);
+			c->n_noise += raw + 1;
+			goto restart;
+		}
+		if (++raw > RSP_DRAIN_MAX) {
+			fail_dead(c, err, "packet too long (over %u bytes "
+			    "without an end)", RSP_DRAIN_MAX);
+			return FRAME_FAIL;
+		}
+		sum += (uint8_t)ch;
+		if (esc) {
+			esc = false;
+			ch ^= 0x20;
+		} else if (ch == '}') {
+			esc = true;
+			continue;
+		} else if (ch == '*') {
+			/* Run length: the previous char, N - 29 more times. */
+			int n;
+
+			if ((n = getbyte(c, err)) < 0)
+				return FRAME_FAIL;
+			raw++;
+			sum += (uint8_t)n;
+			if (n == '#') {
+				/* Cannot be a count; keep framing intact. */
+				sum -= (uint8_t)n;
+				bad = true;
+				break;
+			}
+			if (out == 0 || n < 30 || n > 126) {
+				bad = true;
+				continue;
+			}
+			n -= 29;
+			if (toolong || out + (size_t)n > c->rx_max) {
+				toolong = true;
+				continue;
+			}
+			memset(c->rx + out, c->rx[out - 1], (size_t)n);
+			out += (size_t)n;
+			continue;
+		}
+		if (toolong || out >= c->rx_max) {
+			toolong = true;
+			continue;
+		}
+		c->rx[out++] = (char)ch;
+	}
+	if ((hi = getbyte(c, err)) < 0 || (lo = getbyte(c, err)) < 0)
+		return FRAME_FAIL;
+	if (hexval(hi) < 0 || hexval(lo) < 0 ||
+	    (uint8_t)(hexval(hi) << 4 | hexval(lo)) != sum)
+		return FRAME_BADSUM;
+	if (toolong) {
+		c->rx_len = 0;
+		c->rx[0] = '\0';
+		return FRAME_TOOLONG;
+	}
+	c->rx_len = out;
+	c->rx[out] = '\0';
+	return bad || esc ? FRAME_MALFORMED : FRAME_OK;
+}
+
+/*
+ * Receive one whole packet into c->rx, `$` already consumed if `started`.
+ * Handles NAK/retry and the ack.  Returns 0 or -1 with err set.
+ */
+static int
+recv_frame(struct rsp_conn *c, bool started, struct pt_err *err)
+{
+	int bad = 0, ch;
+	size_t noise = 0;
+	enum frame f;
+
+	for (;;) {
+		while (!started) {
+			if ((ch = getbyte(c, err)) < 0)
+				return -1;
+			if (ch == '$')
+				break;
+			if (ch == '+' || ch == '-')
+				continue;	/* stray ack, e.g. after noack */
+			c->n_noise++;
+			if (++noise == 1)
+				note(c, "skipping noise before '$'");
+			if (noise > RSP_NOISE_MAX)
+				return fail_dead(c, err, "no packet start in "
+				    "%u bytes from target", RSP_NOISE_MAX);
+		}
+		started = false;
+		f = read_body(c, err);
+		if (f == FRAME_FAIL)
+			return -1;
+		if (f != FRAME_BADSUM)
+			break;
+		if (!c->ack)
+			return fail_dead(c, err, "bad checksum (no-ack mode, "
+			    "cannot ask again)");
+		if (++bad >= c->tries)
+			return fail_dead(c, err,
+			    "bad checksum (retries exhausted)");
+		note(c, "bad checksum, sending NAK");
+		c->n_nak_sent++;
+		if (putbytes(c, "-", 1, err) < 0)
+			return -1;
+	}
+	if (c->ack && putbytes(c, "+", 1, err) < 0)
+		return -1;
+	if (f == FRAME_TOOLONG)
+		return pt_err_set(err, PT_EXIT_TARGET, "packet too long "
+		    "(more than %zu bytes)", c->rx_max);
+	if (f == FRAME_MALFORMED)
+		return pt_err_set(err, PT_EXIT_TARGET, "malformed packet "
+		    "(bad escape or run-length encoding)");
+	c->n_recv++;
+	if (c->trace != NULL)
+		c->trace(c->trace_ctx, RSP_TRACE_RECV, c->rx, c->rx_len);
+	return 0;
+}
+
+/* Keep a packet that arrived while we waited for an ack. */
+static int
+stash_early(struct rsp_conn *c, struct pt_err *err)
+{
+	char *p;
+
+	if (c->n_early == RSP_MAX_EARLY) {
+		note(c, "dropping an early packet: queue full");
+		free(c->early[0].data);
+		memmove(&c->early[0], &c->early[1],
+		    (RSP_MAX_EARLY - 1) * sizeof c->early[0]);
+		c->n_early--;
+	}
+	if ((p = malloc(c->rx_len + 1)) == NULL)
+		return pt_err_set(err, PT_EXIT_TARGET, "out of memory");
+	memcpy(p, c->rx, c->rx_len + 1);
+	c->early[c->n_early].data = p;
+	c->early[c->n_early].len = c->rx_len;
+	c->n_early++;
+	return 0;
+}
+
+static int
+encode(struct rsp_conn *c, const char *payload, size_t len,
+    struct pt_err *err)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t need = 2 * len + 4, i, o;
+	uint8_t sum = 0;
+	char *p;
+
+	if (need > c->tx_cap) {
+		if ((p = realloc(c->tx, need)) == NULL)
+			return pt_err_set(err, PT_EXIT_TARGET,
+			    "out of memory");
+		c->tx = p;
+		c->tx_cap = need;
+	}
+	o = 0;
+	c->tx[o++] = '$';
+	for (i = 0; i < len; i++) {
+		char ch = payload[i];
+
+		if (ch == '$' || ch == '#' || ch == '}' || ch == '*') {
+			c->tx[o++] = '}';
+			sum += (uint8_t)'}';
+			ch ^= 0x20;
+		}
+		c->tx[o++] = ch;
+		sum += (uint8_t)ch;
+	}
+	c->tx[o++] = '#';
+	c->tx[o++] = hex[sum >> 4];
+	c->tx[o++] = hex[sum & 15];
+	return (int)o;
+}
+
+int
+rsp_send(struct rsp_conn *c, const char *payload, size_t len,
+    struct pt_err *err)
+{
+	int n, try, ch;
+	size_t noise = 0;
+
+	if (c->dead)
+		return pt_err_set(err, PT_EXIT_TARGET,
+		    "connection to target lost after an earlier error");
+	if ((n = encode(c, payload, len, err)) < 0)
+		return -1;
+	if (c->trace != NULL)
+		c->trace(c->trace_ctx, RSP_TRACE_SEND, payload, len);
+	c->n_sent++;
+	for (try = 0; try < c->tries; try++) {
+		if (try > 0) {
+			c->n_retransmit++;
+			note(c, "NAK from target, sending again");
+		}
+		if (putbytes(c, c->tx, (size_t)n, err) < 0)
+			return -1;
+		if (!c->ack)
+			return 0;
+		for (;;) {
+			if ((ch = getbyte(c, err)) < 0)
+				return -1;
+			if (ch == '+')
+				return 0;
+			if (ch == '-')
+				break;
+			if (ch == '$') {
+				/* A stop or console packet sent before it
+				 * read ours: keep it for rsp_recv. */
+				if (recv_frame(c, true, err) < 0) {
+					if (c->dead)
+						return -1;
+					note(c, "early packet: %s", err->msg);
+					continue;
+				}
+				if (stash_early(c, err) < 0)
+					return -1;
+				continue;
+			}
+			c->n_noise++;
+			if (++noise > RSP_NOISE_MAX)
+				return fail_dead(c, err, "no ack in %u bytes "
+				    "from target", RSP_NOISE_MAX);
+		}
+	}
+	return fail_dead(c, err, "packet rejected by target %d times "
+	    "(retries exhausted)", c->tries);
+}
+
+int
+rsp_send_str(struct rsp_conn *c, const char *payload, struct pt_err *err)
+{
+	return rsp_send(c, payload, strlen(payload), err);
+}
+
+int
+rsp_recv(struct rsp_conn *c, const char **payload, size_t *len,
+    struct pt_err *err)
+{
+	if (c->n_early > 0) {
+		/* Early packets were traced and counted when they came. */
+		struct rsp_early e = c->early[0];
+
+		c->n_early--;
+		memmove(&c->early[0], &c->early[1],
+		    c->n_early * sizeof c->early[0]);
+		if (e.len > c->rx_max) {
+			free(e.data);
+			return pt_err_set(err, PT_EXIT_TARGET, "packet too "
+			    "long (more than %zu bytes)", c->rx_max);
+		}
+		memcpy(c->rx, e.data, e.len + 1);
+		c->rx_len = e.len;
+		free(e.data);
+	} else {
+		if (c->dead)
+			return pt_err_set(err, PT_EXIT_TARGET,
+			    "connection to target lost after an earlier "
+			    "error");
+		if (recv_frame(c, false, err) < 0)
+			return -1;
+	}
+	*payload = c->rx;
+	*len = c->rx_len;
+	return 0;
+}
+
+int
+rsp_command(struct rsp_conn *c, const char *request, const char **reply,
+    size_t *len, struct pt_err *err)
+{
+	if (rsp_send_str(c, request, err) < 0)
+		return -1;
+	return rsp_recv(c, reply, len, err);
+}
+
+int
+rsp_interrupt(struct rsp_conn *c, struct pt_err *err)
+{
+	static const char brk = 0x03;
+
+	if (c->dead)
+		return pt_err_set(err, PT_EXIT_TARGET,
+		    "connection to target lost after an earlier error");
+	note(c, "interrupt (0x03)");
+	return putbytes(c, &brk, 1, err);
+}
+
+int
+rsp_reply_error(const char *payload, size_t len, struct pt_err *err)
+{
+	if (len == 3 && payload[0] == 'E' && hexval(payload[1]) >= 0 &&
+	    hexval(payload[2]) >= 0)
+		return pt_err_set(err, PT_EXIT_TARGET, "target replied %.3s",
+		    payload);
+	if (len >= 2 && payload[0] == 'E' && payload[1] == '.')
+		return pt_err_set(err, PT_EXIT_TARGET,
+		    "target replied error: %.*s", (int)(len - 2),
+		    payload + 2);
+	return 0;
+}
+
+uint8_t
+rsp_checksum(const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+	uint8_t sum = 0;
+
+	while (len-- > 0)
+		sum += *p++;
+	return sum;
+}
+
+void
+rsp_hex_encode(const void *buf, size_t len, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	const uint8_t *p = buf;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		out[2 * i] = hex[p[i] >> 4];
+		out[2 * i + 1] = hex[p[i] & 15];
+	}
+	out[2 * len] = '\0';
+}
+
+int
+rsp_hex_decode(const char *hex, void *buf, size_t len)
+{
+	uint8_t *p = buf;
+	size_t i;
+	int hi, lo;
+
+	for (i = 0; i < len; i++) {
+		if ((hi = hexval(hex[2 * i])) < 0 ||
+		    (lo = hexval(hex[2 * i + 1])) < 0)
+			return -1;
+		p[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+int
+rsp_parse_hex(const char **s, uint64_t *val)
+{
+	const char *p = *s;
+	uint64_t v = 0;
+	int d, n = 0;
+
+	while ((d = hexval((unsigned char)*p)) >= 0) {
+		if (v >> 60 != 0)
+			return -1;
+		v = v << 4 | (uint64_t)d;
+		p++;
+		n++;
+	}
+	if (n == 0)
+		return -1;
+	*s = p;
+	*val = v;
+	return 0;
+}

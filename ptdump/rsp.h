@@ -1,0 +1,150 @@
+/*
+ * rsp.h - GDB remote serial protocol framing.
+ *
+ * A packet on the wire is `$payload#cs`: cs is the sum of the payload
+ * bytes mod 256 as two hex digits.  The receiver answers `+` (good) or
+ * `-` (bad checksum: send it again).  Inside the payload `}` escapes the
+ * next byte (XOR 0x20) and `X*N` repeats X N-29 more times.
+ *
+ * This layer knows nothing about sockets: bytes move through the two
+ * callbacks of struct rsp_io, so tests drive it from a buffer or a pipe.
+ * Nothing here is global; all state lives in struct rsp_conn.
+ */
+#ifndef PTDUMP_RSP_H
+#define PTDUMP_RSP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "err.h"
+
+/* Results of rsp_io.read besides a positive byte count. */
+#define RSP_IO_TIMEOUT 0
+#define RSP_IO_CLOSED (-1)	/* orderly end of stream */
+#define RSP_IO_ERROR (-2)	/* errno says why */
+
+struct rsp_io {
+	/*
+	 * Read 1..len bytes, waiting at most timeout_ms (< 0: forever).
+	 * Returns the count, RSP_IO_TIMEOUT, RSP_IO_CLOSED or RSP_IO_ERROR.
+	 */
+	ssize_t (*read)(void *ctx, void *buf, size_t len, int timeout_ms);
+	/* Write all len bytes; 0 on success, -1 with errno on failure. */
+	int (*write)(void *ctx, const void *buf, size_t len);
+	void *ctx;
+};
+
+enum rsp_trace_kind {
+	RSP_TRACE_SEND,		/* a packet we sent (payload, unescaped) */
+	RSP_TRACE_RECV,		/* a packet we received (payload, decoded) */
+	RSP_TRACE_NOTE,		/* a protocol event: NAK, retransmit, noise */
+};
+
+/* Sees every packet; `text` is not NUL-terminated. */
+typedef void (*rsp_trace_fn)(void *ctx, enum rsp_trace_kind kind,
+    const char *text, size_t len);
+
+/* How many times a packet is sent, or a corrupt one re-requested. */
+#define RSP_DEFAULT_TRIES 3
+/* Received packets that arrived early (while we waited for an ack). */
+#define RSP_MAX_EARLY 4
+
+struct rsp_early {
+	char *data;
+	size_t len;
+};
+
+struct rsp_conn {
+	struct rsp_io io;
+	int timeout_ms;		/* per read; < 0 waits forever */
+	int tries;		/* send attempts and checksum retries */
+	bool ack;		/* false once QStartNoAckMode is in force */
+	bool dead;		/* framing lost or stream closed: no more I/O */
+
+	size_t rx_max;		/* largest decoded payload accepted */
+	char *rx;		/* rx_max + 1 bytes; last packet, NUL-terminated */
+	size_t rx_len;
+
+	char *tx;		/* encoded outgoing frame */
+	size_t tx_cap;
+
+	uint8_t in[4096];	/* read-ahead from io.read */
+	size_t in_pos, in_len;
+
+	struct rsp_early early[RSP_MAX_EARLY];
+	size_t n_early;
+
+	rsp_trace_fn trace;
+	void *trace_ctx;
+
+	/* Counters, for tests and --trace summaries. */
+	unsigned long n_sent, n_recv, n_retransmit, n_nak_sent, n_noise;
+};
+
+/*
+ * Set up `c` to talk through `io`, accepting payloads of up to rx_max
+ * bytes.  Returns 0, or -1 with err set (out of memory).
+ */
+int rsp_init(struct rsp_conn *c, const struct rsp_io *io, size_t rx_max,
+    int timeout_ms, struct pt_err *err);
+
+/* Release the buffers; `c` must be initialised again before reuse. */
+void rsp_free(struct rsp_conn *c);
+
+/* Change the largest accepted payload (e.g. after qSupported). */
+int rsp_set_rx_max(struct rsp_conn *c, size_t rx_max, struct pt_err *err);
+
+/*
+ * Send one packet and, in ack mode, wait for its `+`: a `-` resends it,
+ * up to c->tries times.  Packets that arrive while waiting are acked and
+ * kept for rsp_recv, in order.  Returns 0 or -1 with err set.
+ */
+int rsp_send(struct rsp_conn *c, const char *payload, size_t len,
+    struct pt_err *err);
+
+/* rsp_send of a NUL-terminated string. */
+int rsp_send_str(struct rsp_conn *c, const char *payload,
+    struct pt_err *err);
+
+/*
+ * Receive one packet: skip noise before `$`, check the checksum (asking
+ * for it again with `-`, up to c->tries times), decode escapes and run
+ * lengths, and ack it.  On success *payload points to c->rx (valid until
+ * the next send or receive), NUL-terminated, and *len is its length.
+ */
+int rsp_recv(struct rsp_conn *c, const char **payload, size_t *len,
+    struct pt_err *err);
+
+/* rsp_send then rsp_recv. */
+int rsp_command(struct rsp_conn *c, const char *request,
+    const char **reply, size_t *len, struct pt_err *err);
+
+/* Send the interrupt byte 0x03 (stop a running target). */
+int rsp_interrupt(struct rsp_conn *c, struct pt_err *err);
+
+/*
+ * Is this reply an error (`Exx` or `E.text`)?  If so, returns -1 with err
+ * set to "target replied Exx" (kind PT_EXIT_TARGET); otherwise 0.
+ */
+int rsp_reply_error(const char *payload, size_t len, struct pt_err *err);
+
+/* Two's complement checksum of a payload as sent on the wire. */
+uint8_t rsp_checksum(const void *buf, size_t len);
+
+/*
+ * Hex helpers.  rsp_hex_encode writes 2*len chars plus a NUL into out
+ * (which must hold them).  rsp_hex_decode decodes exactly 2*len hex chars
+ * from `hex`; returns 0 or -1 on a non-hex char.
+ */
+void rsp_hex_encode(const void *buf, size_t len, char *out);
+int rsp_hex_decode(const char *hex, void *buf, size_t len);
+
+/*
+ * Parse up to 16 hex digits at *s into *val and advance *s past them.
+ * Returns 0, or -1 if there is no digit or the value overflows 64 bits.
+ */
+int rsp_parse_hex(const char **s, uint64_t *val);
+
+#endif

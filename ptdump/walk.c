@@ -1,0 +1,473 @@
+/* walk.c - page-table walker and table cache: see walk.h. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "walk.h"
+
+/* Physical address bits lo..maxphyaddr-1. */
+#define PHYS_MASK(pt, lo) \
+	((~0ull >> (64 - (pt)->maxphyaddr)) & (~0ull << (lo)))
+
+/* ---- table cache --------------------------------------------------- */
+
+struct cache_slot {
+	uint64_t pa;
+	uint64_t *entries;	/* NULL: empty slot */
+};
+
+struct walk_cache {
+	struct cache_slot *slot;
+	size_t nslots;		/* a power of two, at least 2 * max_pages */
+	size_t max_pages;
+	const struct target *tgt;	/* whose pages these are ... */
+	uint64_t gen;			/* ... and at which stop */
+	struct walk_cache_stats st;
+};
+
+struct walk_cache *
+walk_cache_new(size_t max_pages, struct pt_err *err)
+{
+	struct walk_cache *c;
+	size_t n = 16;
+
+	if (max_pages == 0)
+		max_pages = WALK_CACHE_DEFAULT_PAGES;
+	while (n < 2 * max_pages)
+		n *= 2;
+	c = calloc(1, sizeof *c);
+	if (c != NULL)
+		c->slot = calloc(n, sizeof *c->slot);
+	if (c == NULL || c->slot == NULL) {
+		free(c);
+		pt_err_set(err, PT_EXIT_TARGET, "table cache: out of memory");
+		return NULL;
+	}
+	c->nslots = n;
+	c->max_pages = max_pages;
+	return c;
+}
+
+void
+walk_cache_flush(struct walk_cache *c)
+{
+	if (c->st.pages == 0)
+		return;
+	for (size_t i = 0; i < c->nslots; i++) {
+		free(c->slot[i].entries);
+		c->slot[i].entries = NULL;
+	}
+	c->st.pages = 0;
+	c->st.flushes++;
+}
+
+void
+walk_cache_free(struct walk_cache *c)
+{
+	if (c == NULL)
+		return;
+	walk_cache_flush(c);
+	free(c->slot);
+	free(c);
+}
+
+void
+walk_cache_stats(const struct walk_cache *c, struct walk_cache_stats *out)
+{
+	*out = c->st;
+}
+
+/* The slot holding `pa`, or the empty slot where it belongs. */
+static struct cache_slot *
+cache_probe(struct walk_cache *c, uint64_t pa)
+{
+	/* Fibonacci hashing spreads the page numbers over the slots. */
+	size_t i = (size_t)(((pa >> 12) * 0x9e3779b97f4a7c15ull) >> 32) &
+	    (c->nslots - 1);
+
+	/* At most half the slots are used, so an empty one comes. */
+	while (c->slot[i].entries != NULL && c->slot[i].pa != pa)
+		i = (i + 1) & (c->nslots - 1);
+	return &c->slot[i];
+}
+
+int
+walk_cache_table(struct walk_cache *c, struct target *t, uint64_t pa,
+    const uint64_t **entries, struct pt_err *err)
+{
+	unsigned char buf[X86PT_PAGE_SIZE];
+	struct cache_slot *s;
+	uint64_t *e;
+
+	if (c->tgt != t || c->gen != t->stop_gen) {
+		walk_cache_flush(c);
+		c->tgt = t;
+		c->gen = t->stop_gen;
+	}
+	s = cache_probe(c, pa);
+	if (s->entries != NULL) {
+		c->st.hits++;
+		*entries = s->entries;
+		return 0;
+	}
+	if (c->st.pages >= c->max_pages) {
+		walk_cache_flush(c);
+		s = cache_probe(c, pa);
+	}
+	c->st.reads++;
+	if (t->ops->read_phys(t->ctx, pa, buf, sizeof buf, err) < 0)
+		return pt_err_wrap(err, "reading the table at 0x%llx",
+		    (unsigned long long)pa);
+	e = malloc(X86PT_PAGE_SIZE);
+	if (e == NULL)
+		return pt_err_set(err, PT_EXIT_TARGET,
+		    "table cache: out of memory");
+	/* Guest entries are little-endian whatever the host is. */
+	for (size_t i = 0; i < X86PT_ENTRIES; i++) {
+		uint64_t v = 0;
+
+		for (size_t b = 8; b-- > 0; )
+			v = v << 8 | buf[8 * i + b];
+		e[i] = v;
+	}
+	s->pa = pa;
+	s->entries = e;
+	c->st.pages++;
+	*entries = e;
+	return 0;
+}
+
+/* ---- walker -------------------------------------------------------- */
+
+void
+walk_ctx_init(struct walk_ctx *w, struct target *t, struct walk_cache *c,
+    const struct x86pt_ctx *pt, uint64_t cr3)
+{
+	memset(w, 0, sizeof *w);
+	w->tgt = t;
+	w->cache = c;
+	w->pt = *pt;
+	w->cr3 = cr3;
+	w->max_entries = WALK_DEFAULT_MAX_ENTRIES;
+	w->max_tables = WALK_DEFAULT_MAX_TABLES;
+}
+
+int
+walk_ctx_load(struct walk_ctx *w, struct target *t, struct walk_cache *c,
+    struct pt_err *err)
+{
+	static const char *const name[] = { "cr0", "cr3", "cr4", "efer" };
+	uint64_t v[4];
+	struct x86pt_ctx pt;
+
+	for (size_t i = 0; i < 4; i++)
+		if (t->ops->read_reg(t->ctx, name[i], &v[i], err) < 0)
+			return pt_err_wrap(err, "reading %s", name[i]);
+	x86pt_ctx_init(&pt, v[0], v[2], v[3]);
+	walk_ctx_init(w, t, c, &pt, v[1]);
+	return 0;
+}
+
+/* Fail unless the walker knows the paging mode. */
+static int
+check_mode(const struct walk_ctx *w, struct pt_err *err)
+{
+	if (w->pt.mode == X86PT_MODE_4LEVEL)
+		return 0;
+	if (w->pt.mode == X86PT_MODE_NONE)
+		return pt_err_set(err, PT_EXIT_TARGET,
+		    "paging is off (CR0.PG clear): virtual addresses are "
+		    "physical");
+	return pt_err_set(err, PT_EXIT_TARGET,
+	    "paging mode %s is not supported yet",
+	    x86pt_mode_name(w->pt.mode));
+}
+
+/* The level of the table CR3 points to. */
+static enum x86pt_level
+top_level(const struct walk_ctx *w)
+{
+	return w->pt.la57 ? X86PT_L5 : X86PT_L4;
+}
+
+/* The top table from CR3, or -1 with `err` set if it lies past RAM. */
+static int
+root_table(const struct walk_ctx *w, uint64_t *root, struct pt_err *err)
+{
+	*root = w->cr3 & PHYS_MASK(&w->pt, 12);
+	if (w->ram_limit != 0 && *root >= w->ram_limit)
+		return pt_err_set(err, PT_EXIT_TARGET,
+		    "CR3 0x%llx points past the end of RAM (0x%llx)",
+		    (unsigned long long)w->cr3,
+		    (unsigned long long)w->ram_limit);
+	return 0;
+}
+
+/* One walk_range() call. */
+struct run {
+	struct walk_ctx *w;
+	walk_leaf_fn cb;
+	void *cookie;
+	struct pt_err *err;
+	uint64_t start, last;
+	enum x86pt_level top;
+	uint64_t max_entries, max_tables;
+	uint64_t path[X86PT_L5 + 1];	/* path[L]: the table at level L */
+};
+
+/* Map a callback's answer: 0 go on, WALK_STOP, or -1 with err set. */
+static int
+cb_result(struct run *r, int rc)
+{
+	if (rc == 0)
+		return 0;
+	if (rc > 0) {
+		r->w->stats.stopped = true;
+		return WALK_STOP;
+	}
+	if (r->err != NULL && r->err->msg[0] == '\0')
+		pt_err_set(r->err, PT_EXIT_TARGET, "walk: output failed");
+	return -1;
+}
+
+static int
+note(struct run *r, enum walk_note_kind kind, enum x86pt_level level,
+    uint64_t va, uint64_t entry_pa, const struct x86pt_entry *e)
+{
+	struct walk_note n = {
+		.kind = kind, .level = level, .va = va,
+		.size = X86PT_SPAN(level), .entry_pa = entry_pa,
+		.raw = e != NULL ? e->raw : 0,
+		.rsvd = e != NULL ? e->rsvd : 0,
+		.table_pa = e != NULL && !e->is_leaf ? e->addr : 0,
+	};
+
+	r->w->stats.notes++;
+	if (r->w->note == NULL)
+		return 0;
+	return cb_result(r, r->w->note(r->cookie, &n));
+}
+
+/* A budget ran out at `va`: record where, tell the sink, stop. */
+static int
+truncate_at(struct run *r, enum x86pt_level level, uint64_t va,
+    uint64_t entry_pa)
+{
+	int rc;
+
+	if (va < r->start)
+		va = r->start;
+	r->w->stats.truncated = true;
+	r->w->stats.resume_va = va;
+	rc = note(r, WALK_NOTE_TRUNCATED, level, va, entry_pa, NULL);
+	return rc < 0 ? -1 : WALK_STOP;
+}
+
+/* What the path above a table carries down into it. */
+struct path_state {
+	struct x86pt_eff eff;
+	uint64_t rsvd;
+	unsigned rsvd_level;
+};
+
+static int walk_table(struct run *r, enum x86pt_level level,
+    uint64_t table, uint64_t base, const struct path_state *above);
+
+/* One present entry of a table at `level`, covering `va`. */
+static int
+walk_entry(struct run *r, const struct x86pt_entry *e, uint64_t va,
+    uint64_t entry_pa, const struct path_state *above)
+{
+	struct walk_ctx *w = r->w;
+	enum x86pt_level level = e->level;
+	struct path_state ps = *above;
+	struct walk_leaf leaf;
+	int rc;
+
+	x86pt_eff_add(&ps.eff, &w->pt, e);
+	if (e->rsvd != 0) {
+		ps.rsvd |= e->rsvd;
+		if (ps.rsvd_level == 0)
+			ps.rsvd_level = level;
+		if ((rc = note(r, WALK_NOTE_RSVD, level, va, entry_pa, e)) != 0)
+			return rc;
+	}
+	if (!e->is_leaf) {
+		if (w->ram_limit != 0 && e->addr >= w->ram_limit)
+			return note(r, WALK_NOTE_PAST_RAM, level, va, entry_pa, e);
+		if (w->stats.tables >= r->max_tables)
+			return truncate_at(r, level, va, entry_pa);
+		for (unsigned l = level; l <= r->top; l++) {
+			if (r->path[l] != e->addr)
+				continue;
+			if ((rc = note(r, WALK_NOTE_RECURSIVE, level, va,
+			    entry_pa, e)) != 0)
+				return rc;
+			break;
+		}
+		return walk_table(r, level - 1, e->addr, va, &ps);
+	}
+
+	if (w->stats.leaves >= r->max_entries)
+		return truncate_at(r, level, va, entry_pa);
+	leaf = (struct walk_leaf){
+		.va = va, .page_size = e->page_size, .level = level,
+		.raw = e->raw, .entry_pa = entry_pa, .pa = e->addr,
+		.flags = e->flags, .pkey = e->pkey, .memtype = e->memtype,
+		.memtype_name = e->memtype_name, .eff = ps.eff,
+		.rsvd = ps.rsvd, .rsvd_level = ps.rsvd_level, .entry = e,
+	};
+	w->stats.leaves++;
+	return cb_result(r, r->cb(r->cookie, &leaf));
+}
+
+/*
+ * Walk the table at `table`, of `level`, whose first entry covers `base`
+ * (ignored at the top, where addresses are sign-extended).  Returns 0,
+ * WALK_STOP or -1.
+ */
+static int
+walk_table(struct run *r, enum x86pt_level level, uint64_t table,
+    uint64_t base, const struct path_state *above)
+{
+	struct walk_ctx *w = r->w;
+	uint64_t ent[X86PT_ENTRIES], span = X86PT_SPAN(level);
+	const uint64_t *cached;
+	unsigned i = 0;
+	int rc;
+
+	w->stats.tables++;
+	if (walk_cache_table(w->cache, w->tgt, table, &cached, r->err) < 0)
+		return -1;
+	/* A copy: walking the subtables may evict this page. */
+	memcpy(ent, cached, sizeof ent);
+	r->path[level] = table;
+
+	if (level != r->top && r->start > base)
+		i = (unsigned)((r->start - base) >> X86PT_SHIFT(level));
+	for (; i < X86PT_ENTRIES; i++) {
+		uint64_t va, entry_pa = table + 8u * i;
+		struct x86pt_entry e;
+
+		if (level == r->top)
+			va = x86pt_canonical((uint64_t)i << X86PT_SHIFT(level),
+			    w->pt.la57);
+		else
+			va = base + i * span;
+		if (va > r->last)
+			break;
+		if (va + (span - 1) < r->start)
+			continue;
+		if (!(ent[i] & X86PT_E_P)) {
+			if (w->holes) {
+				e = x86pt_decode(&w->pt, level, ent[i]);
+				rc = note(r, WALK_NOTE_HOLE, level, va,
+				    entry_pa, &e);
+				if (rc != 0)
+					return rc;
+			}
+			continue;
+		}
+		e = x86pt_decode(&w->pt, level, ent[i]);
+		if ((rc = walk_entry(r, &e, va, entry_pa, above)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+int
+walk_range(struct walk_ctx *w, uint64_t va_start, uint64_t va_last,
+    walk_leaf_fn cb, void *cookie, struct pt_err *err)
+{
+	struct run r = {
+		.w = w, .cb = cb, .cookie = cookie, .err = err,
+		.start = va_start, .last = va_last,
+	};
+	struct path_state top = { .rsvd = 0 };
+	uint64_t root;
+
+	if (err != NULL)
+		pt_err_clear(err);
+	memset(&w->stats, 0, sizeof w->stats);
+	if (check_mode(w, err) < 0 || root_table(w, &root, err) < 0)
+		return -1;
+	if (va_start > va_last)
+		return 0;
+	x86pt_eff_init(&top.eff);
+	r.max_entries = w->max_entries != 0 ? w->max_entries :
+	    WALK_DEFAULT_MAX_ENTRIES;
+	r.max_tables = w->max_tables != 0 ? w->max_tables :
+	    WALK_DEFAULT_MAX_TABLES;
+	r.top = top_level(w);
+	return walk_table(&r, r.top, root, 0, &top) < 0 ? -1 : 0;
+}
+
+const char *
+walk_stop_name(enum walk_stop stop)
+{
+	switch (stop) {
+	case WALK_OK:		return "translated";
+	case WALK_NONCANONICAL:	return "non-canonical address";
+	case WALK_NOT_PRESENT:	return "not present";
+	case WALK_RESERVED:	return "reserved bits set";
+	case WALK_PAST_RAM:	return "table past the end of RAM";
+	}
+	return "?";
+}
+
+int
+walk_va(struct walk_ctx *w, uint64_t va, struct walk_trace *out,
+    struct pt_err *err)
+{
+	uint64_t table;
+
+	memset(out, 0, sizeof *out);
+	out->va = va;
+	out->mode = w->pt.mode;
+	x86pt_eff_init(&out->eff);
+	if (check_mode(w, err) < 0 || root_table(w, &table, err) < 0)
+		return -1;
+	out->root = table;
+	if (!x86pt_is_canonical(va, w->pt.la57)) {
+		out->stop = WALK_NONCANONICAL;
+		return 0;
+	}
+	for (unsigned level = top_level(w); level >= X86PT_L1; level--) {
+		struct walk_step *s = &out->step[out->nsteps++];
+		const uint64_t *ent;
+
+		if (walk_cache_table(w->cache, w->tgt, table, &ent, err) < 0)
+			return -1;
+		s->level = level;
+		s->index = x86pt_index(va, level);
+		s->table_pa = table;
+		s->entry_pa = table + 8u * s->index;
+		s->e = x86pt_decode(&w->pt, level, ent[s->index]);
+		out->stop_level = level;
+		if (!s->e.present) {
+			out->stop = WALK_NOT_PRESENT;
+			return 0;
+		}
+		x86pt_eff_add(&out->eff, &w->pt, &s->e);
+		if (s->e.rsvd != 0) {
+			out->stop = WALK_RESERVED;
+			return 0;
+		}
+		if (s->e.is_leaf) {
+			out->stop = WALK_OK;
+			out->page_size = s->e.page_size;
+			out->pa = s->e.addr | (va & (s->e.page_size - 1));
+			return 0;
+		}
+		for (unsigned k = 0; k < out->nsteps; k++)
+			if (out->step[k].table_pa == s->e.addr)
+				s->recursive = true;
+		if (w->ram_limit != 0 && s->e.addr >= w->ram_limit) {
+			out->stop = WALK_PAST_RAM;
+			return 0;
+		}
+		table = s->e.addr;
+	}
+	/* Not reached: a PTE is always a leaf. */
+	return pt_err_set(err, PT_EXIT_TARGET, "walk: no leaf below 0x%llx",
+	    (unsigned long long)va);
+}

@@ -1,0 +1,842 @@
+/*
+ * fakestub - a small gdbstub that behaves like QEMU 7.2's, for tests.
+ *
+ *   fakestub [-S] [-m MODE]... [-c NCPU] [-P HEXSIZE] [-p 0|1] [-l LOG]
+ *            unix:PATH | tcp
+ *
+ * It listens, prints "ready" (or "port N" for tcp) on stdout, serves one
+ * connection and exits when the client hangs up.  The guest is a tiny
+ * x86-64 machine: registers, a target description split over include
+ * files, and 64 KiB of physical memory holding 4-level page tables, so
+ * virtual reads really are translated.
+ *
+ * Like QEMU: a "running" guest (the default) is paused on connect and a
+ * T02 stop reply is sent at once; with -S it was already stopped and
+ * nothing is sent.  PhyMemMode starts as -p says and survives only the
+ * connection.  `p` answers nothing until target.xml has been read, and
+ * (as under KVM) shows stale zeros until `g` has been sent for the vCPU.
+ *
+ * Fault-injection modes (-m, repeatable):
+ *   badsum-once    first `m` reply has a bad checksum
+ *   badsum-always  every `m` reply has a bad checksum
+ *   close-mid      hang up halfway through the first `m` reply
+ *   silent         never answer anything
+ *   huge           answer `m` with a 1 MiB packet
+ *   ereply         answer `m` with E14
+ *   nophymem       no qqemu.* support
+ *   noack          offer QStartNoAckMode
+ *   nak-once       NAK the first packet received
+ *   nak-always     NAK every packet
+ *   rle            run-length encode replies
+ *   noise          send garbage before every reply
+ *   nomp           do not offer multiprocess
+ *   short          answer `m` with at most half of what was asked
+ *   bigsize        advertise 4 times the PacketSize it really takes
+ *
+ * The log (-l) gets one line per packet received ("< payload") and, at
+ * exit, "final phymem=N detached=N killed=N naks=N".
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define MEM_SIZE 0x10000
+#define MAX_CPUS 4
+
+enum {
+	M_BADSUM_ONCE = 1 << 0, M_BADSUM_ALWAYS = 1 << 1,
+	M_CLOSE_MID = 1 << 2, M_SILENT = 1 << 3, M_HUGE = 1 << 4,
+	M_EREPLY = 1 << 5, M_NOPHYMEM = 1 << 6, M_NOACK = 1 << 7,
+	M_NAK_ONCE = 1 << 8, M_NAK_ALWAYS = 1 << 9, M_RLE = 1 << 10,
+	M_NOISE = 1 << 11, M_NOMP = 1 << 12, M_SHORT = 1 << 13,
+	M_BIGSIZE = 1 << 14,
+};
+
+static const struct {
+	const char *name;
+	unsigned bit;
+} mode_names[] = {
+	{ "badsum-once", M_BADSUM_ONCE }, { "badsum-always", M_BADSUM_ALWAYS },
+	{ "close-mid", M_CLOSE_MID }, { "silent", M_SILENT },
+	{ "huge", M_HUGE }, { "ereply", M_EREPLY },
+	{ "nophymem", M_NOPHYMEM }, { "noack", M_NOACK },
+	{ "nak-once", M_NAK_ONCE }, { "nak-always", M_NAK_ALWAYS },
+	{ "rle", M_RLE }, { "noise", M_NOISE }, { "nomp", M_NOMP },
+	{ "short", M_SHORT }, { "bigsize", M_BIGSIZE },
+};
+
+/* The target description: register numbers come from order and regnum=. */
+static const char xml_target[] =
+    "<?xml version=\"1.0\"?>\n"
+    "<!DOCTYPE target SYSTEM \"gdb-target.dtd\">\n"
+    "<target><architecture>i386:x86-64</architecture>\n"
+    "<xi:include href=\"fake-core.xml\"/>\n"
+    "<xi:include href=\"fake-sys.xml\"/>\n"
+    "</target>\n";
+static const char xml_core[] =
+    "<?xml version=\"1.0\"?>\n"
+    "<!-- Escapes on the wire: $dollar #hash *star }brace -->\n"
+    "<feature name=\"org.gnu.gdb.i386.core\">\n"
+    "  <reg name=\"rax\" bitsize=\"64\" regnum=\"0\"/>\n"
+    "  <reg name=\"rbx\" bitsize=\"64\"/>\n"
+    "  <reg name=\"rsp\" bitsize=\"64\"/>\n"
+    "  <reg name=\"rip\" bitsize=\"64\" type=\"code_ptr\"/>\n"
+    "  <reg name=\"eflags\" bitsize=\"32\"/>\n"
+    "  <reg name=\"cs\" bitsize=\"32\"/>\n"
+    "  <reg name=\"xmm0\" bitsize=\"128\"/>\n"
+    "</feature>\n";
+static const char xml_sys[] =
+    "<?xml version=\"1.0\"?>\n"
+    "<feature name=\"org.qemu.fake.sys\">\n"
+    "  <reg name=\"fs_base\" bitsize=\"64\" regnum=\"20\"/>\n"
+    "  <reg name=\"cr0\" bitsize=\"64\"/>\n"
+    "  <reg name=\"cr2\" bitsize=\"64\"/>\n"
+    "  <reg name=\"cr3\" bitsize=\"64\"/>\n"
+    "  <reg name=\"cr4\" bitsize=\"64\"/>\n"
+    "  <reg name=\"cr8\" bitsize=\"64\"/>\n"
+    "  <reg name=\"efer\" bitsize=\"64\"/>\n"
+    "</feature>\n";
+
+struct reg {
+	unsigned num;
+	unsigned bytes;
+	uint64_t val[MAX_CPUS];
+};
+
+/* Numbers as a gdb reading the files above would assign them. */
+static struct reg regs[] = {
+	{ 0, 8, { 0x1111111111111111, 0x2111111111111111 } },	/* rax */
+	{ 1, 8, { 0x2222 } },					/* rbx */
+	{ 2, 8, { 0x7000, 0x7800 } },				/* rsp */
+	{ 3, 8, { 0xffffffff81000000, 0xffffffff81000010 } },	/* rip */
+	{ 4, 4, { 0x246, 0x202 } },				/* eflags */
+	{ 5, 4, { 0x10, 0x10 } },				/* cs */
+	{ 6, 16, { 0 } },					/* xmm0 */
+	{ 20, 8, { 0x7f0000001000 } },				/* fs_base */
+	{ 21, 8, { 0x80050033, 0x80050033 } },			/* cr0 */
+	{ 22, 8, { 0xdead000, 0xbeef000 } },			/* cr2 */
+	{ 23, 8, { 0x1000, 0x5000 } },				/* cr3 */
+	{ 24, 8, { 0x3606a0, 0x3606a0 } },			/* cr4 */
+	{ 25, 8, { 0, 0 } },					/* cr8 */
+	{ 26, 8, { 0xd01, 0xd01 } },				/* efer */
+};
+
+static struct {
+	unsigned modes;
+	bool stopped;		/* -S */
+	int ncpu;
+	unsigned packet_size;
+	int phymem;
+	FILE *log;
+
+	int fd;
+	bool ack;
+	bool mp;
+	bool xml_read;
+	bool synced[MAX_CPUS];
+	int cpu;		/* Hg selection, 0-based */
+	bool detached, killed;
+	int naks_got, m_replies, packets_in;
+	char *last;		/* last frame, for a NAK */
+	size_t last_len;
+
+	uint8_t in[4096];
+	size_t in_pos, in_len;
+	uint8_t mem[MEM_SIZE];
+} st;
+
+static void
+die(const char *what)
+{
+	fprintf(stderr, "fakestub: %s: %s\n", what, strerror(errno));
+	exit(2);
+}
+
+static void
+finish(int status)
+{
+	if (st.log != NULL) {
+		fprintf(st.log, "final phymem=%d detached=%d killed=%d naks=%d\n",
+		    st.phymem, st.detached, st.killed, st.naks_got);
+		fclose(st.log);
+	}
+	exit(status);
+}
+
+static void
+put(const void *buf, size_t len)
+{
+	const char *p = buf;
+	ssize_t n;
+
+	while (len > 0) {
+		n = send(st.fd, p, len, MSG_NOSIGNAL);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			finish(0);	/* client gone */
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+}
+
+/* Next byte from the client, or -1 when it hung up. */
+static int
+get(void)
+{
+	ssize_t n;
+
+	if (st.in_pos == st.in_len) {
+		do
+			n = read(st.fd, st.in, sizeof st.in);
+		while (n < 0 && errno == EINTR);
+		if (n <= 0)
+			return -1;
+		st.in_pos = 0;
+		st.in_len = (size_t)n;
+	}
+	return st.in[st.in_pos++];
+}
+
+static const char hexd[] = "0123456789abcdef";
+
+/*
+ * Frame a reply and keep it for a NAK; send it unless `hold`.  `binary`
+ * escapes the four special chars (as QEMU does for qXfer data).
+ * `badsum` corrupts the checksum.
+ */
+static void
+frame(const char *data, size_t len, bool binary, bool badsum, bool hold)
+{
+	size_t cap = 2 * len + 16, o = 0, i, run;
+	char *f = malloc(cap);
+	uint8_t sum = 0;
+
+	if (f == NULL)
+		die("malloc");
+	f[o++] = '$';
+	for (i = 0; i < len; i++) {
+		char c = data[i];
+
+		if (c == '$' || c == '#' || c == '}' || c == '*') {
+			if (!binary) {
+				fprintf(stderr, "fakestub: unescaped %c\n", c);
+				exit(2);
+			}
+			f[o++] = '}';
+			c ^= 0x20;
+		}
+		f[o++] = c;
+		/* Runs of 4+ plain chars: X*N means N-29 more of X. */
+		if ((st.modes & M_RLE) && f[o - 1] == data[i]) {
+			for (run = 0; i + 1 + run < len && run < 97 &&
+			    data[i + 1 + run] == data[i]; run++)
+				;
+			while (run + 29 == '#' || run + 29 == '$')
+				run--;	/* those counts are not allowed */
+			if (run >= 3) {
+				f[o++] = '*';
+				f[o++] = (char)(run + 29);
+				i += run;
+			}
+		}
+	}
+	for (i = 1; i < o; i++)
+		sum += (uint8_t)f[i];
+	if (badsum)
+		sum ^= 0x55;
+	f[o++] = '#';
+	f[o++] = hexd[sum >> 4];
+	f[o++] = hexd[sum & 15];
+	if (!hold) {
+		if (st.modes & M_NOISE)
+			put("noise\r\n+", 8);
+		put(f, o);
+	}
+	free(st.last);
+	st.last = f;
+	st.last_len = o;
+}
+
+static void
+reply(const char *s)
+{
+	frame(s, strlen(s), false, false, false);
+}
+
+/* Reply prefix + hex(buf): sent, held for a NAK, or corrupted. */
+static void
+hex_frame(const void *buf, size_t len, const char *prefix, bool badsum,
+    bool hold)
+{
+	size_t p = strlen(prefix), i;
+	char *s = malloc(p + 2 * len + 1);
+	const uint8_t *b = buf;
+
+	if (s == NULL)
+		die("malloc");
+	memcpy(s, prefix, p);
+	for (i = 0; i < len; i++) {
+		s[p + 2 * i] = hexd[b[i] >> 4];
+		s[p + 2 * i + 1] = hexd[b[i] & 15];
+	}
+	s[p + 2 * len] = '\0';
+	frame(s, p + 2 * len, false, badsum, hold);
+	free(s);
+}
+
+static void
+reply_hex(const void *buf, size_t len, const char *prefix)
+{
+	hex_frame(buf, len, prefix, false, false);
+}
+
+static void
+thread_id(int cpu, char *buf, size_t size)
+{
+	if (st.mp)
+		snprintf(buf, size, "p01.%02x", cpu + 1);
+	else
+		snprintf(buf, size, "%02x", cpu + 1);
+}
+
+static void
+stop_reply(int sig)
+{
+	char buf[64], id[16];
+
+	thread_id(st.cpu, id, sizeof id);
+	snprintf(buf, sizeof buf, "T%02xthread:%s;", sig, id);
+	reply(buf);
+}
+
+static uint64_t
+mem64(uint64_t pa)
+{
+	uint64_t v = 0;
+	int i;
+
+	if (pa + 8 > MEM_SIZE)
+		return 0;
+	for (i = 7; i >= 0; i--)
+		v = v << 8 | st.mem[pa + (uint64_t)i];
+	return v;
+}
+
+static void
+set64(uint64_t pa, uint64_t v)
+{
+	int i;
+
+	for (i = 0; i < 8; i++)
+		st.mem[pa + (uint64_t)i] = (uint8_t)(v >> (8 * i));
+}
+
+/* 4-level walk with the selected vCPU's CR3; -1 if not mapped. */
+static int
+translate(uint64_t va, uint64_t *pa)
+{
+	uint64_t table = regs[10].val[st.cpu] & ~0xfffull, e = 0;
+	int level;
+
+	for (level = 3; level >= 0; level--) {
+		e = mem64(table + ((va >> (12 + 9 * level)) & 511) * 8);
+		if (!(e & 1))
+			return -1;
+		if (level > 0 && level < 3 && (e & 0x80)) {
+			uint64_t size = 1ull << (12 + 9 * level);
+
+			*pa = (e & 0xffffffffff000ull & ~(size - 1)) |
+			    (va & (size - 1));
+			return 0;
+		}
+		table = e & 0xffffffffff000ull;
+	}
+	*pa = table | (va & 0xfff);
+	return 0;
+}
+
+static void
+build_memory(void)
+{
+	int i;
+
+	/* CPU 0: PML4 0x1000 -> PDPT 0x2000 -> PD 0x3000 -> PT 0x4000. */
+	set64(0x1000, 0x2000 | 7);
+	set64(0x1000 + 511 * 8, 0x2000 | 3);	/* 0xffffff80_00000000 */
+	set64(0x2000, 0x3000 | 7);
+	set64(0x3000, 0x4000 | 7);
+	set64(0x3000 + 8, 0x0 | 0x83);		/* 2 MiB page at 0x200000 */
+	for (i = 0; i < 16; i++)		/* identity 0..0xffff */
+		set64(0x4000 + (uint64_t)i * 8, (uint64_t)i << 12 | 3);
+	set64(0x4000 + 0x10 * 8, 0x8000 | 3);	/* VA 0x10000 -> PA 0x8000 */
+	/* CPU 1: its own PML4 at 0x5000 sharing the lower levels. */
+	set64(0x5000 + 8, 0x2000 | 7);		/* VA 0x80_0000_0000 */
+	for (i = 0; i < 0x1000; i++)
+		st.mem[0x8000 + i] = (uint8_t)i;
+	memcpy(st.mem + 0x9000, "hello from physical 0x9000", 27);
+}
+
+static void
+do_xfer(const char *args)
+{
+	const char *file;
+	char annex[64];
+	unsigned long off, len;
+	size_t flen, n;
+	char *buf;
+
+	if (sscanf(args, "%63[^:]:%lx,%lx", annex, &off, &len) != 3) {
+		reply("E00");
+		return;
+	}
+	if (strcmp(annex, "target.xml") == 0)
+		file = xml_target;
+	else if (strcmp(annex, "fake-core.xml") == 0)
+		file = xml_core;
+	else if (strcmp(annex, "fake-sys.xml") == 0)
+		file = xml_sys;
+	else {
+		reply("E00");
+		return;
+	}
+	st.xml_read = true;
+	flen = strlen(file);
+	if (off > flen) {
+		reply("E00");
+		return;
+	}
+	/* Small chunks, so the client has to ask several times. */
+	n = len < 100 ? len : 100;
+	if (off + n >= flen)
+		n = flen - off;
+	if ((buf = malloc(n + 1)) == NULL)
+		die("malloc");
+	buf[0] = off + n < flen ? 'm' : 'l';
+	memcpy(buf + 1, file + off, n);
+	frame(buf, n + 1, true, false, false);
+	free(buf);
+}
+
+static void
+do_read_mem(const char *args)
+{
+	unsigned long long addr;
+	unsigned long len, i;
+	uint8_t *buf;
+	bool bad;
+
+	if (sscanf(args, "%llx,%lx", &addr, &len) != 2) {
+		reply("E22");
+		return;
+	}
+	if (len > st.packet_size / 2) {
+		reply("E22");	/* QEMU 7.2's limit */
+		return;
+	}
+	st.m_replies++;
+	if (st.modes & M_EREPLY) {
+		reply("E14");
+		return;
+	}
+	if (st.modes & M_HUGE) {
+		size_t n = 1u << 20;
+		char *s = malloc(n + 1);
+
+		if (s == NULL)
+			die("malloc");
+		memset(s, '0', n);
+		s[n] = '\0';
+		reply(s);
+		free(s);
+		return;
+	}
+	if (st.modes & M_CLOSE_MID) {
+		put("$0000000000", 11);
+		finish(0);
+	}
+	if ((st.modes & M_SHORT) && len > 1)
+		len /= 2;
+	if ((buf = calloc(1, len + 1)) == NULL)
+		die("malloc");
+	for (i = 0; i < len; i++) {
+		uint64_t pa = addr + i;
+
+		if (st.phymem != 1 && translate(addr + i, &pa) < 0) {
+			free(buf);
+			reply("E14");
+			return;
+		}
+		buf[i] = pa < MEM_SIZE ? st.mem[pa] : 0;	/* past RAM: 0 */
+	}
+	bad = (st.modes & M_BADSUM_ALWAYS) ||
+	    ((st.modes & M_BADSUM_ONCE) && st.m_replies == 1);
+	if (bad) {
+		hex_frame(buf, len, "", true, false);
+		/* A NAK gets a good copy, unless it is always bad. */
+		if (!(st.modes & M_BADSUM_ALWAYS))
+			hex_frame(buf, len, "", false, true);
+	} else {
+		reply_hex(buf, len, "");
+	}
+	free(buf);
+}
+
+static int
+hexnib(int c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ?
+	    c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+static void
+monitor_out(const char *text)
+{
+	reply_hex(text, strlen(text), "O");
+}
+
+static void
+do_monitor(const char *hex)
+{
+	char cmd[256];
+	size_t i, n = strlen(hex) / 2;
+
+	if (n >= sizeof cmd) {
+		reply("E01");
+		return;
+	}
+	for (i = 0; i < n; i++)
+		cmd[i] = (char)(hexnib(hex[2 * i]) << 4 | hexnib(hex[2 * i + 1]));
+	cmd[n] = '\0';
+	if (strcmp(cmd, "info status") == 0) {
+		monitor_out(st.stopped ? "VM status: paused (prelaunch)\r\n" :
+		    "VM status: paused\r\n");
+	} else if (strcmp(cmd, "info registers") == 0) {
+		char line[128];
+		int r;
+
+		for (r = 0; r < 3; r++) {
+			snprintf(line, sizeof line, "CR%d=%016" PRIx64 "\r\n",
+			    r == 0 ? 0 : r + 1, regs[8 + r].val[st.cpu]);
+			monitor_out(line);
+		}
+	} else if (strcmp(cmd, "fail") == 0) {
+		reply("E01");
+		return;
+	} else {
+		char line[300];
+
+		snprintf(line, sizeof line, "unknown command: '%s'\r\n", cmd);
+		monitor_out(line);
+	}
+	reply("OK");
+}
+
+static void
+do_read_reg(const char *args)
+{
+	unsigned long num = strtoul(args, NULL, 16);
+	size_t i;
+	uint8_t b[16] = { 0 };
+	uint64_t v;
+
+	if (!st.xml_read) {
+		reply("");	/* QEMU 7.2 before target.xml */
+		return;
+	}
+	for (i = 0; i < sizeof regs / sizeof regs[0]; i++) {
+		if (regs[i].num != num)
+			continue;
+		/* Under KVM only `g` refreshes the copy `p` reads. */
+		v = st.synced[st.cpu] ? regs[i].val[st.cpu] : 0;
+		memcpy(b, &v, 8);	/* the test host is little-endian */
+		reply_hex(b, regs[i].bytes, "");
+		return;
+	}
+	reply("E14");
+}
+
+static void
+do_packet(char *p)
+{
+	char id[16];
+
+	if (st.log != NULL) {
+		fprintf(st.log, "< %s\n", p);
+		fflush(st.log);
+	}
+	if (strncmp(p, "qSupported", 10) == 0) {
+		char buf[200];
+
+		st.mp = strstr(p, "multiprocess+") != NULL &&
+		    !(st.modes & M_NOMP);
+		snprintf(buf, sizeof buf, "PacketSize=%x;qXfer:features:read+;"
+		    "vContSupported+%s%s", st.modes & M_BIGSIZE ?
+		    4 * st.packet_size : st.packet_size,
+		    st.mp ? ";multiprocess+" : "",
+		    st.modes & M_NOACK ? ";QStartNoAckMode+" : "");
+		reply(buf);
+	} else if (strcmp(p, "QStartNoAckMode") == 0 &&
+	    (st.modes & M_NOACK)) {
+		reply("OK");
+		st.ack = false;
+	} else if (strcmp(p, "?") == 0) {
+		stop_reply(5);
+	} else if (strncmp(p, "qXfer:features:read:", 20) == 0) {
+		do_xfer(p + 20);
+	} else if (strcmp(p, "qqemu.Supported") == 0) {
+		reply(st.modes & M_NOPHYMEM ? "" : "sstepbits;sstep;PhyMemMode");
+	} else if (strcmp(p, "qqemu.PhyMemMode") == 0 &&
+	    !(st.modes & M_NOPHYMEM)) {
+		reply(st.phymem ? "1" : "0");
+	} else if (strncmp(p, "Qqemu.PhyMemMode:", 17) == 0 &&
+	    !(st.modes & M_NOPHYMEM)) {
+		st.phymem = p[17] == '1';
+		reply("OK");
+	} else if (strcmp(p, "g") == 0) {
+		st.synced[st.cpu] = true;
+		reply_hex(regs, 64, "");	/* contents do not matter here */
+	} else if (p[0] == 'p') {
+		do_read_reg(p + 1);
+	} else if (p[0] == 'm') {
+		do_read_mem(p + 1);
+	} else if (strncmp(p, "qRcmd,", 6) == 0) {
+		do_monitor(p + 6);
+	} else if (strcmp(p, "qfThreadInfo") == 0) {
+		char buf[64] = "m";
+		int i;
+
+		for (i = 0; i < st.ncpu; i++) {
+			thread_id(i, id, sizeof id);
+			if (i > 0)
+				strcat(buf, ",");
+			strcat(buf, id);
+		}
+		reply(buf);
+	} else if (strcmp(p, "qsThreadInfo") == 0) {
+		reply("l");
+	} else if (strncmp(p, "Hg", 2) == 0) {
+		const char *t = p + 2;
+		long tid;
+
+		if (st.mp) {
+			if (strncmp(t, "p1.", 3) != 0 &&
+			    strncmp(t, "p01.", 4) != 0) {
+				reply("E22");
+				return;
+			}
+			t = strchr(t, '.') + 1;
+		}
+		tid = strtol(t, NULL, 16);
+		if (tid < 1 || tid > st.ncpu) {
+			reply("E22");
+			return;
+		}
+		st.cpu = (int)tid - 1;
+		reply("OK");
+	} else if (p[0] == 'D') {
+		/* QEMU wants the pid once multiprocess is on. */
+		if (st.mp && strcmp(p, "D;1") != 0) {
+			reply("E22");
+			return;
+		}
+		st.detached = true;
+		reply("OK");
+	} else if (strcmp(p, "k") == 0 || strncmp(p, "vKill", 5) == 0) {
+		st.killed = true;
+		finish(3);
+	} else {
+		reply("");
+	}
+}
+
+/* Read one frame after its `$`; returns the payload or NULL on hangup. */
+static char *
+read_frame(bool *ok)
+{
+	static char buf[1 << 16];
+	size_t n = 0;
+	uint8_t sum = 0;
+	int c, hi, lo;
+	bool esc = false;
+
+	for (;;) {
+		if ((c = get()) < 0)
+			return NULL;
+		if (c == '#')
+			break;
+		sum += (uint8_t)c;
+		if (esc) {
+			c ^= 0x20;
+			esc = false;
+		} else if (c == '}') {
+			esc = true;
+			continue;
+		}
+		if (n + 1 < sizeof buf)
+			buf[n++] = (char)c;
+	}
+	if ((hi = get()) < 0 || (lo = get()) < 0)
+		return NULL;
+	buf[n] = '\0';
+	*ok = hexnib(hi) >= 0 && hexnib(lo) >= 0 &&
+	    (uint8_t)(hexnib(hi) << 4 | hexnib(lo)) == sum;
+	return buf;
+}
+
+static void
+serve(void)
+{
+	char *p;
+	bool ok;
+	int c;
+
+	st.ack = true;
+	if (!st.stopped)
+		stop_reply(2);	/* the pause on connect */
+	while ((c = get()) >= 0) {
+		if (st.modes & M_SILENT)
+			continue;
+		if (c == '+')
+			continue;
+		if (c == '-') {
+			st.naks_got++;
+			if (st.last != NULL)
+				put(st.last, st.last_len);
+			continue;
+		}
+		if (c == 0x03) {
+			stop_reply(2);
+			continue;
+		}
+		if (c != '$')
+			continue;
+		if ((p = read_frame(&ok)) == NULL)
+			break;
+		if (!ok) {
+			put("-", 1);
+			continue;
+		}
+		st.packets_in++;
+		if ((st.modes & M_NAK_ALWAYS) ||
+		    ((st.modes & M_NAK_ONCE) && st.packets_in == 1)) {
+			if (st.log != NULL)
+				fprintf(st.log, "nak %s\n", p);
+			put("-", 1);
+			continue;
+		}
+		if (st.ack)
+			put("+", 1);
+		do_packet(p);
+	}
+	finish(0);
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: fakestub [-S] [-m MODE]... [-c NCPU] "
+	    "[-P HEXSIZE] [-p 0|1] [-l LOG] unix:PATH|tcp\n");
+	exit(2);
+}
+
+int
+main(int argc, char **argv)
+{
+	int opt, lfd = -1, one = 1;
+	size_t i;
+	const char *addr;
+
+	st.ncpu = 1;
+	st.packet_size = 0x1000;
+	while ((opt = getopt(argc, argv, "Sm:c:P:p:l:")) != -1) {
+		switch (opt) {
+		case 'S':
+			st.stopped = true;
+			break;
+		case 'm':
+			for (i = 0; i < sizeof mode_names / sizeof *mode_names;
+			    i++)
+				if (strcmp(optarg, mode_names[i].name) == 0)
+					break;
+			if (i == sizeof mode_names / sizeof *mode_names)
+				usage();
+			st.modes |= mode_names[i].bit;
+			break;
+		case 'c':
+			st.ncpu = atoi(optarg);
+			if (st.ncpu < 1 || st.ncpu > MAX_CPUS)
+				usage();
+			break;
+		case 'P':
+			st.packet_size = (unsigned)strtoul(optarg, NULL, 16);
+			if (st.packet_size < 64 || st.packet_size > 0x100000)
+				usage();
+			break;
+		case 'p':
+			st.phymem = atoi(optarg) == 1;
+			break;
+		case 'l':
+			if ((st.log = fopen(optarg, "w")) == NULL)
+				die(optarg);
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind + 1 != argc)
+		usage();
+	addr = argv[optind];
+	build_memory();
+	/* Never outlive a test that forgot us. */
+	alarm(60);
+
+	if (strncmp(addr, "unix:", 5) == 0) {
+		struct sockaddr_un sun;
+
+		memset(&sun, 0, sizeof sun);
+		sun.sun_family = AF_UNIX;
+		if (strlen(addr + 5) >= sizeof sun.sun_path)
+			usage();
+		strcpy(sun.sun_path, addr + 5);
+		unlink(sun.sun_path);
+		if ((lfd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0 ||
+		    bind(lfd, (struct sockaddr *)&sun, sizeof sun) < 0 ||
+		    listen(lfd, 1) < 0)
+			die("listen");
+		printf("ready\n");
+	} else if (strcmp(addr, "tcp") == 0) {
+		struct sockaddr_in sin;
+		socklen_t len = sizeof sin;
+
+		memset(&sin, 0, sizeof sin);
+		sin.sin_family = AF_INET;
+		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		if ((lfd = socket(AF_INET, SOCK_STREAM, 0)) < 0 ||
+		    setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one,
+		    sizeof one) < 0 ||
+		    bind(lfd, (struct sockaddr *)&sin, sizeof sin) < 0 ||
+		    listen(lfd, 1) < 0 ||
+		    getsockname(lfd, (struct sockaddr *)&sin, &len) < 0)
+			die("listen");
+		printf("port %d\n", ntohs(sin.sin_port));
+	} else {
+		usage();
+	}
+	fflush(stdout);
+	if ((st.fd = accept(lfd, NULL, NULL)) < 0)
+		die("accept");
+	close(lfd);
+	serve();
+	return 0;
+}

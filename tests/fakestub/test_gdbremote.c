@@ -1,0 +1,929 @@
+/*
+ * Protocol tests: gdbremote.c and net.c against the fake stub, one stub
+ * process per test, in each of its modes.
+ *
+ *   test_gdbremote [PATH-TO-FAKESTUB]
+ *
+ * Without an argument the stub is looked for next to this program.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "gdbremote.h"
+#include "net.h"
+
+static char stub_path[4096];
+
+struct stub {
+	pid_t pid;
+	char dir[64];
+	char log[128];
+	char spec[160];
+	char *logtext;
+	int status;
+};
+
+static void stub_clean(struct stub *s);
+
+/* Start the fake stub with the given options (NULL-terminated). */
+static void
+stub_start(struct stub *s, bool tcp, ...)
+{
+	const char *argv[24];
+	char line[64];
+	int pfd[2], n = 0;
+	struct pollfd p;
+	ssize_t got;
+	va_list ap;
+	const char *a, *tmp;
+
+	stub_clean(s);
+	memset(s, 0, sizeof *s);
+	tmp = getenv("TMPDIR");
+	snprintf(s->dir, sizeof s->dir, "%s/fakestub.XXXXXX",
+	    tmp != NULL && *tmp != '\0' && strlen(tmp) < 40 ? tmp : "/tmp");
+	if (mkdtemp(s->dir) == NULL)
+		fail_msg("mkdtemp: %s", strerror(errno));
+	snprintf(s->log, sizeof s->log, "%s/log", s->dir);
+	argv[n++] = stub_path;
+	argv[n++] = "-l";
+	argv[n++] = s->log;
+	va_start(ap, tcp);
+	while ((a = va_arg(ap, const char *)) != NULL && n < 20)
+		argv[n++] = a;
+	va_end(ap);
+	if (tcp) {
+		argv[n++] = "tcp";
+	} else {
+		snprintf(s->spec, sizeof s->spec, "unix:%s/sock", s->dir);
+		argv[n++] = s->spec;
+	}
+	argv[n] = NULL;
+	if (pipe(pfd) < 0)
+		fail_msg("pipe: %s", strerror(errno));
+	if ((s->pid = fork()) < 0)
+		fail_msg("fork: %s", strerror(errno));
+	if (s->pid == 0) {
+		dup2(pfd[1], 1);
+		close(pfd[0]);
+		close(pfd[1]);
+		execv(stub_path, (char *const *)argv);
+		_exit(127);
+	}
+	close(pfd[1]);
+	p.fd = pfd[0];
+	p.events = POLLIN;
+	if (poll(&p, 1, 5000) != 1)
+		fail_msg("fake stub did not start");
+	got = read(pfd[0], line, sizeof line - 1);
+	close(pfd[0]);
+	if (got <= 0)
+		fail_msg("fake stub %s did not start", stub_path);
+	line[got] = '\0';
+	if (tcp) {
+		int port;
+
+		assert_int_equal(sscanf(line, "port %d", &port), 1);
+		snprintf(s->spec, sizeof s->spec, ":%d", port);
+	} else {
+		assert_string_equal(line, "ready\n");
+	}
+}
+
+/* Wait for the stub to end (it does when we hang up); read its log. */
+static void
+stub_finish(struct stub *s)
+{
+	FILE *f;
+	long len;
+	int i;
+
+	for (i = 0; i < 500; i++) {
+		if (waitpid(s->pid, &s->status, WNOHANG) == s->pid)
+			break;
+		nanosleep(&(struct timespec){ 0, 10000000 }, NULL);
+	}
+	if (i == 500) {
+		kill(s->pid, SIGKILL);
+		waitpid(s->pid, &s->status, 0);
+		s->pid = 0;
+		fail_msg("fake stub did not exit");
+	}
+	s->pid = 0;
+	if ((f = fopen(s->log, "r")) == NULL)
+		fail_msg("no stub log");
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	rewind(f);
+	s->logtext = calloc(1, (size_t)len + 1);
+	assert_non_null(s->logtext);
+	assert_int_equal(fread(s->logtext, 1, (size_t)len, f), (size_t)len);
+	fclose(f);
+}
+
+/* Remove what a stub left, even after a failed assertion. */
+static void
+stub_clean(struct stub *s)
+{
+	char path[160];
+
+	if (s->pid > 0) {
+		kill(s->pid, SIGKILL);
+		waitpid(s->pid, NULL, 0);
+		s->pid = 0;
+	}
+	if (s->dir[0] != '\0') {
+		unlink(s->log);
+		snprintf(path, sizeof path, "%s/sock", s->dir);
+		unlink(path);
+		rmdir(s->dir);
+		s->dir[0] = '\0';
+	}
+	free(s->logtext);
+	s->logtext = NULL;
+}
+
+static int
+setup(void **state)
+{
+	*state = calloc(1, sizeof(struct stub));
+	return *state == NULL ? -1 : 0;
+}
+
+static int
+teardown(void **state)
+{
+	stub_clean(*state);
+	free(*state);
+	return 0;
+}
+
+/* How many log lines are exactly `line`. */
+static int
+log_count(const struct stub *s, const char *line)
+{
+	const char *p = s->logtext;
+	size_t n = strlen(line);
+	int count = 0;
+
+	while ((p = strstr(p, line)) != NULL) {
+		if ((p == s->logtext || p[-1] == '\n') && p[n] == '\n')
+			count++;
+		p += n;
+	}
+	return count;
+}
+
+static bool
+log_has(const struct stub *s, const char *text)
+{
+	return strstr(s->logtext, text) != NULL;
+}
+
+static void
+fast_opts(struct gdbremote_opts *o)
+{
+	gdbremote_opts_init(o);
+	o->connect_timeout_ms = 2000;
+	o->reply_timeout_ms = 2000;
+}
+
+static void
+open_ok(struct stub *s, struct target *t)
+{
+	struct gdbremote_opts o;
+	struct pt_err e;
+
+	fast_opts(&o);
+	if (gdbremote_open(s->spec, &o, t, &e) < 0)
+		fail_msg("open %s: %s", s->spec, e.msg);
+}
+
+static uint64_t
+reg(struct target *t, const char *name)
+{
+	struct pt_err e;
+	uint64_t v;
+
+	if (t->ops->read_reg(t->ctx, name, &v, &e) < 0)
+		fail_msg("read_reg %s: %s", name, e.msg);
+	return v;
+}
+
+static void
+check_pattern(const uint8_t *b, size_t len, unsigned start)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (b[i] != (uint8_t)(start + i))
+			fail_msg("byte %zu is %#x, want %#x", i, b[i],
+			    (uint8_t)(start + i));
+}
+
+/* ---- a QEMU-like stub, guest running ---------------------------------- */
+
+static void
+test_running_guest(void **state)
+{
+	struct stub *s = *state;
+	struct target t;
+	struct gdbremote_info info;
+	struct pt_err e;
+	uint8_t *buf = malloc(0x3000);
+	uint64_t v;
+	char *out;
+	unsigned num, bits;
+	size_t i;
+
+	stub_start(s, false, (char *)NULL);
+	open_ok(s, &t);
+	assert_true(gdbremote_is(&t));
+	assert_int_equal(gdbremote_get_info(&t, &info), 0);
+	assert_true(info.was_running);
+	assert_true(info.multiprocess);
+	assert_true(info.phymem);
+	assert_false(info.noack);
+	assert_int_equal(info.packet_size, 0x1000);
+	assert_int_equal(info.mem_chunk, 0x800);
+	assert_int_equal(info.nregs, 14);
+	assert_string_equal(info.arch, "i386:x86-64");
+	assert_int_equal(info.thread.pid, 1);
+	assert_int_equal(info.thread.tid, 1);
+
+	/* Numbering: ordinals, regnum= jumps, continued across includes. */
+	assert_int_equal(gdbremote_find_reg(&t, "rax", &num, &bits, &e), 0);
+	assert_int_equal(num, 0);
+	assert_int_equal(gdbremote_find_reg(&t, "xmm0", &num, &bits, &e), 0);
+	assert_int_equal(num, 6);
+	assert_int_equal(bits, 128);
+	assert_int_equal(gdbremote_find_reg(&t, "cr3", &num, &bits, &e), 0);
+	assert_int_equal(num, 23);
+
+	assert_int_equal(reg(&t, "cr0"), 0x80050033);
+	assert_int_equal(reg(&t, "cr3"), 0x1000);
+	assert_int_equal(reg(&t, "CR4"), 0x3606a0);
+	assert_int_equal(reg(&t, "efer"), 0xd01);
+	assert_int_equal(reg(&t, "rip"), 0xffffffff81000000);
+	assert_int_equal(reg(&t, "eflags"), 0x246);
+	assert_int_equal(reg(&t, "cs"), 0x10);
+	assert_int_equal(t.ops->read_reg(t.ctx, "xmm0", &v, &e), -1);
+	assert_non_null(strstr(e.msg, "128 bits"));
+	assert_int_equal(t.ops->read_reg(t.ctx, "cr9", &v, &e), -1);
+	assert_string_equal(e.msg,
+	    "no register 'cr9' in the target description");
+	assert_int_equal(e.kind, PT_EXIT_TARGET);
+
+	/* Physical: split into PacketSize/2 requests, past RAM is zero. */
+	assert_int_equal(t.ops->read_phys(t.ctx, 0x7800, buf, 0x2800, &e), 0);
+	check_pattern(buf + 0x800, 0x1000, 0);
+	assert_memory_equal(buf + 0x1800, "hello from physical", 19);
+	assert_int_equal(t.ops->read_phys(t.ctx, 0xfffff000, buf, 16, &e), 0);
+	for (i = 0; i < 16; i++)
+		assert_int_equal(buf[i], 0);
+	assert_int_equal(t.ops->read_phys(t.ctx, ~0ull - 3, buf, 16, &e), -1);
+	assert_non_null(strstr(e.msg, "wraps"));
+
+	/* Virtual: translated by the stub through the guest's tables. */
+	assert_int_equal(t.ops->read_virt(t.ctx, 0x10000, buf, 0x1000, &e), 0);
+	check_pattern(buf, 0x1000, 0);
+	assert_int_equal(t.ops->read_virt(t.ctx, 0x9000, buf, 5, &e), 0);
+	assert_memory_equal(buf, "hello", 5);
+	assert_int_equal(t.ops->read_virt(t.ctx, 0x400000, buf, 8, &e), -1);
+	assert_string_equal(e.msg, "cannot read virtual memory at "
+	    "0x400000: target replied E14");
+	/* Physical again, to see the mode switch back. */
+	assert_int_equal(t.ops->read_phys(t.ctx, 0x9000, buf, 5, &e), 0);
+
+	assert_int_equal(t.ops->monitor(t.ctx, "info status", &out, &e), 0);
+	assert_string_equal(out, "VM status: paused\r\n");
+	free(out);
+	assert_int_equal(t.ops->monitor(t.ctx, "info registers", &out, &e),
+	    0);
+	assert_string_equal(out, "CR0=0000000080050033\r\n"
+	    "CR2=000000000dead000\r\nCR3=0000000000001000\r\n");
+	free(out);
+	assert_int_equal(t.ops->monitor(t.ctx, "fail", &out, &e), -1);
+	assert_null(out);
+	assert_string_equal(e.msg, "monitor fail: target replied E01");
+
+	assert_int_equal(gdbremote_close(&t, &e), 0);
+	stub_finish(s);
+	assert_true(WIFEXITED(s->status) && WEXITSTATUS(s->status) == 0);
+	/* One `g` per stop; modes set only on change; resumed once. */
+	assert_int_equal(log_count(s, "< g"), 1);
+	assert_int_equal(log_count(s, "< qqemu.PhyMemMode"), 1);
+	assert_int_equal(log_count(s, "< Qqemu.PhyMemMode:1"), 2);
+	assert_int_equal(log_count(s, "< Qqemu.PhyMemMode:0"), 2);
+	assert_int_equal(log_count(s, "< D;1"), 1);
+	assert_int_equal(log_count(s, "< ?"), 1);
+	assert_false(log_has(s, "< k"));
+	assert_false(log_has(s, "< m7800,2800"));	/* never over 0x800 */
+	assert_true(log_has(s, "final phymem=0 detached=1 killed=0"));
+		free(buf);
+}
+
+/* Started with -S: no stop on connect, so close must not resume. */
+static void
+test_stopped_guest_stays_stopped(void **state)
+{
+	struct stub *s = *state;
+	struct target t;
+	struct gdbremote_info info;
+	uint8_t b[8];
+	struct pt_err e;
+
+	stub_start(s, false, "-S", (char *)NULL);
+	open_ok(s, &t);
+	gdbremote_get_info(&t, &info);
+	assert_false(info.was_running);
+	assert_int_equal(t.ops->read_phys(t.ctx, 0x1000, b, 8, &e), 0);
+	assert_int_equal(b[0], 0x07);
+	t.ops->close(t.ctx);
+	stub_finish(s);
+	assert_false(log_has(s, "< D"));
+	assert_true(log_has(s, "final phymem=0 detached=0 killed=0"));
+	}
+
+/* A mode left at 1 by someone else is put back to 1. */
+static void
+test_phymem_mode_restored(void **state)
+{
+	struct stub *s = *state;
+	struct target t;
+	uint8_t b[8];
+	struct pt_err e;
+
+	stub_start(s, false, "-p", "1", (char *)NULL);
+	open_ok(s, &t);
+	assert_int_equal(t.ops->read_phys(t.ctx, 0x9000, b, 5, &e), 0);
+	assert_int_equal(t.ops->read_virt(t.ctx, 0x9000, b, 5, &e), 0);
+	assert_memory_equal(b, "hello", 5);
+	assert_int_equal(gdbremote_close(&t, &e), 0);
+	stub_finish(s);
+	assert_int_equal(log_count(s, "< Qqemu.PhyMemMode:1"), 1);
+	assert_int_equal(log_count(s, "< Qqemu.PhyMemMode:0"), 1);
+	assert_true(log_has(s, "final phymem=1 detached=1"));
+	/* The restore comes before the detach. */
+	assert_true(strstr(s->logtext, "< Qqemu.PhyMemMode:1") >
+	    strstr(s->logtext, "< Qqemu.PhyMemMode:0"));
+	assert_true(strstr(s->logtext, "< D;1") >
+	    strstr(s->logtext, "< Qqemu.PhyMemMode:1"));
+	}
+
+static void
+test_resume_overrides(void **state)
+{
+	struct gdbremote_opts o;
+	struct stub *s = *state;
+	struct target t;
+	struct pt_err e;
+
+	fast_opts(&o);
+	o.resume = GDBREMOTE_RESUME_ALWAYS;
+	stub_start(s, false, "-S", (char *)NULL);
+	assert_int_equal(gdbremote_open(s->spec, &o, &t, &e), 0);
+	t.ops->close(t.ctx);
+	stub_finish(s);
+	assert_int_equal(log_count(s, "< D;1"), 1);
+	
+	o.resume = GDBREMOTE_RESUME_NEVER;
+	stub_start(s, false, (char *)NULL);
+	assert_int_equal(gdbremote_open(s->spec, &o, &t, &e), 0);
+	t.ops->close(t.ctx);
+	stub_finish(s);
+	assert_false(log_has(s, "< D"));
+	}
+
+/* Without multiprocess: ids are bare, and `D` has no pid. */
+static void
+test_no_multiprocess(void **state)
+{
+	struct stub *s = *state;
+	struct target t;
+	struct gdbremote_info info;
+	struct gdbremote_thread *th;
+	size_t n;
+	struct pt_err e;
+
+	stub_start(s, false, "-m", "nomp", "-c", "2", (char *)NULL);
+	open_ok(s, &t);
+	gdbremote_get_info(&t, &info);
+	assert_false(info.multiprocess);
+	assert_true(info.was_running);
+	assert_int_equal(info.thread.pid, 0);
+	assert_int_equal(info.thread.tid, 1);
+	assert_int_equal(gdbremote_threads(&t, &th, &n, &e), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(th[1].tid, 2);
+	assert_int_equal(gdbremote_select_cpu(&t, &th[1], &e), 0);
+	assert_int_equal(reg(&t, "cr3"), 0x5000);
+	free(th);
+	t.ops->close(t.ctx);
+	stub_finish(s);
+	assert_true(log_has(s, "< Hg2\n"));
+	assert_int_equal(log_count(s, "< D"), 1);
+	}
+
+/* Two vCPUs: Hg picks whose registers and translation we see. */
+static void
+test_select_cpu(void **state)
+{
+	struct stub *s = *state;
+	struct target t;
+	struct gdbremote_thread *th, bad = { 1, 7 };
+	size_t n;
+	uint8_t b[8];
+	struct pt_err e;
+
+	stub_start(s, false, "-c", "2", (char *)NULL);
+	open_ok(s, &t);
+	assert_int_equal(gdbremote_threads(&t, &th, &n, &e), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(th[0].pid, 1);
+	assert_int_equal(th[0].tid, 1);
+	assert_int_equal(th[1].tid, 2);
+	assert_int_equal(reg(&t, "cr3"), 0x1000);
+	assert_int_equal(t.ops->read_virt(t.ctx, 0x8000009000ull, b, 5, &e),
+	    -1);
+	assert_int_equal(gdbremote_select_cpu(&t, &th[1], &e), 0);
+	assert_int_equal(reg(&t, "cr3"), 0x5000);
+	assert_int_equal(reg(&t, "cr2"), 0xbeef000);
+	assert_int_equal(t.ops->read_virt(t.ctx, 0x8000009000ull, b, 5, &e),
+	    0);
+	assert_memory_equal(b, "hello", 5);
+	assert_int_equal(gdbremote_select_cpu(&t, &bad, &e), -1);
+	assert_string_equal(e.msg, "selecting thread p1.7: target replied E22");
+	free(th);
+	t.ops->close(t.ctx);
+	stub_finish(s);
+	assert_true(log_has(s, "< Hgp1.2\n"));
+	assert_int_equal(log_count(s, "< g"), 2);	/* again after Hg */
+	assert_int_equal(log_count(s, "< D;1"), 1);
+	}
+
+static void
+test_tcp_and_small_packets(void **state)
+{
+	struct stub *s = *state;
+	struct target t;
+	struct gdbremote_info info;
+	uint8_t *b = malloc(0x1000);
+	struct pt_err e;
+
+	/* PacketSize 0x100: 0x80 bytes per `m`, never more. */
+	stub_start(s, true, "-P", "100", (char *)NULL);
+	open_ok(s, &t);
+	gdbremote_get_info(&t, &info);
+	assert_int_equal(info.packet_size, 0x100);
+	assert_int_equal(info.mem_chunk, 0x80);
+	assert_int_equal(t.ops->read_phys(t.ctx, 0x8000, b, 0x1000, &e), 0);
+	check_pattern(b, 0x1000, 0);
+	t.ops->close(t.ctx);
+	stub_finish(s);
+	assert_int_equal(log_count(s, "< m8f80,80"), 1);
+	assert_false(log_has(s, "E22"));
+	free(b);
+}
+
+/* ---- fault injection -------------------------------------------------- */
+
+static void
+test_bad_checksum_once(void **state)
+{
+	struct stub *s = *state;
+	struct target t;
+	uint8_t b[0x100];
+	struct pt_err e;
+
+	stub_start(s, false, "-m", "badsum-once", (char *)NULL);
+	open_ok(s, &t);
+	assert_int_equal(t.ops->read_phys(t.ctx, 0x8000, b, sizeof b, &e), 0);
+	check_pattern(b, sizeof b, 0);
+	t.ops->close(t.ctx);
+	stub_finish(s);
+	assert_true(log_has(s, "detached=1 killed=0 naks=1"));
+	}
+
+static void
+test_bad_checksum_always(void **state)
+{
+	struct stub *s = *state;
+	struct target t;
+	uint8_t b[16];
+	struct pt_err e;
+
+	stub_start(s, false, "-m", "badsum-always", (char *)NULL);
+	open_ok(s, &t);
+	assert_int_equal(t.ops->read_phys(t.ctx, 0x8000, b, sizeof b, &e), -1);
+	assert_string_equal(e.msg, "cannot read physical memory at 0x8000: "
+	    "bad checksum (retries exhausted)");
+	assert_int_equal(gdbremote_close(&t, &e), -1);
+	assert_non_null(strstr(e.msg, "connection lost"));
+	stub_finish(s);
+	assert_true(log_has(s, "naks=2"));
+	}
+
+static void
+test_close_mid_packet(void **state)
+{
+	struct stub *s = *state;
+	struct target t;
+	uint8_t b[16];
+	struct pt_err e;
+
+	stub_start(s, false, "-m", "close-mid", (char *)NULL);
+	open_ok(s, &t);
+	assert_int_equal(t.ops->read_phys(t.ctx, 0x8000, b, sizeof b, &e), -1);
+	assert_string_equal(e.msg, "cannot read physical memory at 0x8000: "
+	    "connection closed by target");
+	assert_int_equal(e.kind, PT_EXIT_TARGET);
+	assert_int_equal(t.ops->read_reg(t.ctx, "cr3", &(uint64_t){ 0 }, &e),
+	    -1);
+	t.ops->close(t.ctx);
+	stub_finish(s);
+	}
+
+static void
+test_silent_stub_times_out(void **state)
+{
+	struct gdbremote_opts o;
+	struct stub *s = *state;
+	struct target t;
+	struct pt_err e;
+	struct timespec a, b;
+	double ms;
+
+	fast_opts(&o);
+	o.reply_timeout_ms = 200;
+	stub_start(s, false, "-S", "-m", "silent", (char *)NULL);
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	assert_int_equal(gdbremote_open(s->spec, &o, &t, &e), -1);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	ms = (double)(b.tv_sec - a.tv_sec) * 1e3 +
+	    (double)(b.tv_nsec - a.tv_nsec) / 1e6;
+	assert_true(ms >= 150 && ms < 1500);
+	assert_int_equal(e.kind, PT_EXIT_TARGET);
+	assert_non_null(strstr(e.msg, "timed out waiting for reply"));
+	assert_non_null(strstr(e.msg, "another debugger"));
+	stub_finish(s);
+	}
+
+static void
+test_huge_packet_is_clean_error(void **state)
+{
+	struct stub *s = *state;
+	struct target t;
+	uint8_t b[16];
+	struct pt_err e;
+
+	stub_start(s, false, "-m", "huge", (char *)NULL);
+	open_ok(s, &t);
+	assert_int_equal(t.ops->read_phys(t.ctx, 0x8000, b, sizeof b, &e), -1);
+	assert_non_null(strstr(e.msg, "packet too long"));
+	/* The stream stayed in step: the connection still works. */
+	assert_int_equal(reg(&t, "cr3"), 0x1000);
+	assert_int_equal(gdbremote_close(&t, &e), 0);
+	stub_finish(s);
+	assert_int_equal(log_count(s, "< D;1"), 1);
+	}
+
+static void
+test_error_reply_names_address(void **state)
+{
+	struct stub *s = *state;
+	struct target t;
+	uint8_t b[16];
+	struct pt_err e;
+
+	stub_start(s, false, "-m", "ereply", (char *)NULL);
+	open_ok(s, &t);
+	assert_int_equal(t.ops->read_phys(t.ctx, 0x1234000, b, sizeof b, &e),
+	    -1);
+	assert_string_equal(e.msg, "cannot read physical memory at "
+	    "0x1234000: target replied E14");
+	t.ops->close(t.ctx);
+	stub_finish(s);
+	}
+
+static void
+test_no_phymem_support(void **state)
+{
+	struct stub *s = *state;
+	struct target t;
+	struct gdbremote_info info;
+	uint8_t b[16];
+	struct pt_err e;
+
+	stub_start(s, false, "-m", "nophymem", (char *)NULL);
+	open_ok(s, &t);
+	gdbremote_get_info(&t, &info);
+	assert_false(info.phymem);
+	assert_int_equal(t.ops->read_phys(t.ctx, 0x8000, b, sizeof b, &e), -1);
+	assert_non_null(strstr(e.msg, "cannot read physical memory"));
+	assert_non_null(strstr(e.msg, "PhyMemMode"));
+	assert_int_equal(t.ops->read_virt(t.ctx, 0x9000, b, 5, &e), 0);
+	assert_memory_equal(b, "hello", 5);
+	t.ops->close(t.ctx);
+	stub_finish(s);
+	assert_false(log_has(s, "< qqemu.PhyMemMode"));
+	assert_false(log_has(s, "< Qqemu.PhyMemMode"));
+	assert_int_equal(log_count(s, "< D;1"), 1);
+	}
+
+/* Modes that must not change any result. */
+static void
+check_transparent(struct stub *s, const char *mode, bool want_noack)
+{
+	struct target t;
+	struct gdbremote_info info;
+	uint8_t *b = calloc(1, 0x2000);
+	struct pt_err e;
+
+	stub_start(s, false, "-m", mode, (char *)NULL);
+	open_ok(s, &t);
+	gdbremote_get_info(&t, &info);
+	assert_int_equal(info.noack, want_noack);
+	assert_true(info.was_running);
+	assert_int_equal(info.nregs, 14);
+	assert_int_equal(reg(&t, "cr3"), 0x1000);
+	assert_int_equal(reg(&t, "efer"), 0xd01);
+	assert_int_equal(t.ops->read_phys(t.ctx, 0x7000, b, 0x2000, &e), 0);
+	check_pattern(b + 0x1000, 0x1000, 0);
+	for (size_t i = 0; i < 0x1000; i++)
+		assert_int_equal(b[i], 0);
+	t.ops->close(t.ctx);
+	stub_finish(s);
+	assert_int_equal(log_count(s, "< D;1"), 1);
+	free(b);
+}
+
+static void
+test_noack_mode(void **state)
+{
+	check_transparent(*state, "noack", true);
+}
+
+static void
+test_run_length_replies(void **state)
+{
+	check_transparent(*state, "rle", false);
+}
+
+static void
+test_noise_before_replies(void **state)
+{
+	check_transparent(*state, "noise", false);
+}
+
+static void
+test_short_memory_replies(void **state)
+{
+	check_transparent(*state, "short", false);
+}
+
+/* PacketSize overstates what `m` takes: E22, then smaller requests. */
+static void
+test_packet_size_overstated(void **state)
+{
+	check_transparent(*state, "bigsize", false);
+	assert_int_equal(log_count(*state, "< m7000,2000"), 1);
+	assert_int_equal(log_count(*state, "< m8000,800"), 1);
+}
+
+static void
+test_nak_once_retransmits(void **state)
+{
+	check_transparent(*state, "nak-once", false);
+}
+
+static void
+test_nak_always_gives_up(void **state)
+{
+	struct stub *s = *state;
+	struct target t;
+	struct pt_err e;
+
+	stub_start(s, false, "-m", "nak-always", (char *)NULL);
+	assert_int_equal(gdbremote_open(s->spec, NULL, &t, &e), -1);
+	assert_non_null(strstr(e.msg, "rejected by target 3 times"));
+	stub_finish(s);
+	assert_int_equal(log_count(s, "nak qSupported:multiprocess+;swbreak+;"
+	    "hwbreak+;vContSupported+"), 3);
+	}
+
+/* ---- addresses and connecting ------------------------------------------ */
+
+static void
+test_bad_specs_are_usage_errors(void **state)
+{
+	static const char *bad[] = {
+		"x", "", "1234", "host:", "host:0", "host:65536", "host:12ab",
+		"::1:1234", "[::1]1234", "[]:1", "[host]:1", "unix:",
+	};
+	struct target t;
+	struct pt_err e;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof bad / sizeof *bad; i++) {
+		if (gdbremote_open(bad[i], NULL, &t, &e) != -1)
+			fail_msg("'%s' accepted", bad[i]);
+		if (e.kind != PT_EXIT_USAGE)
+			fail_msg("'%s': kind %d (%s)", bad[i], e.kind, e.msg);
+	}
+	gdbremote_open("x", NULL, &t, &e);
+	assert_string_equal(e.msg,
+	    "bad target 'x': expected HOST:PORT or unix:PATH");
+}
+
+static void
+test_parse_forms(void **state)
+{
+	struct net_addr a;
+	struct pt_err e;
+
+	(void)state;
+		assert_int_equal(net_parse(":1234", &a, &e), 0);
+	assert_int_equal(a.kind, NET_TCP);
+	assert_string_equal(a.host, "127.0.0.1");
+	assert_string_equal(a.port, "1234");
+	assert_string_equal(a.text, "127.0.0.1:1234");
+	assert_int_equal(net_parse("localhost:80", &a, &e), 0);
+	assert_string_equal(a.host, "localhost");
+	assert_int_equal(net_parse("[::1]:1234", &a, &e), 0);
+	assert_string_equal(a.host, "::1");
+	assert_string_equal(a.text, "[::1]:1234");
+	assert_int_equal(net_parse("tcp::1234", &a, &e), 0);
+	assert_string_equal(a.text, "127.0.0.1:1234");
+	assert_int_equal(net_parse("tcp:10.0.0.2:99", &a, &e), 0);
+	assert_string_equal(a.text, "10.0.0.2:99");
+	assert_int_equal(net_parse("unix:/tmp/q.sock", &a, &e), 0);
+	assert_int_equal(a.kind, NET_UNIX);
+	assert_string_equal(a.path, "/tmp/q.sock");
+	assert_string_equal(a.text, "unix:/tmp/q.sock");
+}
+
+static void
+test_connect_failures(void **state)
+{
+	struct target t;
+	struct pt_err e;
+	int fd;
+
+	(void)state;
+		assert_int_equal(gdbremote_open("127.0.0.1:1", NULL, &t, &e), -1);
+	assert_string_equal(e.msg,
+	    "cannot connect to 127.0.0.1:1: Connection refused");
+	assert_int_equal(e.kind, PT_EXIT_TARGET);
+	fd = net_open("unix:/nonexistent/sock", 1000, &e);
+	assert_int_equal(fd, -1);
+	assert_string_equal(e.msg, "cannot connect to unix:/nonexistent/sock: "
+	    "No such file or directory");
+	fd = net_open("[::1]:1", 1000, &e);
+	assert_int_equal(fd, -1);
+	assert_int_equal(e.kind, PT_EXIT_TARGET);
+}
+
+/*
+ * A listener that never accepts, with a full queue, drops new SYNs: the
+ * connect hangs until our timeout.
+ */
+static void
+test_connect_timeout(void **state)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof sin;
+	struct pt_err e;
+	char spec[32], want[96];
+	int lfd, fds[16], n, fd = 0;
+
+	(void)state;
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(lfd >= 0);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sin, sizeof sin), 0);
+	assert_int_equal(listen(lfd, 0), 0);
+	assert_int_equal(getsockname(lfd, (struct sockaddr *)&sin, &len), 0);
+	snprintf(spec, sizeof spec, "127.0.0.1:%d", ntohs(sin.sin_port));
+	for (n = 0; n < 16; n++) {
+		if ((fd = net_open(spec, 200, &e)) < 0)
+			break;
+		fds[n] = fd;
+	}
+	assert_int_equal(fd, -1);
+	snprintf(want, sizeof want, "timed out connecting to %s (200 ms)",
+	    spec);
+	assert_string_equal(e.msg, want);
+	assert_int_equal(e.kind, PT_EXIT_TARGET);
+	while (n-- > 0)
+		close(fds[n]);
+	close(lfd);
+}
+
+static void
+test_thread_ids(void **state)
+{
+	struct gdbremote_thread th;
+	const char *end;
+	char buf[40];
+
+	(void)state;
+		assert_int_equal(gdbremote_parse_thread("p01.01;", &end, &th), 0);
+	assert_int_equal(th.pid, 1);
+	assert_int_equal(th.tid, 1);
+	assert_string_equal(end, ";");
+	assert_int_equal(gdbremote_parse_thread("0a", &end, &th), 0);
+	assert_int_equal(th.pid, 0);
+	assert_int_equal(th.tid, 10);
+	assert_int_equal(gdbremote_parse_thread("p1.-1", NULL, &th), 0);
+	assert_int_equal(th.tid, -1);
+	assert_int_equal(gdbremote_parse_thread("-1", NULL, &th), 0);
+	assert_int_equal(th.tid, -1);
+	assert_int_equal(gdbremote_parse_thread("p2", NULL, &th), 0);
+	assert_int_equal(th.pid, 2);
+	assert_int_equal(th.tid, -1);
+	assert_int_equal(gdbremote_parse_thread("zz", NULL, &th), -1);
+	assert_int_equal(gdbremote_parse_thread("p.1", NULL, &th), -1);
+	assert_int_equal(gdbremote_parse_thread("11112222333344445", NULL,
+	    &th), -1);
+	th.pid = 1;
+	th.tid = 0x1f;
+	gdbremote_format_thread(&th, true, buf, sizeof buf);
+	assert_string_equal(buf, "p1.1f");
+	gdbremote_format_thread(&th, false, buf, sizeof buf);
+	assert_string_equal(buf, "1f");
+	th.tid = -1;
+	gdbremote_format_thread(&th, true, buf, sizeof buf);
+	assert_string_equal(buf, "p1.-1");
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int
+main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_running_guest),
+		T(test_stopped_guest_stays_stopped),
+		T(test_phymem_mode_restored),
+		T(test_resume_overrides),
+		T(test_no_multiprocess),
+		T(test_select_cpu),
+		T(test_tcp_and_small_packets),
+		T(test_bad_checksum_once),
+		T(test_bad_checksum_always),
+		T(test_close_mid_packet),
+		T(test_silent_stub_times_out),
+		T(test_huge_packet_is_clean_error),
+		T(test_error_reply_names_address),
+		T(test_no_phymem_support),
+		T(test_noack_mode),
+		T(test_run_length_replies),
+		T(test_noise_before_replies),
+		T(test_short_memory_replies),
+		T(test_packet_size_overstated),
+		T(test_nak_once_retransmits),
+		T(test_nak_always_gives_up),
+		T(test_bad_specs_are_usage_errors),
+		T(test_parse_forms),
+		T(test_connect_failures),
+		T(test_connect_timeout),
+		T(test_thread_ids),
+	};
+	const char *slash;
+
+	if (argc > 1) {
+		snprintf(stub_path, sizeof stub_path, "%s", argv[1]);
+	} else if ((slash = strrchr(argv[0], '/')) != NULL) {
+		snprintf(stub_path, sizeof stub_path, "%.*sfakestub",
+		    (int)(slash - argv[0] + 1), argv[0]);
+	} else {
+		snprintf(stub_path, sizeof stub_path, "./fakestub");
+	}
+	if (access(stub_path, X_OK) != 0) {
+		fprintf(stderr, "test_gdbremote: no fake stub at %s\n",
+		    stub_path);
+		return 1;
+	}
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

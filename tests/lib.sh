@@ -1,0 +1,144 @@
+# tests/lib.sh - shared helpers for the functional tests (POSIX sh).
+#
+# Source it, then:  tl_init   (scratch dir in $T, cleanup on exit)
+# Every QEMU started here is remembered by PID and ended on exit; nothing
+# else is ever killed.
+
+TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+B=${B:-$TOP/build}
+QEMU=${QEMU:-qemu-system-x86_64}
+KERNEL=${KERNEL:-$B/kernel/kernel.elf}
+ISO=${ISO:-$B/kernel/kernel.iso}
+PTDUMP=${PTDUMP:-$B/tests/ptdump-san}
+# Sanitizer reports must fail the test, not scroll by.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+
+tl_pids=""
+tl_failed=0
+
+tl_cleanup() {
+	for p in $tl_pids; do
+		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
+	done
+	[ -n "${T:-}" ] && rm -rf "$T"
+}
+
+tl_init() {
+	T=$(mktemp -d "${TMPDIR:-/tmp}/ptdump-test.XXXXXX") || exit 1
+	trap 'tl_cleanup' EXIT
+	trap 'exit 130' INT TERM
+}
+
+# tl_fail MSG: record a failure and say why; the test goes on.
+tl_fail() {
+	echo "FAIL: $*"
+	tl_failed=$((tl_failed + 1))
+}
+
+tl_ok() {
+	echo "ok: $*"
+}
+
+# tl_done: exit status of the test script.
+tl_done() {
+	[ "$tl_failed" -eq 0 ] || { echo "$tl_failed check(s) failed"; exit 1; }
+	exit 0
+}
+
+# tl_free_port: print a TCP port nobody listens on (checked in /proc);
+# callers retry if a race takes it before QEMU binds.
+tl_free_port() {
+	while :; do
+		p=$(( ( $(od -An -N2 -tu2 /dev/urandom) % 30000 ) + 20000 ))
+		hex=$(printf '%04X' "$p")
+		if ! cat /proc/net/tcp /proc/net/tcp6 2>/dev/null |
+		    awk '{print $2}' | grep -qi ":$hex\$"; then
+			echo "$p"; return 0
+		fi
+	done
+}
+
+# tl_qemu NAME kernel|iso "APPEND" [extra qemu args...]
+# Boot in the background with serial to $T/NAME.serial and set QPID.
+# With TL_GDB=1 the gdbstub listens on a free port, in GDBPORT.
+tl_qemu() {
+	name=$1 how=$2 append=$3
+	shift 3
+	if [ "$how" = iso ]; then
+		set -- -cdrom "$ISO" -boot d "$@"
+	else
+		set -- -kernel "$KERNEL" -append "$append" "$@"
+	fi
+	tries=0
+	while :; do
+		gdbargs=""
+		if [ "${TL_GDB:-0}" = 1 ]; then
+			GDBPORT=$(tl_free_port)
+			gdbargs="-gdb tcp:127.0.0.1:$GDBPORT"
+		fi
+		: >"$T/$name.serial"
+		# shellcheck disable=SC2086
+		"$QEMU" -accel tcg -cpu max -m 128M -nic none -display none \
+		    -no-reboot -serial "file:$T/$name.serial" \
+		    -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+		    $gdbargs "$@" 2>"$T/$name.qemu-err" &
+		QPID=$!
+		tl_pids="$tl_pids $QPID"
+		[ -z "$gdbargs" ] && return 0
+		# A port lost to a race shows up as an early exit with a bind error.
+		sleep 0.2
+		if ! kill -0 "$QPID" 2>/dev/null && [ "$tries" -lt 5 ] &&
+		    grep -q "Address already in use\|Failed to bind" "$T/$name.qemu-err"; then
+			tries=$((tries + 1))
+			continue
+		fi
+		return 0
+	done
+}
+
+# tl_wait_line FILE REGEX SECONDS: wait until FILE has a line matching
+# REGEX (grep -E); fails after SECONDS.
+tl_wait_line() {
+	n=$(( $3 * 10 ))
+	while [ "$n" -gt 0 ]; do
+		grep -Eq -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+		n=$((n - 1))
+	done
+	return 1
+}
+
+# tl_wait_exit PID SECONDS: wait for PID (started by this shell) to end
+# and set TL_RC to its exit status; after SECONDS kill it and set
+# TL_RC=timeout.  Call it directly, not in $(...): a subshell cannot
+# reap its parent's children.
+tl_wait_exit() {
+	n=$(( $2 * 10 ))
+	while [ "$n" -gt 0 ]; do
+		# A zombie still answers kill -0; its state in /proc tells.
+		st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null)
+		case "$st" in ""|Z*) break ;; esac
+		sleep 0.1
+		n=$((n - 1))
+	done
+	if [ "$n" -eq 0 ]; then
+		kill "$1" 2>/dev/null
+		wait "$1" 2>/dev/null
+		TL_RC=timeout
+		return 1
+	fi
+	wait "$1"
+	TL_RC=$?
+}
+
+# tl_stop PID: end a QEMU this test started.
+tl_stop() {
+	kill "$1" 2>/dev/null && wait "$1" 2>/dev/null
+	return 0
+}
+
+# tl_show FILE: print a log indented, for failure reports.
+tl_show() {
+	sed 's/^/    | /' "$1" 2>/dev/null
+}

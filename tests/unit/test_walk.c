@@ -1,0 +1,1164 @@
+/*
+ * Unit tests for walk.c: walking tables laid out in a byte array that
+ * stands in for guest memory (reads past its end return zeros, as
+ * QEMU's do).  Expected leaves are worked out by hand from the layouts.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "walk.h"
+
+#define MEM_SIZE	0x20000u
+#define CR0_LONG	(X86PT_CR0_PG | X86PT_CR0_WP | 1)
+#define CR4_LONG	X86PT_CR4_PAE
+#define EFER_LONG	(X86PT_EFER_LME | X86PT_EFER_LMA | X86PT_EFER_NXE)
+
+/* Tables of the layouts below. */
+#define PML4	0x1000u
+#define PDPT	0x2000u
+#define PD	0x3000u
+#define PT	0x4000u
+#define PDPT_HI	0x5000u
+
+#define KiB4	0x1000ull
+#define MiB2	0x200000ull
+#define GiB1	0x40000000ull
+
+struct fake {
+	struct target tgt;
+	unsigned char *mem;
+	unsigned reads;
+	bool bad_read;		/* a read that is not one aligned page */
+	uint64_t fail_pa;	/* reads of this page fail; 0: none */
+	uint64_t reg[4];	/* cr0, cr3, cr4, efer */
+	const char *fail_reg;	/* reads of this register fail */
+	struct walk_cache *cache;
+	struct walk_ctx w;
+	struct pt_err err;
+};
+
+static int
+fake_read_phys(void *ctx, uint64_t pa, void *buf, size_t len,
+    struct pt_err *err)
+{
+	struct fake *f = ctx;
+	unsigned char *out = buf;
+
+	f->reads++;
+	if (len != 4096 || pa % 4096 != 0)
+		f->bad_read = true;
+	if (f->fail_pa != 0 && pa == f->fail_pa)
+		return pt_err_set(err, PT_EXIT_TARGET, "fake: E14");
+	for (size_t i = 0; i < len; i++)
+		out[i] = pa + i < MEM_SIZE ? f->mem[pa + i] : 0;
+	return 0;
+}
+
+static int
+fake_read_reg(void *ctx, const char *name, uint64_t *val, struct pt_err *err)
+{
+	static const char *const names[] = { "cr0", "cr3", "cr4", "efer" };
+	struct fake *f = ctx;
+
+	for (size_t i = 0; i < 4; i++)
+		if (strcmp(name, names[i]) == 0 &&
+		    (f->fail_reg == NULL || strcmp(name, f->fail_reg) != 0)) {
+			*val = f->reg[i];
+			return 0;
+		}
+	return pt_err_set(err, PT_EXIT_TARGET, "fake: no register %s", name);
+}
+
+static const struct target_ops fake_ops = {
+	.read_phys = fake_read_phys,
+	.read_reg = fake_read_reg,
+};
+
+/* Store a little-endian entry. */
+static void
+put(struct fake *f, uint64_t table, unsigned index, uint64_t val)
+{
+	for (int b = 0; b < 8; b++)
+		f->mem[table + 8u * index + (unsigned)b] =
+		    (unsigned char)(val >> (8 * b));
+}
+
+/* (Re)initialise the walker with these registers. */
+static void
+setup_walk(struct fake *f, uint64_t cr0, uint64_t cr4, uint64_t efer,
+    uint64_t cr3)
+{
+	struct x86pt_ctx pt;
+
+	x86pt_ctx_init(&pt, cr0, cr4, efer);
+	walk_ctx_init(&f->w, &f->tgt, f->cache, &pt, cr3);
+}
+
+static int
+setup(void **state)
+{
+	struct fake *f = calloc(1, sizeof *f);
+
+	if (f == NULL || (f->mem = calloc(1, MEM_SIZE)) == NULL)
+		return -1;
+	f->tgt.ops = &fake_ops;
+	f->tgt.ctx = f;
+	f->tgt.stop_gen = 1;
+	f->cache = walk_cache_new(0, &f->err);
+	if (f->cache == NULL)
+		return -1;
+	setup_walk(f, CR0_LONG, CR4_LONG, EFER_LONG, PML4);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fake *f = *state;
+
+	walk_cache_free(f->cache);
+	free(f->mem);
+	free(f);
+	return 0;
+}
+
+/*
+ * The basic layout:
+ *   PML4[0]   -> PDPT            P RW US
+ *   PDPT[0]   -> PD              P RW US
+ *   PDPT[1]   1 GiB @0x80000000  P RW US PS       va 0x40000000
+ *   PD[0]     -> PT              P RW US
+ *   PD[1]     2 MiB @0x200000    P RW PS          va 0x200000
+ *   PT[1]     4 KiB @0x100000    P RW             va 0x1000
+ *   PT[2]     4 KiB @0x101000    P NX             va 0x2000
+ *   PML4[511] -> PDPT_HI         P RW
+ *   PDPT_HI[510] 1 GiB @0        P RW PS G        va 0xffffffff80000000
+ */
+static void
+basic_layout(struct fake *f)
+{
+	put(f, PML4, 0, PDPT | 0x7);
+	put(f, PDPT, 0, PD | 0x7);
+	put(f, PDPT, 1, 0x80000000 | 0x87);
+	put(f, PD, 0, PT | 0x7);
+	put(f, PD, 1, 0x200000 | 0x83);
+	put(f, PT, 1, 0x100000 | 0x3);
+	put(f, PT, 2, 0x8000000000101001ull);
+	put(f, PML4, 511, PDPT_HI | 0x3);
+	put(f, PDPT_HI, 510, 0x183);
+}
+
+/* ---- a sink that records what it is told ---------------------------- */
+
+#define LOG_MAX 64
+
+struct event {
+	bool is_note;
+	struct walk_leaf leaf;
+	struct walk_note note;
+};
+
+struct log {
+	struct event ev[LOG_MAX];
+	size_t nev;
+	uint64_t leaves;
+	uint64_t notes[WALK_NOTE_TRUNCATED + 1];
+	struct walk_note last_note[WALK_NOTE_TRUNCATED + 1];
+	uint64_t hole_l4;
+	uint64_t last_va;
+	bool ascending;
+	uint64_t stop_after;	/* WALK_STOP after this many leaves */
+	bool fail_leaf, fail_note;
+};
+
+static void
+log_init(struct log *g)
+{
+	memset(g, 0, sizeof *g);
+	g->ascending = true;
+}
+
+static int
+log_leaf(void *cookie, const struct walk_leaf *l)
+{
+	struct log *g = cookie;
+
+	if (g->leaves > 0 && l->va <= g->last_va)
+		g->ascending = false;
+	g->last_va = l->va;
+	if (g->nev < LOG_MAX) {
+		g->ev[g->nev].is_note = false;
+		g->ev[g->nev].leaf = *l;
+		g->ev[g->nev].leaf.entry = NULL;	/* valid during the call */
+		g->nev++;
+	}
+	g->leaves++;
+	if (g->fail_leaf)
+		return -1;
+	if (g->stop_after != 0 && g->leaves >= g->stop_after)
+		return WALK_STOP;
+	return 0;
+}
+
+static int
+log_note(void *cookie, const struct walk_note *n)
+{
+	struct log *g = cookie;
+
+	g->notes[n->kind]++;
+	g->last_note[n->kind] = *n;
+	if (n->kind == WALK_NOTE_HOLE && n->level == X86PT_L4)
+		g->hole_l4++;
+	if (g->nev < LOG_MAX) {
+		g->ev[g->nev].is_note = true;
+		g->ev[g->nev].note = *n;
+		g->nev++;
+	}
+	return g->fail_note ? -1 : 0;
+}
+
+static int
+walk_all(struct fake *f, struct log *g)
+{
+	log_init(g);
+	f->w.note = log_note;
+	return walk_range(&f->w, 0, ~0ull, log_leaf, g, &f->err);
+}
+
+/* The n-th leaf event (notes skipped). */
+static const struct walk_leaf *
+nth_leaf(const struct log *g, size_t n)
+{
+	for (size_t i = 0; i < g->nev; i++)
+		if (!g->ev[i].is_note && n-- == 0)
+			return &g->ev[i].leaf;
+	fail_msg("no leaf #%zu", n);
+	return NULL;
+}
+
+static const struct walk_note *
+nth_note(const struct log *g, enum walk_note_kind kind, size_t n)
+{
+	for (size_t i = 0; i < g->nev; i++)
+		if (g->ev[i].is_note && g->ev[i].note.kind == kind && n-- == 0)
+			return &g->ev[i].note;
+	fail_msg("no note #%zu of kind %d", n, (int)kind);
+	return NULL;
+}
+
+static void
+assert_leaf(const struct walk_leaf *l, uint64_t va, uint64_t pa,
+    enum x86pt_level level, uint64_t entry_pa)
+{
+	assert_int_equal(l->va, va);
+	assert_int_equal(l->pa, pa);
+	assert_int_equal(l->level, level);
+	assert_int_equal(l->page_size, X86PT_SPAN(level));
+	assert_int_equal(l->entry_pa, entry_pa);
+}
+
+static void
+assert_flag_names(uint32_t flags, const char *want)
+{
+	char buf[128];
+
+	x86pt_format_flags(flags, buf, sizeof buf);
+	assert_string_equal(buf, want);
+}
+
+/* ---- tests ---------------------------------------------------------- */
+
+static void
+test_pages_of_every_size(void **state)
+{
+	struct fake *f = *state;
+	const struct walk_leaf *l;
+	struct log g;
+
+	basic_layout(f);
+	assert_int_equal(walk_all(f, &g), 0);
+	assert_int_equal(g.leaves, 5);
+	assert_true(g.ascending);
+
+	l = nth_leaf(&g, 0);
+	assert_leaf(l, 0x1000, 0x100000, X86PT_L1, PT + 8);
+	assert_int_equal(l->raw, 0x100003);
+	assert_flag_names(l->flags, "P RW");
+	assert_true(l->eff.write);
+	assert_false(l->eff.user);	/* the PTE lacks US */
+	assert_true(l->eff.exec);
+	assert_string_equal(l->memtype_name, "WB");
+	assert_int_equal(l->rsvd, 0);
+	assert_int_equal(l->rsvd_level, 0);
+
+	l = nth_leaf(&g, 1);
+	assert_leaf(l, 0x2000, 0x101000, X86PT_L1, PT + 16);
+	assert_flag_names(l->flags, "P NX");
+	assert_false(l->eff.write);
+	assert_false(l->eff.exec);
+
+	l = nth_leaf(&g, 2);
+	assert_leaf(l, 0x200000, 0x200000, X86PT_L2, PD + 8);
+	assert_flag_names(l->flags, "P RW PS");
+	assert_true(l->eff.write);
+	assert_false(l->eff.user);
+	assert_true(l->eff.exec);
+
+	l = nth_leaf(&g, 3);
+	assert_leaf(l, 0x40000000, 0x80000000, X86PT_L3, PDPT + 8);
+	assert_flag_names(l->flags, "P RW US PS");
+	assert_true(l->eff.write && l->eff.user && l->eff.exec);
+
+	l = nth_leaf(&g, 4);
+	assert_leaf(l, 0xffffffff80000000ull, 0, X86PT_L3, PDPT_HI + 510 * 8);
+	assert_flag_names(l->flags, "P RW PS G");
+	assert_false(l->eff.user);	/* PML4[511] lacks US */
+
+	assert_int_equal(f->w.stats.leaves, 5);
+	assert_int_equal(f->w.stats.tables, 5);
+	assert_false(f->w.stats.truncated);
+	assert_false(f->w.stats.stopped);
+	assert_int_equal(f->w.stats.notes, 0);
+	assert_int_equal(f->reads, 5);
+	assert_false(f->bad_read);
+}
+
+static void
+test_subranges(void **state)
+{
+	struct fake *f = *state;
+	struct log g;
+
+	basic_layout(f);
+	log_init(&g);
+	assert_int_equal(walk_range(&f->w, 0x2000, 0x3fffffff, log_leaf, &g,
+	    &f->err), 0);
+	assert_int_equal(g.leaves, 2);
+	assert_int_equal(nth_leaf(&g, 0)->va, 0x2000);
+	assert_int_equal(nth_leaf(&g, 1)->va, 0x200000);
+
+	/* A range inside a large page gets the whole page. */
+	log_init(&g);
+	assert_int_equal(walk_range(&f->w, 0x201000, 0x201fff, log_leaf, &g,
+	    &f->err), 0);
+	assert_int_equal(g.leaves, 1);
+	assert_leaf(nth_leaf(&g, 0), 0x200000, 0x200000, X86PT_L2, PD + 8);
+
+	log_init(&g);
+	assert_int_equal(walk_range(&f->w, 0x3000, 0x1fffff, log_leaf, &g,
+	    &f->err), 0);
+	assert_int_equal(g.leaves, 0);
+
+	log_init(&g);
+	assert_int_equal(walk_range(&f->w, 0xffffffff80000005ull, ~0ull,
+	    log_leaf, &g, &f->err), 0);
+	assert_int_equal(g.leaves, 1);
+	assert_int_equal(nth_leaf(&g, 0)->va, 0xffffffff80000000ull);
+
+	/* An empty range is no error. */
+	log_init(&g);
+	assert_int_equal(walk_range(&f->w, 0x2000, 0x1000, log_leaf, &g,
+	    &f->err), 0);
+	assert_int_equal(g.leaves, 0);
+}
+
+static void
+test_walk_va(void **state)
+{
+	struct fake *f = *state;
+	struct walk_trace t;
+
+	basic_layout(f);
+	assert_int_equal(walk_va(&f->w, 0x1234, &t, &f->err), 0);
+	assert_int_equal(t.stop, WALK_OK);
+	assert_int_equal(t.root, PML4);
+	assert_int_equal(t.mode, X86PT_MODE_4LEVEL);
+	assert_int_equal(t.nsteps, 4);
+	assert_int_equal(t.step[0].level, X86PT_L4);
+	assert_int_equal(t.step[0].index, 0);
+	assert_int_equal(t.step[0].table_pa, PML4);
+	assert_int_equal(t.step[0].entry_pa, PML4);
+	assert_int_equal(t.step[0].e.raw, PDPT | 0x7);
+	assert_int_equal(t.step[1].level, X86PT_L3);
+	assert_int_equal(t.step[1].table_pa, PDPT);
+	assert_int_equal(t.step[1].e.raw, PD | 0x7);
+	assert_int_equal(t.step[2].table_pa, PD);
+	assert_int_equal(t.step[2].e.addr, PT);
+	assert_int_equal(t.step[3].level, X86PT_L1);
+	assert_int_equal(t.step[3].index, 1);
+	assert_int_equal(t.step[3].entry_pa, PT + 8);
+	assert_int_equal(t.step[3].e.raw, 0x100003);
+	assert_flag_names(t.step[3].e.flags, "P RW");
+	assert_false(t.step[0].recursive);
+	assert_int_equal(t.pa, 0x100234);
+	assert_int_equal(t.page_size, 4096);
+	assert_true(t.eff.write);
+	assert_false(t.eff.user);
+	assert_true(t.eff.exec);
+	assert_string_equal(walk_stop_name(t.stop), "translated");
+
+	/* 1 GiB: two steps, a 30-bit offset. */
+	assert_int_equal(walk_va(&f->w, 0x40123456, &t, &f->err), 0);
+	assert_int_equal(t.stop, WALK_OK);
+	assert_int_equal(t.nsteps, 2);
+	assert_int_equal(t.pa, 0x80123456);
+	assert_int_equal(t.page_size, GiB1);
+
+	/* 2 MiB: three steps. */
+	assert_int_equal(walk_va(&f->w, 0x3fffff, &t, &f->err), 0);
+	assert_int_equal(t.nsteps, 3);
+	assert_int_equal(t.pa, 0x3fffff);
+	assert_int_equal(t.page_size, MiB2);
+
+	assert_int_equal(walk_va(&f->w, 0x2fff, &t, &f->err), 0);
+	assert_int_equal(t.pa, 0x101fff);
+	assert_false(t.eff.exec);
+	assert_false(t.eff.write);
+
+	assert_int_equal(walk_va(&f->w, 0xffffffff80123456ull, &t, &f->err), 0);
+	assert_int_equal(t.stop, WALK_OK);
+	assert_int_equal(t.nsteps, 2);
+	assert_int_equal(t.step[0].index, 511);
+	assert_int_equal(t.step[0].entry_pa, PML4 + 511 * 8);
+	assert_int_equal(t.step[1].index, 510);
+	assert_int_equal(t.step[1].entry_pa, PDPT_HI + 510 * 8);
+	assert_int_equal(t.pa, 0x123456);
+
+	/* Not present at the PTE. */
+	assert_int_equal(walk_va(&f->w, 0x3000, &t, &f->err), 0);
+	assert_int_equal(t.stop, WALK_NOT_PRESENT);
+	assert_int_equal(t.stop_level, X86PT_L1);
+	assert_int_equal(t.nsteps, 4);
+	assert_false(t.step[3].e.present);
+	assert_string_equal(walk_stop_name(t.stop), "not present");
+
+	/* Not present at the PML4E. */
+	assert_int_equal(walk_va(&f->w, 0xffff800000000000ull, &t, &f->err), 0);
+	assert_int_equal(t.stop, WALK_NOT_PRESENT);
+	assert_int_equal(t.stop_level, X86PT_L4);
+	assert_int_equal(t.nsteps, 1);
+	assert_int_equal(t.step[0].index, 256);
+	assert_int_equal(t.step[0].entry_pa, PML4 + 256 * 8);
+
+	/* Non-canonical: no step at all. */
+	assert_int_equal(walk_va(&f->w, 0x0000800000000000ull, &t, &f->err), 0);
+	assert_int_equal(t.stop, WALK_NONCANONICAL);
+	assert_int_equal(t.nsteps, 0);
+	assert_string_equal(walk_stop_name(t.stop), "non-canonical address");
+	assert_int_equal(walk_va(&f->w, 0xffff7fffffffffffull, &t, &f->err), 0);
+	assert_int_equal(t.stop, WALK_NONCANONICAL);
+}
+
+static void
+test_nx_disabled(void **state)
+{
+	struct fake *f = *state;
+	const struct walk_leaf *l;
+	const struct walk_note *n;
+	struct walk_trace t;
+	struct log g;
+
+	basic_layout(f);
+	setup_walk(f, CR0_LONG, CR4_LONG, X86PT_EFER_LME | X86PT_EFER_LMA,
+	    PML4);
+	assert_int_equal(walk_all(f, &g), 0);
+	assert_int_equal(g.leaves, 5);
+	assert_int_equal(g.notes[WALK_NOTE_RSVD], 1);
+	n = nth_note(&g, WALK_NOTE_RSVD, 0);
+	assert_int_equal(n->level, X86PT_L1);
+	assert_int_equal(n->va, 0x2000);
+	assert_int_equal(n->size, 4096);
+	assert_int_equal(n->entry_pa, PT + 16);
+	assert_int_equal(n->rsvd, 0x8000000000000000ull);
+	/* The finding comes right before the leaf it is about. */
+	assert_true(g.ev[1].is_note);
+	l = nth_leaf(&g, 1);
+	assert_int_equal(l->va, 0x2000);
+	assert_int_equal(l->rsvd, 0x8000000000000000ull);
+	assert_int_equal(l->rsvd_level, X86PT_L1);
+	assert_true(l->eff.exec);	/* bit 63 is not NX here */
+	assert_flag_names(l->flags, "P");
+	assert_int_equal(nth_leaf(&g, 0)->rsvd, 0);
+
+	assert_int_equal(walk_va(&f->w, 0x2000, &t, &f->err), 0);
+	assert_int_equal(t.stop, WALK_RESERVED);
+	assert_int_equal(t.stop_level, X86PT_L1);
+	assert_int_equal(t.nsteps, 4);
+	assert_int_equal(t.step[3].e.rsvd, 0x8000000000000000ull);
+	assert_string_equal(walk_stop_name(t.stop), "reserved bits set");
+}
+
+static void
+test_cr0_wp(void **state)
+{
+	struct fake *f = *state;
+	const struct walk_leaf *l;
+	struct log g;
+
+	basic_layout(f);
+	assert_int_equal(walk_all(f, &g), 0);
+	l = nth_leaf(&g, 1);	/* the read-only PTE at 0x2000 */
+	assert_false(l->eff.write);
+	assert_false(l->eff.sup_write);
+
+	setup_walk(f, X86PT_CR0_PG | 1, CR4_LONG, EFER_LONG, PML4);
+	assert_int_equal(walk_all(f, &g), 0);
+	l = nth_leaf(&g, 1);
+	assert_false(l->eff.write);
+	assert_true(l->eff.sup_write);
+	l = nth_leaf(&g, 0);
+	assert_true(l->eff.write && l->eff.sup_write);
+}
+
+static void
+test_reserved_above_maxphyaddr(void **state)
+{
+	struct fake *f = *state;
+	const struct walk_note *n;
+	struct walk_trace t;
+	struct log g;
+
+	basic_layout(f);
+	/* Bit 45 in the PDE that points to the PT, bit 44 in a PTE. */
+	put(f, PD, 0, 0x0000200000000000ull | PT | 0x7);
+	put(f, PT, 1, 0x0000100000100003ull);
+	assert_true(x86pt_ctx_set_maxphyaddr(&f->w.pt, 40));
+	assert_int_equal(walk_all(f, &g), 0);
+	assert_int_equal(g.notes[WALK_NOTE_RSVD], 2);
+	n = nth_note(&g, WALK_NOTE_RSVD, 0);
+	assert_int_equal(n->level, X86PT_L2);
+	assert_int_equal(n->va, 0);
+	assert_int_equal(n->size, MiB2);
+	assert_int_equal(n->entry_pa, PD);
+	assert_int_equal(n->rsvd, 0x0000200000000000ull);
+	/* The table below is still shown, each leaf marked. */
+	assert_int_equal(g.leaves, 5);
+	n = nth_note(&g, WALK_NOTE_RSVD, 1);
+	assert_int_equal(n->level, X86PT_L1);
+	assert_int_equal(n->rsvd, 0x0000100000000000ull);
+	/* The leaf shows both; the level is the highest one. */
+	assert_int_equal(nth_leaf(&g, 0)->va, 0x1000);
+	assert_int_equal(nth_leaf(&g, 0)->pa, 0x100000);
+	assert_int_equal(nth_leaf(&g, 0)->rsvd, 0x0000300000000000ull);
+	assert_int_equal(nth_leaf(&g, 0)->rsvd_level, X86PT_L2);
+	assert_int_equal(nth_leaf(&g, 1)->rsvd, 0x0000200000000000ull);
+	assert_int_equal(nth_leaf(&g, 1)->rsvd_level, X86PT_L2);
+	assert_int_equal(nth_leaf(&g, 2)->rsvd, 0);
+	assert_int_equal(nth_leaf(&g, 2)->rsvd_level, 0);
+
+	assert_int_equal(walk_va(&f->w, 0x1000, &t, &f->err), 0);
+	assert_int_equal(t.stop, WALK_RESERVED);
+	assert_int_equal(t.stop_level, X86PT_L2);
+	assert_int_equal(t.nsteps, 3);
+}
+
+static void
+test_ps_in_pml4e_is_reserved(void **state)
+{
+	struct fake *f = *state;
+	const struct walk_note *n;
+	struct walk_trace t;
+	struct log g;
+
+	basic_layout(f);
+	put(f, PML4, 1, PDPT | 0x87);
+	log_init(&g);
+	f->w.note = log_note;
+	assert_int_equal(walk_range(&f->w, 0x8000000000ull, 0xffffffffffull,
+	    log_leaf, &g, &f->err), 0);
+	assert_int_equal(g.notes[WALK_NOTE_RSVD], 1);
+	n = nth_note(&g, WALK_NOTE_RSVD, 0);
+	assert_int_equal(n->level, X86PT_L4);
+	assert_int_equal(n->va, 0x8000000000ull);
+	assert_int_equal(n->size, 1ull << 39);
+	assert_int_equal(n->rsvd, 0x80);
+	assert_int_equal(n->table_pa, PDPT);
+	/* Walked as a table pointer, the PDPT's leaves appear 512 GiB up. */
+	assert_int_equal(g.leaves, 4);
+	assert_leaf(nth_leaf(&g, 0), 0x8000001000ull, 0x100000, X86PT_L1,
+	    PT + 8);
+	assert_leaf(nth_leaf(&g, 3), 0x8040000000ull, 0x80000000, X86PT_L3,
+	    PDPT + 8);
+	for (size_t i = 0; i < 4; i++) {
+		assert_int_equal(nth_leaf(&g, i)->rsvd, 0x80);
+		assert_int_equal(nth_leaf(&g, i)->rsvd_level, X86PT_L4);
+	}
+
+	assert_int_equal(walk_va(&f->w, 0x8000001000ull, &t, &f->err), 0);
+	assert_int_equal(t.stop, WALK_RESERVED);
+	assert_int_equal(t.stop_level, X86PT_L4);
+	assert_int_equal(t.nsteps, 1);
+}
+
+/* The chain PML4[0] -> PDPT -> PD -> PT, PT[1] -> 0x100000, all P RW. */
+static void
+chain_layout(struct fake *f)
+{
+	put(f, PML4, 0, PDPT | 0x3);
+	put(f, PDPT, 0, PD | 0x3);
+	put(f, PD, 0, PT | 0x3);
+	put(f, PT, 1, 0x100000 | 0x3);
+}
+
+static void
+test_recursive_slot_511(void **state)
+{
+	struct fake *f = *state;
+	const struct walk_note *n;
+	struct walk_trace t;
+	struct log g;
+
+	chain_layout(f);
+	put(f, PML4, 511, PML4 | 0x3);
+	assert_int_equal(walk_all(f, &g), 0);
+	/*
+	 * Through slot 511 each table is seen one level lower: PML4[511]
+	 * read as a PTE maps the PML4 page itself at 0xfffffffffffff000,
+	 * PML4[0] as a PTE maps the PDPT, PDPT[0] the PD, PD[0] the PT.
+	 */
+	assert_int_equal(g.leaves, 5);
+	assert_true(g.ascending);
+	assert_leaf(nth_leaf(&g, 0), 0x1000, 0x100000, X86PT_L1, PT + 8);
+	assert_leaf(nth_leaf(&g, 1), 0xffffff8000000000ull, PT, X86PT_L1, PD);
+	assert_leaf(nth_leaf(&g, 2), 0xffffffffc0000000ull, PD, X86PT_L1,
+	    PDPT);
+	assert_leaf(nth_leaf(&g, 3), 0xffffffffffe00000ull, PDPT, X86PT_L1,
+	    PML4);
+	assert_leaf(nth_leaf(&g, 4), 0xfffffffffffff000ull, PML4, X86PT_L1,
+	    PML4 + 511 * 8);
+	assert_int_equal(nth_leaf(&g, 4)->raw, PML4 | 0x3);
+	assert_true(nth_leaf(&g, 4)->eff.write);
+
+	/* Three entries point back up the path: PML4[511] at L4, L3, L2. */
+	assert_int_equal(g.notes[WALK_NOTE_RECURSIVE], 3);
+	n = nth_note(&g, WALK_NOTE_RECURSIVE, 0);
+	assert_int_equal(n->level, X86PT_L4);
+	assert_int_equal(n->va, 0xffffff8000000000ull);
+	assert_int_equal(n->entry_pa, PML4 + 511 * 8);
+	assert_int_equal(n->table_pa, PML4);
+	n = nth_note(&g, WALK_NOTE_RECURSIVE, 1);
+	assert_int_equal(n->level, X86PT_L3);
+	assert_int_equal(n->va, 0xffffffffc0000000ull);
+	n = nth_note(&g, WALK_NOTE_RECURSIVE, 2);
+	assert_int_equal(n->level, X86PT_L2);
+	assert_int_equal(n->va, 0xffffffffffe00000ull);
+
+	/* Every table is read once, though visited more often. */
+	assert_int_equal(f->reads, 4);
+	assert_int_equal(f->w.stats.tables, 10);
+
+	assert_int_equal(walk_va(&f->w, 0xfffffffffffff010ull, &t, &f->err), 0);
+	assert_int_equal(t.stop, WALK_OK);
+	assert_int_equal(t.nsteps, 4);
+	assert_int_equal(t.pa, PML4 + 0x10);
+	assert_true(t.step[0].recursive);
+	assert_true(t.step[1].recursive);
+	assert_true(t.step[2].recursive);
+	assert_false(t.step[3].recursive);
+	for (unsigned i = 0; i < 4; i++) {
+		assert_int_equal(t.step[i].table_pa, PML4);
+		assert_int_equal(t.step[i].index, 511);
+	}
+}
+
+static void
+test_recursive_slot_510(void **state)
+{
+	struct fake *f = *state;
+	struct walk_trace t;
+	struct log g;
+
+	chain_layout(f);
+	put(f, PML4, 510, PML4 | 0x3);
+	assert_int_equal(walk_all(f, &g), 0);
+	assert_int_equal(g.leaves, 5);
+	assert_leaf(nth_leaf(&g, 1), 0xffffff0000000000ull, PT, X86PT_L1, PD);
+	assert_leaf(nth_leaf(&g, 2), 0xffffff7f80000000ull, PD, X86PT_L1,
+	    PDPT);
+	assert_leaf(nth_leaf(&g, 3), 0xffffff7fbfc00000ull, PDPT, X86PT_L1,
+	    PML4);
+	/* Indexes 510/510/510/510: the PML4 frame. */
+	assert_leaf(nth_leaf(&g, 4), 0xffffff7fbfdfe000ull, PML4, X86PT_L1,
+	    PML4 + 510 * 8);
+
+	assert_int_equal(walk_va(&f->w, 0xffffff7fbfdfe008ull, &t, &f->err), 0);
+	assert_int_equal(t.stop, WALK_OK);
+	assert_int_equal(t.pa, PML4 + 8);
+	/* And the PTE page of va 0 through the slot: the PT. */
+	assert_int_equal(walk_va(&f->w, 0xffffff0000000008ull, &t, &f->err), 0);
+	assert_int_equal(t.pa, PT + 8);
+}
+
+static void
+test_shared_subtables(void **state)
+{
+	struct fake *f = *state;
+	struct log g;
+
+	basic_layout(f);
+	put(f, PML4, 1, PDPT | 0x7);
+	assert_int_equal(walk_all(f, &g), 0);
+	assert_int_equal(g.leaves, 9);
+	assert_true(g.ascending);
+	assert_leaf(nth_leaf(&g, 0), 0x1000, 0x100000, X86PT_L1, PT + 8);
+	assert_leaf(nth_leaf(&g, 3), 0x40000000, 0x80000000, X86PT_L3,
+	    PDPT + 8);
+	/* The same tables again, 512 GiB up: same entries, same frames. */
+	assert_leaf(nth_leaf(&g, 4), 0x8000001000ull, 0x100000, X86PT_L1,
+	    PT + 8);
+	assert_leaf(nth_leaf(&g, 5), 0x8000002000ull, 0x101000, X86PT_L1,
+	    PT + 16);
+	assert_leaf(nth_leaf(&g, 6), 0x8000200000ull, 0x200000, X86PT_L2,
+	    PD + 8);
+	assert_leaf(nth_leaf(&g, 7), 0x8040000000ull, 0x80000000, X86PT_L3,
+	    PDPT + 8);
+	assert_int_equal(nth_leaf(&g, 8)->va, 0xffffffff80000000ull);
+	assert_int_equal(g.notes[WALK_NOTE_RECURSIVE], 0);
+	assert_int_equal(f->w.stats.tables, 8);
+	assert_int_equal(f->reads, 5);
+}
+
+static void
+test_table_past_ram(void **state)
+{
+	struct fake *f = *state;
+	const struct walk_note *n;
+	struct walk_trace t;
+	struct log g;
+
+	basic_layout(f);
+	put(f, PML4, 2, 0x200000 | 0x3);
+	f->w.ram_limit = MEM_SIZE;
+	assert_int_equal(walk_all(f, &g), 0);
+	assert_int_equal(g.leaves, 5);
+	assert_int_equal(g.notes[WALK_NOTE_PAST_RAM], 1);
+	n = nth_note(&g, WALK_NOTE_PAST_RAM, 0);
+	assert_int_equal(n->level, X86PT_L4);
+	assert_int_equal(n->va, 0x10000000000ull);
+	assert_int_equal(n->entry_pa, PML4 + 16);
+	assert_int_equal(n->table_pa, 0x200000);
+	assert_int_equal(n->raw, 0x200003);
+	/* Reported, not read. */
+	assert_int_equal(f->reads, 5);
+	/* Leaves still come in order around the finding. */
+	assert_true(g.ev[4].is_note);
+	assert_int_equal(g.ev[5].leaf.va, 0xffffffff80000000ull);
+
+	assert_int_equal(walk_va(&f->w, 0x10000000123ull, &t, &f->err), 0);
+	assert_int_equal(t.stop, WALK_PAST_RAM);
+	assert_int_equal(t.stop_level, X86PT_L4);
+	assert_int_equal(t.nsteps, 1);
+	assert_int_equal(t.step[0].e.addr, 0x200000);
+
+	/* Without a limit the table is read (zeros: nothing there). */
+	f->w.ram_limit = 0;
+	assert_int_equal(walk_all(f, &g), 0);
+	assert_int_equal(g.leaves, 5);
+	assert_int_equal(g.notes[WALK_NOTE_PAST_RAM], 0);
+
+	/* A root past RAM is an error. */
+	f->w.ram_limit = MEM_SIZE;
+	f->w.cr3 = 0x40000;
+	assert_int_equal(walk_all(f, &g), -1);
+	assert_string_equal(f->err.msg,
+	    "CR3 0x40000 points past the end of RAM (0x20000)");
+	assert_int_equal(f->err.kind, PT_EXIT_TARGET);
+	assert_int_equal(walk_va(&f->w, 0x1000, &t, &f->err), -1);
+}
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+test_fanout_bomb_truncates(void **state)
+{
+	struct fake *f = *state;
+	const struct walk_note *n;
+	struct log g;
+	double t0;
+
+	/* Every entry of the one table points to the table itself. */
+	for (unsigned i = 0; i < 512; i++)
+		put(f, PML4, i, PML4 | 0x7);
+	t0 = now();
+	assert_int_equal(walk_all(f, &g), 0);
+	assert_true(now() - t0 < 1.0);
+	/*
+	 * 2^36 pages are mapped; the first 2^20 are (0, 0..3, *, *), so the
+	 * walk stops at (0, 4, 0, 0) = 4 GiB.
+	 */
+	assert_int_equal(g.leaves, WALK_DEFAULT_MAX_ENTRIES);
+	assert_true(g.ascending);
+	assert_int_equal(g.last_va, 0xfffff000ull);
+	assert_true(f->w.stats.truncated);
+	assert_int_equal(f->w.stats.resume_va, 0x100000000ull);
+	assert_int_equal(g.notes[WALK_NOTE_TRUNCATED], 1);
+	n = &g.last_note[WALK_NOTE_TRUNCATED];
+	assert_int_equal(n->va, 0x100000000ull);
+	assert_int_equal(n->level, X86PT_L1);
+	/* PML4, one PDPT, five PDs, 4 * 512 + 1 PTs: one read. */
+	assert_int_equal(f->w.stats.tables, 1 + 1 + 5 + 4 * 512 + 1);
+	assert_int_equal(f->reads, 1);
+	/* Every level points back up. */
+	assert_true(g.notes[WALK_NOTE_RECURSIVE] > 0);
+
+	/* A smaller budget stops sooner. */
+	f->w.max_entries = 1000;
+	assert_int_equal(walk_all(f, &g), 0);
+	assert_int_equal(g.leaves, 1000);
+	assert_int_equal(f->w.stats.resume_va, 1000ull * 4096);
+}
+
+static void
+test_empty_fanout_bomb_truncates(void **state)
+{
+	struct fake *f = *state;
+	struct log g;
+	double t0;
+
+	/* 512^3 paths to one empty page table: 2^27 tables to visit. */
+	for (unsigned i = 0; i < 512; i++) {
+		put(f, PML4, i, PDPT | 0x3);
+		put(f, PDPT, i, PD | 0x3);
+		put(f, PD, i, PT | 0x3);
+	}
+	t0 = now();
+	assert_int_equal(walk_all(f, &g), 0);
+	assert_true(now() - t0 < 1.0);
+	assert_int_equal(g.leaves, 0);
+	assert_true(f->w.stats.truncated);
+	assert_int_equal(f->w.stats.tables, WALK_DEFAULT_MAX_TABLES);
+	/*
+	 * PML4 + PDPT, then 513 visits per PD: 127 PDs whole, then PD 127
+	 * and its PTs 0..381; PT 382 is the first one not walked.
+	 */
+	assert_int_equal(f->w.stats.resume_va, (127ull << 30) + (382ull << 21));
+	assert_int_equal(f->reads, 4);
+}
+
+static void
+test_ascending_across_the_canonical_hole(void **state)
+{
+	struct fake *f = *state;
+	struct log g;
+
+	put(f, PML4, 0, 0x4000 | 0x3);
+	put(f, 0x4000, 0, 0xc0000083);
+	put(f, PML4, 255, 0x2000 | 0x3);
+	put(f, 0x2000, 511, 0x40000083);
+	put(f, PML4, 256, 0x3000 | 0x3);
+	put(f, 0x3000, 0, 0x80000083);
+	assert_int_equal(walk_all(f, &g), 0);
+	assert_int_equal(g.leaves, 3);
+	assert_true(g.ascending);
+	assert_leaf(nth_leaf(&g, 0), 0, 0xc0000000, X86PT_L3, 0x4000);
+	assert_leaf(nth_leaf(&g, 1), 0x00007fffc0000000ull, 0x40000000,
+	    X86PT_L3, 0x2000 + 511 * 8);
+	assert_leaf(nth_leaf(&g, 2), 0xffff800000000000ull, 0x80000000,
+	    X86PT_L3, 0x3000);
+
+	/* A start in the hole begins at the high half ... */
+	log_init(&g);
+	assert_int_equal(walk_range(&f->w, 0x0000800000000000ull, ~0ull,
+	    log_leaf, &g, &f->err), 0);
+	assert_int_equal(g.leaves, 1);
+	assert_int_equal(nth_leaf(&g, 0)->va, 0xffff800000000000ull);
+	/* ... an end in the hole ends with the low half ... */
+	log_init(&g);
+	assert_int_equal(walk_range(&f->w, 0x00007fffc0000000ull,
+	    0x0000900000000000ull, log_leaf, &g, &f->err), 0);
+	assert_int_equal(g.leaves, 1);
+	assert_int_equal(nth_leaf(&g, 0)->va, 0x00007fffc0000000ull);
+	/* ... and the hole itself maps nothing. */
+	log_init(&g);
+	assert_int_equal(walk_range(&f->w, 0x0000800000000000ull,
+	    0xffff7fffffffffffull, log_leaf, &g, &f->err), 0);
+	assert_int_equal(g.leaves, 0);
+}
+
+static void
+test_cache_reads_each_table_once(void **state)
+{
+	struct fake *f = *state;
+	struct walk_cache_stats st;
+	struct walk_trace t;
+	struct log g;
+
+	basic_layout(f);
+	assert_int_equal(walk_all(f, &g), 0);
+	assert_int_equal(f->reads, 5);
+	assert_int_equal(walk_all(f, &g), 0);
+	assert_int_equal(walk_va(&f->w, 0x1234, &t, &f->err), 0);
+	assert_int_equal(f->reads, 5);
+	walk_cache_stats(f->cache, &st);
+	assert_int_equal(st.reads, 5);
+	assert_int_equal(st.hits, 5 + 4);
+	assert_int_equal(st.pages, 5);
+	assert_false(f->bad_read);
+
+	/* The guest ran: everything is read again, once. */
+	f->tgt.stop_gen++;
+	put(f, PT, 1, 0x300000 | 0x3);
+	assert_int_equal(walk_all(f, &g), 0);
+	assert_int_equal(f->reads, 10);
+	assert_int_equal(nth_leaf(&g, 0)->pa, 0x300000);
+	walk_cache_stats(f->cache, &st);
+	assert_int_equal(st.flushes, 1);
+
+	/* So is it after an explicit flush. */
+	walk_cache_flush(f->cache);
+	assert_int_equal(walk_va(&f->w, 0x1234, &t, &f->err), 0);
+	assert_int_equal(f->reads, 14);
+	assert_int_equal(t.pa, 0x300234);
+}
+
+static void
+test_small_cache_stays_bounded(void **state)
+{
+	struct fake *f = *state;
+	struct walk_cache_stats st;
+	struct walk_cache *small;
+	struct log g;
+
+	basic_layout(f);
+	small = walk_cache_new(2, &f->err);
+	assert_non_null(small);
+	f->w.cache = small;
+	assert_int_equal(walk_all(f, &g), 0);
+	assert_int_equal(g.leaves, 5);
+	assert_leaf(nth_leaf(&g, 1), 0x2000, 0x101000, X86PT_L1, PT + 16);
+	assert_leaf(nth_leaf(&g, 4), 0xffffffff80000000ull, 0, X86PT_L3,
+	    PDPT_HI + 510 * 8);
+	walk_cache_stats(small, &st);
+	assert_true(st.pages <= 2);
+	assert_int_equal(st.reads, 5);
+	assert_int_equal(st.flushes, 2);
+	walk_cache_free(small);
+}
+
+static void
+test_callbacks_stop_and_fail(void **state)
+{
+	struct fake *f = *state;
+	struct log g;
+
+	basic_layout(f);
+	log_init(&g);
+	g.stop_after = 2;
+	assert_int_equal(walk_range(&f->w, 0, ~0ull, log_leaf, &g, &f->err),
+	    0);
+	assert_int_equal(g.leaves, 2);
+	assert_true(f->w.stats.stopped);
+	assert_false(f->w.stats.truncated);
+
+	log_init(&g);
+	g.fail_leaf = true;
+	assert_int_equal(walk_range(&f->w, 0, ~0ull, log_leaf, &g, &f->err),
+	    -1);
+	assert_int_equal(g.leaves, 1);
+	assert_string_equal(f->err.msg, "walk: output failed");
+
+	/* A note sink that fails ends the walk too. */
+	put(f, PML4, 1, PDPT | 0x87);
+	walk_cache_flush(f->cache);	/* memory changed behind its back */
+	log_init(&g);
+	g.fail_note = true;
+	f->w.note = log_note;
+	assert_int_equal(walk_range(&f->w, 0, ~0ull, log_leaf, &g, &f->err),
+	    -1);
+	assert_int_equal(g.leaves, 4);
+	assert_int_equal(g.notes[WALK_NOTE_RSVD], 1);
+
+	/* Without a note sink findings are only counted. */
+	log_init(&g);
+	f->w.note = NULL;
+	assert_int_equal(walk_range(&f->w, 0, ~0ull, log_leaf, &g, &f->err),
+	    0);
+	assert_int_equal(f->w.stats.notes, 1);
+	assert_int_equal(g.leaves, 9);
+}
+
+static void
+test_read_failure(void **state)
+{
+	struct fake *f = *state;
+	struct walk_trace t;
+	struct log g;
+
+	basic_layout(f);
+	f->fail_pa = PD;
+	assert_int_equal(walk_all(f, &g), -1);
+	assert_string_equal(f->err.msg, "reading the table at 0x3000: fake: E14");
+	assert_int_equal(f->err.kind, PT_EXIT_TARGET);
+	assert_int_equal(g.leaves, 0);
+	assert_int_equal(walk_va(&f->w, 0x1000, &t, &f->err), -1);
+	/* Failed reads are not cached. */
+	f->fail_pa = 0;
+	assert_int_equal(walk_all(f, &g), 0);
+	assert_int_equal(g.leaves, 5);
+}
+
+static void
+test_unsupported_modes(void **state)
+{
+	static const struct {
+		uint64_t cr0, cr4, efer;
+		const char *msg;
+	} m[] = {
+		{ CR0_LONG, CR4_LONG | X86PT_CR4_LA57, EFER_LONG,
+		  "paging mode 5-level is not supported yet" },
+		{ CR0_LONG, CR4_LONG, 0,
+		  "paging mode PAE is not supported yet" },
+		{ CR0_LONG, 0, 0, "paging mode 32-bit is not supported yet" },
+		{ 1, 0, 0, "paging is off (CR0.PG clear): virtual addresses "
+		  "are physical" },
+	};
+	struct fake *f = *state;
+	struct walk_trace t;
+	struct log g;
+
+	basic_layout(f);
+	for (size_t i = 0; i < sizeof m / sizeof m[0]; i++) {
+		setup_walk(f, m[i].cr0, m[i].cr4, m[i].efer, PML4);
+		assert_int_equal(walk_all(f, &g), -1);
+		assert_string_equal(f->err.msg, m[i].msg);
+		assert_int_equal(walk_va(&f->w, 0x1000, &t, &f->err), -1);
+		assert_string_equal(f->err.msg, m[i].msg);
+	}
+	assert_int_equal(f->reads, 0);
+}
+
+static void
+test_holes(void **state)
+{
+	struct fake *f = *state;
+	struct log g;
+
+	basic_layout(f);
+	f->w.holes = true;
+	log_init(&g);
+	f->w.note = log_note;
+	assert_int_equal(walk_range(&f->w, 0, 0x3fff, log_leaf, &g, &f->err),
+	    0);
+	assert_int_equal(g.nev, 4);
+	assert_true(g.ev[0].is_note);
+	assert_int_equal(g.ev[0].note.kind, WALK_NOTE_HOLE);
+	assert_int_equal(g.ev[0].note.level, X86PT_L1);
+	assert_int_equal(g.ev[0].note.va, 0);
+	assert_int_equal(g.ev[0].note.size, 4096);
+	assert_int_equal(g.ev[0].note.entry_pa, PT);
+	assert_int_equal(g.ev[1].leaf.va, 0x1000);
+	assert_int_equal(g.ev[2].leaf.va, 0x2000);
+	assert_int_equal(g.ev[3].note.kind, WALK_NOTE_HOLE);
+	assert_int_equal(g.ev[3].note.va, 0x3000);
+	assert_int_equal(g.ev[3].note.entry_pa, PT + 24);
+
+	/* Over everything: 510 empty PML4 slots. */
+	assert_int_equal(walk_all(f, &g), 0);
+	assert_int_equal(g.hole_l4, 510);
+	assert_int_equal(g.leaves, 5);
+	/* 510 of the PT + 510 of the PD + 510 + 511 of the PDPTs. */
+	assert_int_equal(g.notes[WALK_NOTE_HOLE], 510 + 510 + 510 + 510 + 511);
+}
+
+static void
+test_memtype_and_pkey_in_leaves(void **state)
+{
+	struct fake *f = *state;
+	const struct walk_leaf *l;
+	struct log g;
+
+	chain_layout(f);
+	/* PWT: PAT entry 1, WT at power-on, WC in the PAT below. */
+	put(f, PT, 2, 0x102000 | 0x9);
+	/* PAT (bit 7) + PCD: entry 6; key 5. */
+	put(f, PT, 3, 0x2800000000103091ull);
+	setup_walk(f, CR0_LONG, CR4_LONG | X86PT_CR4_PKE, EFER_LONG, PML4);
+	assert_int_equal(walk_all(f, &g), 0);
+	assert_string_equal(nth_leaf(&g, 1)->memtype_name, "WT");
+	assert_int_equal(nth_leaf(&g, 1)->memtype, X86PT_MT_WT);
+
+	assert_true(x86pt_ctx_set_pat(&f->w.pt, 0x0001050400070106ull));
+	assert_int_equal(walk_all(f, &g), 0);
+	assert_int_equal(g.leaves, 3);
+	assert_string_equal(nth_leaf(&g, 0)->memtype_name, "WB");
+	assert_string_equal(nth_leaf(&g, 1)->memtype_name, "WC");
+	l = nth_leaf(&g, 2);
+	assert_string_equal(l->memtype_name, "WC");
+	assert_int_equal(l->pkey, 5);
+	assert_flag_names(l->flags, "P PCD PAT");
+}
+
+static void
+test_ctx_load(void **state)
+{
+	struct fake *f = *state;
+	struct walk_ctx w;
+	struct walk_trace t;
+
+	basic_layout(f);
+	f->reg[0] = CR0_LONG;
+	f->reg[1] = PML4 | 0x18;	/* CR3's PWT/PCD are not address */
+	f->reg[2] = CR4_LONG;
+	f->reg[3] = EFER_LONG;
+	assert_int_equal(walk_ctx_load(&w, &f->tgt, f->cache, &f->err), 0);
+	assert_int_equal(w.pt.mode, X86PT_MODE_4LEVEL);
+	assert_true(w.pt.nxe);
+	assert_int_equal(w.cr3, PML4 | 0x18);
+	assert_int_equal(w.max_entries, WALK_DEFAULT_MAX_ENTRIES);
+	assert_int_equal(w.max_tables, WALK_DEFAULT_MAX_TABLES);
+	assert_int_equal(walk_va(&w, 0x1234, &t, &f->err), 0);
+	assert_int_equal(t.root, PML4);
+	assert_int_equal(t.pa, 0x100234);
+
+	f->fail_reg = "efer";
+	assert_int_equal(walk_ctx_load(&w, &f->tgt, f->cache, &f->err), -1);
+	assert_string_equal(f->err.msg, "reading efer: fake: no register efer");
+}
+
+int
+main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_pages_of_every_size),
+		T(test_subranges),
+		T(test_walk_va),
+		T(test_nx_disabled),
+		T(test_cr0_wp),
+		T(test_reserved_above_maxphyaddr),
+		T(test_ps_in_pml4e_is_reserved),
+		T(test_recursive_slot_511),
+		T(test_recursive_slot_510),
+		T(test_shared_subtables),
+		T(test_table_past_ram),
+		T(test_fanout_bomb_truncates),
+		T(test_empty_fanout_bomb_truncates),
+		T(test_ascending_across_the_canonical_hole),
+		T(test_cache_reads_each_table_once),
+		T(test_small_cache_stays_bounded),
+		T(test_callbacks_stop_and_fail),
+		T(test_read_failure),
+		T(test_unsupported_modes),
+		T(test_holes),
+		T(test_memtype_and_pkey_in_leaves),
+		T(test_ctx_load),
+	};
+#undef T
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
