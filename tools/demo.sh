@@ -25,7 +25,8 @@ if [ -x "$PTDUMP" ]; then
 	fi
 	rc=$?
 else
-	rc=0
+	echo "demo: $PTDUMP is missing: run 'make' first" >&2
+	rc=1
 fi
 echo "demo: stopping QEMU"
 exit $rc

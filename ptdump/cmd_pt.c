@@ -1,0 +1,269 @@
+/* cmd_pt.c - the paging commands: regs, dump, walk, decode, monitor. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "args.h"
+#include "cmd_impl.h"
+#include "fmt.h"
+#include "walk.h"
+#include "x86pt.h"
+
+/* What a command's own options said. */
+struct cmd_opts {
+	enum out_format format;
+	bool pages;
+	bool have_cr3;
+	uint64_t cr3;
+	bool have_level;
+	uint64_t level;
+	int npos;
+	char *pos[4];		/* the words that are not options */
+};
+
+/* Which options a command takes. */
+enum {
+	OPT_FORMAT = 1 << 0,
+	OPT_PAGES = 1 << 1,
+	OPT_CR3 = 1 << 2,
+	OPT_LEVEL = 1 << 3,
+};
+
+/*
+ * Split argv[1..] into options (--name VALUE or --name=VALUE) allowed by
+ * `allowed` and at most `maxpos` positional words.
+ */
+static int
+parse_opts(struct session *s, int argc, char **argv, unsigned allowed,
+    int maxpos, struct cmd_opts *o, struct pt_err *err)
+{
+	int i;
+
+	memset(o, 0, sizeof *o);
+	o->format = s->opt.format;
+	for (i = 1; i < argc; i++) {
+		char *a = argv[i], *val = NULL, *eq;
+		size_t n;
+
+		if (strncmp(a, "--", 2) != 0 || a[2] == '\0') {
+			if (o->npos == maxpos || o->npos == 4)
+				return pt_err_set(err, PT_EXIT_USAGE,
+				    "%s: unexpected argument '%s'", argv[0], a);
+			o->pos[o->npos++] = a;
+			continue;
+		}
+		eq = strchr(a, '=');
+		n = eq ? (size_t)(eq - a) : strlen(a);
+#define IS(name) (n == strlen(name) && strncmp(a, name, n) == 0)
+		if (IS("--pages") && (allowed & OPT_PAGES) && eq == NULL) {
+			o->pages = true;
+			continue;
+		}
+		if (!(IS("--format") && (allowed & OPT_FORMAT)) &&
+		    !(IS("--cr3") && (allowed & OPT_CR3)) &&
+		    !(IS("--level") && (allowed & OPT_LEVEL)))
+			return pt_err_set(err, PT_EXIT_USAGE,
+			    "%s: unknown option '%s'", argv[0], a);
+		if (eq != NULL)
+			val = eq + 1;
+		else if (i + 1 < argc)
+			val = argv[++i];
+		else
+			return pt_err_set(err, PT_EXIT_USAGE,
+			    "%s: %.*s needs a value", argv[0], (int)n, a);
+		if (IS("--format")) {
+			if (strcmp(val, "text") == 0)
+				o->format = OUT_TEXT;
+			else if (strcmp(val, "json") == 0)
+				o->format = OUT_JSON;
+			else
+				return pt_err_set(err, PT_EXIT_USAGE,
+				    "%s: --format takes text or json", argv[0]);
+		} else if (IS("--cr3")) {
+			if (args_u64(val, &o->cr3, err) < 0)
+				return pt_err_wrap(err, "%s --cr3", argv[0]);
+			o->have_cr3 = true;
+		} else {
+			if (args_u64(val, &o->level, err) < 0)
+				return pt_err_wrap(err, "%s --level", argv[0]);
+			o->have_level = true;
+		}
+#undef IS
+	}
+	return 0;
+}
+
+/* Read the registers that decide paging. */
+static int
+read_regs(struct target *t, struct fmt_regs *r, struct pt_err *err)
+{
+	if (t->ops->read_reg(t->ctx, "cr0", &r->cr0, err) < 0 ||
+	    t->ops->read_reg(t->ctx, "cr2", &r->cr2, err) < 0 ||
+	    t->ops->read_reg(t->ctx, "cr3", &r->cr3, err) < 0 ||
+	    t->ops->read_reg(t->ctx, "cr4", &r->cr4, err) < 0 ||
+	    t->ops->read_reg(t->ctx, "efer", &r->efer, err) < 0)
+		return -1;
+	r->mode = x86pt_mode(r->cr0, r->cr4, r->efer);
+	return 0;
+}
+
+/* The decoder context for the session's settings. */
+static void
+pt_ctx(const struct session *s, const struct fmt_regs *r, struct x86pt_ctx *c)
+{
+	if (r != NULL)
+		x86pt_ctx_init(c, r->cr0, r->cr4, r->efer);
+	else
+		x86pt_ctx_init_default(c);
+	x86pt_ctx_set_maxphyaddr(c, s->opt.maxphyaddr);
+	x86pt_ctx_set_pat(c, s->opt.pat);
+}
+
+/* Connect, read registers, and set up a walk of the chosen root. */
+static int
+prepare_walk(struct session *s, const struct cmd_opts *o, struct fmt_regs *r,
+    struct walk_ctx *w, struct pt_err *err)
+{
+	struct target *t = session_target(s, err);
+	struct x86pt_ctx c;
+
+	if (t == NULL || read_regs(t, r, err) < 0)
+		return -1;
+	pt_ctx(s, r, &c);
+	walk_ctx_init(w, t, s->cache, &c, o->have_cr3 ? o->cr3 : r->cr3);
+	w->max_entries = s->opt.max_entries;
+	return 0;
+}
+
+int
+cmd_regs(struct session *s, int argc, char **argv, struct pt_err *err)
+{
+	struct cmd_opts o;
+	struct fmt_regs r;
+	struct target *t;
+
+	if (parse_opts(s, argc, argv, OPT_FORMAT, 0, &o, err) < 0)
+		return -1;
+	t = session_target(s, err);
+	if (t == NULL || read_regs(t, &r, err) < 0)
+		return -1;
+	if (o.format == OUT_JSON)
+		fmt_json_regs(s->out, &r);
+	else
+		fmt_text_regs(s->out, &r);
+	return PT_EXIT_OK;
+}
+
+int
+cmd_dump(struct session *s, int argc, char **argv, struct pt_err *err)
+{
+	struct args_range range = { 0, UINT64_MAX };
+	struct cmd_opts o;
+	struct fmt_regs r;
+	struct fmt_dump d;
+	struct walk_ctx w;
+
+	if (parse_opts(s, argc, argv, OPT_FORMAT | OPT_PAGES | OPT_CR3, 1,
+	    &o, err) < 0)
+		return -1;
+	if (o.npos == 1 && args_range(o.pos[0], &range, err) < 0)
+		return -1;
+	if (prepare_walk(s, &o, &r, &w, err) < 0)
+		return -1;
+	w.note = fmt_dump_note;
+	fmt_dump_begin(&d, s->out, o.format, o.pages, s->opt.color, &r,
+	    w.cr3 & ~0xfffull);
+	if (walk_range(&w, range.start, range.last, fmt_dump_leaf, &d,
+	    err) < 0) {
+		/* Close what was printed so the output stays well formed. */
+		fmt_dump_end(&d, &w.stats);
+		return -1;
+	}
+	if (fmt_dump_end(&d, &w.stats) < 0)
+		return pt_err_set(err, PT_EXIT_USAGE, "dump: error writing output");
+	return PT_EXIT_OK;
+}
+
+int
+cmd_walk(struct session *s, int argc, char **argv, struct pt_err *err)
+{
+	struct walk_trace tr;
+	struct cmd_opts o;
+	struct fmt_regs r;
+	struct walk_ctx w;
+	uint64_t va;
+
+	if (parse_opts(s, argc, argv, OPT_FORMAT | OPT_CR3, 1, &o, err) < 0)
+		return -1;
+	if (o.npos != 1)
+		return cmd_usage(cmd_find("walk"), err);
+	if (args_u64(o.pos[0], &va, err) < 0)
+		return pt_err_wrap(err, "walk");
+	if (prepare_walk(s, &o, &r, &w, err) < 0 ||
+	    walk_va(&w, va, &tr, err) < 0)
+		return -1;
+	if (o.format == OUT_JSON)
+		fmt_json_walk(s->out, &tr);
+	else
+		fmt_text_walk(s->out, &tr);
+	return PT_EXIT_OK;
+}
+
+int
+cmd_decode(struct session *s, int argc, char **argv, struct pt_err *err)
+{
+	struct x86pt_entry e;
+	struct x86pt_ctx c;
+	struct cmd_opts o;
+	uint64_t raw;
+
+	if (parse_opts(s, argc, argv, OPT_FORMAT | OPT_LEVEL, 1, &o, err) < 0)
+		return -1;
+	if (o.npos != 1 || !o.have_level)
+		return cmd_usage(cmd_find("decode"), err);
+	if (o.level < X86PT_L1 || o.level > X86PT_L4)
+		return pt_err_set(err, PT_EXIT_USAGE,
+		    "decode: --level takes 1 (PTE), 2 (PDE), 3 (PDPTE) or 4 (PML4E)");
+	if (args_u64(o.pos[0], &raw, err) < 0)
+		return pt_err_wrap(err, "decode");
+	/* Offline: 4-level paging with NXE and WP, as a 64-bit kernel runs. */
+	pt_ctx(s, NULL, &c);
+	e = x86pt_decode(&c, (enum x86pt_level)o.level, raw);
+	if (o.format == OUT_JSON)
+		fmt_json_entry(s->out, &c, &e);
+	else
+		fmt_text_entry(s->out, &c, &e);
+	return PT_EXIT_OK;
+}
+
+int
+cmd_monitor(struct session *s, int argc, char **argv, struct pt_err *err)
+{
+	char line[1024], *out = NULL;
+	struct target *t;
+	size_t n = 0;
+	int i;
+
+	if (argc < 2)
+		return cmd_usage(cmd_find("monitor"), err);
+	line[0] = '\0';
+	for (i = 1; i < argc; i++) {
+		size_t len = strlen(argv[i]);
+
+		if (n + len + 2 > sizeof line)
+			return pt_err_set(err, PT_EXIT_USAGE,
+			    "monitor: command too long");
+		if (i > 1)
+			line[n++] = ' ';
+		memcpy(line + n, argv[i], len + 1);
+		n += len;
+	}
+	t = session_target(s, err);
+	if (t == NULL || t->ops->monitor(t->ctx, line, &out, err) < 0)
+		return -1;
+	/* The monitor ends lines with CR LF; print them the Unix way. */
+	for (char *p = out; *p != '\0'; p++)
+		if (!(p[0] == '\r' && p[1] == '\n'))
+			fputc(*p, s->out);
+	free(out);
+	return PT_EXIT_OK;
+}

@@ -1,0 +1,84 @@
+/*
+ * fmt.h - output sinks.  The walker reports leaves and findings; the dump
+ * sink coalesces them into ranges and hands each to the text or JSON
+ * printer.  Nothing here reads the target.
+ */
+#ifndef PTDUMP_FMT_H
+#define PTDUMP_FMT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "session.h"
+#include "walk.h"
+#include "x86pt.h"
+
+/* One output range: leaves contiguous in VA and PA with equal attributes. */
+struct fmt_range {
+	uint64_t va;
+	uint64_t last;		/* inclusive: the top page ends at 2^64 */
+	uint64_t pa;
+	uint64_t page_size;
+	enum x86pt_level level;
+	uint32_t flags;
+	struct x86pt_eff eff;
+	const char *memtype;
+	uint64_t rsvd;		/* reserved bits on the path: accesses fault */
+};
+
+struct fmt_dump {
+	FILE *f;
+	enum out_format format;
+	bool pages;		/* one record per leaf, no coalescing */
+	bool color;
+	bool have;		/* `cur` holds a range not yet printed */
+	struct fmt_range cur;
+	uint64_t nranges, nnotes;
+	int io_error;
+};
+
+/* The registers that decide paging, read once per command. */
+struct fmt_regs {
+	uint64_t cr0, cr2, cr3, cr4, efer;
+	enum x86pt_mode mode;
+};
+
+/* Start a dump: prints the header (text) or opens the object (JSON). */
+void fmt_dump_begin(struct fmt_dump *d, FILE *f, enum out_format format,
+    bool pages, bool color, const struct fmt_regs *r, uint64_t root);
+
+/* walk_leaf_fn and walk_note_fn over a struct fmt_dump cookie. */
+int fmt_dump_leaf(void *cookie, const struct walk_leaf *leaf);
+int fmt_dump_note(void *cookie, const struct walk_note *note);
+
+/* Flush and close; returns 0, or -1 if writing failed. */
+int fmt_dump_end(struct fmt_dump *d, const struct walk_stats *st);
+
+/* Printers, one pair per format. */
+void fmt_text_range(FILE *f, const struct fmt_range *r, bool color);
+void fmt_json_range(FILE *f, const struct fmt_range *r, bool first);
+void fmt_text_note(FILE *f, const struct walk_note *n);
+void fmt_text_regs(FILE *f, const struct fmt_regs *r);
+void fmt_json_regs(FILE *f, const struct fmt_regs *r);
+void fmt_text_walk(FILE *f, const struct walk_trace *t);
+void fmt_json_walk(FILE *f, const struct walk_trace *t);
+void fmt_text_entry(FILE *f, const struct x86pt_ctx *c,
+    const struct x86pt_entry *e);
+void fmt_json_entry(FILE *f, const struct x86pt_ctx *c,
+    const struct x86pt_entry *e);
+
+/* Shared helpers. */
+/* "4K", "2M", "1G", "12K", "3G": exact, never rounded. */
+void fmt_size(char *buf, size_t len, uint64_t bytes);
+/* An exclusive end as hex ("0x10000000000000000" past the top), padded
+ * to 16 digits or not. */
+void fmt_end(char *buf, size_t len, uint64_t last, bool pad);
+/* Named control-register bits, for regs. */
+struct fmt_bit {
+	const char *name;
+	unsigned bit;
+};
+extern const struct fmt_bit fmt_cr0_bits[], fmt_cr4_bits[], fmt_efer_bits[];
+
+#endif

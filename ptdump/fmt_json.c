@@ -1,0 +1,126 @@
+/* fmt_json.c - JSON printers (DESIGN contract: hex strings for addresses). */
+#include <inttypes.h>
+
+#include "fmt.h"
+
+static const char *
+jbool(bool b)
+{
+	return b ? "true" : "false";
+}
+
+/* The raw flag names of `flags`, as a JSON array. */
+static void
+json_flags(FILE *f, uint32_t flags)
+{
+	bool first = true;
+	uint32_t bit;
+
+	fputc('[', f);
+	for (bit = 1; bit < (1u << X86PT_F_COUNT); bit <<= 1) {
+		if (!(flags & bit))
+			continue;
+		fprintf(f, "%s\"%s\"", first ? "" : ",", x86pt_flag_name(bit));
+		first = false;
+	}
+	fputc(']', f);
+}
+
+void
+fmt_json_range(FILE *f, const struct fmt_range *r, bool first)
+{
+	char end[24];
+
+	fmt_end(end, sizeof end, r->last, false);
+	fprintf(f, "%s\n{\"va\":\"0x%" PRIx64 "\",\"end\":\"%s\",\"pa\":\"0x%"
+	    PRIx64 "\",\"page_size\":%" PRIu64 ",\"level\":%d,\"flags\":",
+	    first ? "" : ",", r->va, end, r->pa, r->page_size, (int)r->level);
+	json_flags(f, r->flags);
+	fprintf(f, ",\"eff\":{\"write\":%s,\"user\":%s,\"exec\":%s},"
+	    "\"memtype\":\"%s\"", jbool(r->eff.write), jbool(r->eff.user),
+	    jbool(r->eff.exec), r->memtype);
+	if (r->rsvd != 0)
+		fprintf(f, ",\"rsvd\":\"0x%" PRIx64 "\"", r->rsvd);
+	fputc('}', f);
+}
+
+static void
+json_bits(FILE *f, uint64_t v, const struct fmt_bit *b)
+{
+	bool first = true;
+
+	fputc('{', f);
+	for (; b->name != NULL; b++, first = false)
+		fprintf(f, "%s\"%s\":%s", first ? "" : ",", b->name,
+		    jbool((v >> b->bit) & 1));
+	fputc('}', f);
+}
+
+void
+fmt_json_regs(FILE *f, const struct fmt_regs *r)
+{
+	fprintf(f, "{\"cr0\":\"0x%" PRIx64 "\",\"cr2\":\"0x%" PRIx64 "\","
+	    "\"cr3\":\"0x%" PRIx64 "\",\"cr4\":\"0x%" PRIx64 "\","
+	    "\"efer\":\"0x%" PRIx64 "\",\"mode\":\"%s\",\"bits\":{\"cr0\":",
+	    r->cr0, r->cr2, r->cr3, r->cr4, r->efer, x86pt_mode_name(r->mode));
+	json_bits(f, r->cr0, fmt_cr0_bits);
+	fprintf(f, ",\"cr4\":");
+	json_bits(f, r->cr4, fmt_cr4_bits);
+	fprintf(f, ",\"efer\":");
+	json_bits(f, r->efer, fmt_efer_bits);
+	fprintf(f, "}}\n");
+}
+
+static void
+json_entry_fields(FILE *f, const struct x86pt_entry *e)
+{
+	fprintf(f, "\"level\":%d,\"raw\":\"0x%" PRIx64 "\",\"present\":%s",
+	    (int)e->level, e->raw, jbool(e->present));
+	if (!e->present)
+		return;
+	fprintf(f, ",\"leaf\":%s,\"addr\":\"0x%" PRIx64 "\",\"flags\":",
+	    jbool(e->is_leaf), e->addr);
+	json_flags(f, e->flags);
+	if (e->is_leaf)
+		fprintf(f, ",\"page_size\":%" PRIu64 ",\"memtype\":\"%s\"",
+		    e->page_size, e->memtype_name);
+	fprintf(f, ",\"pkey\":%u,\"avl\":\"0x%" PRIx64 "\",\"rsvd\":\"0x%"
+	    PRIx64 "\"", e->pkey, e->avl, e->rsvd);
+}
+
+void
+fmt_json_walk(FILE *f, const struct walk_trace *t)
+{
+	unsigned i;
+
+	fprintf(f, "{\"va\":\"0x%" PRIx64 "\",\"cr3\":\"0x%" PRIx64 "\","
+	    "\"mode\":\"%s\",\"steps\":[", t->va, t->root,
+	    x86pt_mode_name(t->mode));
+	for (i = 0; i < t->nsteps; i++) {
+		const struct walk_step *s = &t->step[i];
+
+		fprintf(f, "%s{\"index\":%u,\"entry_pa\":\"0x%" PRIx64 "\","
+		    "\"recursive\":%s,", i ? "," : "", s->index, s->entry_pa,
+		    jbool(s->recursive));
+		json_entry_fields(f, &s->e);
+		fputc('}', f);
+	}
+	fprintf(f, "],\"result\":\"%s\"", walk_stop_name(t->stop));
+	if (t->stop == WALK_OK)
+		fprintf(f, ",\"pa\":\"0x%" PRIx64 "\",\"page_size\":%" PRIu64
+		    ",\"eff\":{\"write\":%s,\"user\":%s,\"exec\":%s}", t->pa,
+		    t->page_size, jbool(t->eff.write), jbool(t->eff.user),
+		    jbool(t->eff.exec));
+	else if (t->stop != WALK_NONCANONICAL)
+		fprintf(f, ",\"stop_level\":%d", (int)t->stop_level);
+	fprintf(f, "}\n");
+}
+
+void
+fmt_json_entry(FILE *f, const struct x86pt_ctx *c, const struct x86pt_entry *e)
+{
+	(void)c;
+	fputc('{', f);
+	json_entry_fields(f, e);
+	fprintf(f, "}\n");
+}

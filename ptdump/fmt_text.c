@@ -1,0 +1,169 @@
+/* fmt_text.c - text printers: one line per range, stable columns. */
+#include <inttypes.h>
+#include <string.h>
+
+#include "fmt.h"
+
+#define RED "\033[31m"
+#define YELLOW "\033[33m"
+#define OFF "\033[0m"
+
+void
+fmt_text_range(FILE *f, const struct fmt_range *r, bool color)
+{
+	char end[24], size[16], psize[16], rwx[4];
+	bool wx;
+
+	fmt_end(end, sizeof end, r->last, true);
+	fmt_size(size, sizeof size, r->last - r->va + 1);
+	fmt_size(psize, sizeof psize, r->page_size);
+	rwx[0] = 'r';
+	rwx[1] = r->eff.write ? 'w' : '-';
+	rwx[2] = r->eff.exec ? 'x' : '-';
+	rwx[3] = '\0';
+	/* A range past 2^64 cannot be sized in 64 bits: print it from pages. */
+	if (r->va == 0 && r->last == UINT64_MAX)
+		snprintf(size, sizeof size, "16E");
+	wx = r->eff.write && r->eff.exec;
+	fprintf(f, "0x%016" PRIx64 " %-19s %7s %4s %s%s%s %s%-5s%s %c %-3s %c%c 0x%016" PRIx64,
+	    r->va, end, size, psize,
+	    color && wx ? RED : "", rwx, color && wx ? OFF : "",
+	    color && r->eff.user ? YELLOW : "", r->eff.user ? "user" : "super",
+	    color && r->eff.user ? OFF : "",
+	    (r->flags & X86PT_F_G) ? 'G' : '-', r->memtype,
+	    (r->flags & X86PT_F_A) ? 'A' : '-',
+	    (r->flags & X86PT_F_D) ? 'D' : '-', r->pa);
+	if (r->rsvd != 0)
+		fprintf(f, " RSVD=0x%" PRIx64, r->rsvd);
+	fputc('\n', f);
+}
+
+void
+fmt_text_note(FILE *f, const struct walk_note *n)
+{
+	const char *lv = x86pt_level_name(n->level);
+
+	switch (n->kind) {
+	case WALK_NOTE_RSVD:
+		fprintf(f, "! %s at 0x%" PRIx64 " = 0x%016" PRIx64 " has reserved "
+		    "bits 0x%" PRIx64 ": accesses to 0x%016" PRIx64 "+0x%" PRIx64
+		    " fault\n", lv, n->entry_pa, n->raw, n->rsvd, n->va, n->size);
+		break;
+	case WALK_NOTE_PAST_RAM:
+		fprintf(f, "! %s at 0x%" PRIx64 " = 0x%016" PRIx64 " points to a "
+		    "table at 0x%" PRIx64 ", past RAM: not walked\n", lv,
+		    n->entry_pa, n->raw, n->table_pa);
+		break;
+	case WALK_NOTE_RECURSIVE:
+		fprintf(f, "# %s at 0x%" PRIx64 " points back to table 0x%" PRIx64
+		    " (recursive): 0x%016" PRIx64 "+0x%" PRIx64 " maps tables\n",
+		    lv, n->entry_pa, n->table_pa, n->va, n->size);
+		break;
+	case WALK_NOTE_HOLE:
+	case WALK_NOTE_TRUNCATED:
+		/* holes are not printed; truncation is said at the end */
+		break;
+	}
+}
+
+static void
+print_bits(FILE *f, uint64_t v, const struct fmt_bit *b)
+{
+	for (; b->name != NULL; b++)
+		fprintf(f, " %s=%u", b->name, (unsigned)(v >> b->bit) & 1);
+}
+
+void
+fmt_text_regs(FILE *f, const struct fmt_regs *r)
+{
+	fprintf(f, "cr0  0x%016" PRIx64 " ", r->cr0);
+	print_bits(f, r->cr0, fmt_cr0_bits);
+	fprintf(f, "\ncr2  0x%016" PRIx64 "\n", r->cr2);
+	fprintf(f, "cr3  0x%016" PRIx64 "  table=0x%" PRIx64, r->cr3,
+	    (uint64_t)(r->cr3 & 0x000ffffffffff000ull));
+	if (r->cr4 & (1ull << 17))	/* CR4.PCIDE */
+		fprintf(f, " PCID=%u", (unsigned)(r->cr3 & 0xfff));
+	else
+		fprintf(f, " PWT=%u PCD=%u", (unsigned)(r->cr3 >> 3) & 1,
+		    (unsigned)(r->cr3 >> 4) & 1);
+	fprintf(f, "\ncr4  0x%016" PRIx64 " ", r->cr4);
+	print_bits(f, r->cr4, fmt_cr4_bits);
+	fprintf(f, "\nefer 0x%016" PRIx64 " ", r->efer);
+	print_bits(f, r->efer, fmt_efer_bits);
+	fprintf(f, "\nmode %s\n", x86pt_mode_name(r->mode));
+}
+
+static void
+entry_line(FILE *f, const struct x86pt_entry *e)
+{
+	char flags[96];
+
+	x86pt_format_flags(e->flags, flags, sizeof flags);
+	fprintf(f, "0x%016" PRIx64 "  %s", e->raw, e->present ? flags : "not present");
+	if (e->present && e->pkey != 0)
+		fprintf(f, " PK=%u", e->pkey);
+	if (e->rsvd != 0)
+		fprintf(f, " RSVD=0x%" PRIx64, e->rsvd);
+}
+
+void
+fmt_text_walk(FILE *f, const struct walk_trace *t)
+{
+	char psize[16];
+	unsigned i;
+
+	fprintf(f, "walk 0x%016" PRIx64 " (cr3 table 0x%" PRIx64 ", %s)\n",
+	    t->va, t->root, x86pt_mode_name(t->mode));
+	for (i = 0; i < t->nsteps; i++) {
+		const struct walk_step *s = &t->step[i];
+
+		fprintf(f, "  %-5s %3u at 0x%012" PRIx64 " = ",
+		    x86pt_level_name(s->level), s->index, s->entry_pa);
+		entry_line(f, &s->e);
+		if (s->e.present && s->e.is_leaf)
+			fprintf(f, "  -> page 0x%" PRIx64, s->e.addr);
+		else if (s->e.present)
+			fprintf(f, "  -> table 0x%" PRIx64 "%s", s->e.addr,
+			    s->recursive ? " (recursive)" : "");
+		fputc('\n', f);
+	}
+	if (t->stop == WALK_OK) {
+		fmt_size(psize, sizeof psize, t->page_size);
+		fprintf(f, "  => 0x%016" PRIx64 "  %s page, r%c%c %s, %s\n",
+		    t->pa, psize, t->eff.write ? 'w' : '-',
+		    t->eff.exec ? 'x' : '-', t->eff.user ? "user" : "super",
+		    t->nsteps ? t->step[t->nsteps - 1].e.memtype_name : "?");
+	} else if (t->stop == WALK_NONCANONICAL) {
+		fprintf(f, "  => no translation: non-canonical address "
+		    "(an access raises #GP, not #PF)\n");
+	} else {
+		fprintf(f, "  => no translation: %s at %s\n",
+		    walk_stop_name(t->stop), x86pt_level_name(t->stop_level));
+	}
+}
+
+void
+fmt_text_entry(FILE *f, const struct x86pt_ctx *c, const struct x86pt_entry *e)
+{
+	char psize[16];
+
+	(void)c;
+	fprintf(f, "%s ", x86pt_level_name(e->level));
+	entry_line(f, e);
+	fputc('\n', f);
+	if (!e->present)
+		return;
+	if (e->is_leaf) {
+		fmt_size(psize, sizeof psize, e->page_size);
+		fprintf(f, "  maps a %s page at 0x%" PRIx64 ", memory type %s "
+		    "(PAT index %u)\n", psize, e->addr, e->memtype_name,
+		    e->pat_index);
+	} else {
+		fprintf(f, "  points to a table at 0x%" PRIx64 "\n", e->addr);
+	}
+	if (e->avl != 0)
+		fprintf(f, "  software bits 0x%" PRIx64 "\n", e->avl);
+	if (e->rsvd != 0)
+		fprintf(f, "  reserved bits 0x%" PRIx64 " are set: an access "
+		    "through this entry faults with RSVD\n", e->rsvd);
+}

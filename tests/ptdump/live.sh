@@ -1,0 +1,84 @@
+#!/bin/sh
+# ptdump against the real kernel in real QEMU: QEMU's own walker as an
+# oracle, the golden regression dump of scenario=boot, how the guest is
+# left, and errors a user can make.
+. "$(dirname "$0")/../lib.sh"
+tl_init
+G=$TOP/tests/golden
+
+TL_GDB=1 tl_qemu boot kernel "scenario=boot halt"
+tl_wait_line "$T/boot.serial" '^checkpoint boot$' 60 ||
+	{ tl_fail "kernel did not reach its checkpoint"; tl_show "$T/boot.serial"; tl_done; }
+PT="$PTDUMP -t 127.0.0.1:$GDBPORT"
+
+# 1. Oracle: every leaf ptdump reports, and only those, as QEMU's
+#    `info tlb` lists them, read over the same connection.
+if $PT -c 'dump --pages --format json' -c 'monitor info tlb' >"$T/both" 2>"$T/err"; then
+	awk '/"ranges"/,/"truncated"/' "$T/both" | awk -f "$TOP/tests/ptdump/tlb_oracle.awk" | sort >"$T/mine"
+	grep -v '"' "$T/both" | awk -f "$TOP/tests/ptdump/tlb_oracle.awk" | sort >"$T/qemu"
+	n=$(wc -l <"$T/qemu")
+	if [ "$n" -lt 20 ]; then
+		tl_fail "oracle: QEMU listed only $n pages"
+		tl_show "$T/both"
+	elif ! diff -u "$T/qemu" "$T/mine" >"$T/odiff"; then
+		tl_fail "oracle: ptdump's leaves differ from QEMU's info tlb (- qemu, + ptdump)"
+		tl_show "$T/odiff"
+	else
+		tl_ok "oracle: $n leaves equal to QEMU's info tlb"
+	fi
+else
+	tl_fail "oracle: ptdump failed"; tl_show "$T/err"
+fi
+
+# 2. Golden regression dump.
+if $PT -x "$G/boot.ptdump" >"$T/boot.txt" 2>"$T/err"; then
+	if diff -u "$G/boot.txt" "$T/boot.txt" >"$T/gdiff"; then
+		tl_ok "golden: boot.txt"
+	else
+		tl_fail "golden: boot.txt differs (- golden, + now)"
+		tl_show "$T/gdiff"
+	fi
+else
+	tl_fail "golden: ptdump -x failed"; tl_show "$T/err"
+fi
+
+# 3. The guest runs again after ptdump leaves: the next connection finds
+#    it running, so QEMU stops it and reports T02 before anything else.
+$PTDUMP -t "127.0.0.1:$GDBPORT" --trace regs >/dev/null 2>"$T/trace" ||
+	tl_fail "trace run failed"
+if grep -q '^rsp <- T02' "$T/trace"; then
+	tl_ok "guest resumed after the previous session"
+else
+	tl_fail "guest was not running when the next session attached"
+	tl_show "$T/trace"
+fi
+
+# 4. Usage and target errors: one line, documented status.
+expect_status() { # WANT DESCRIPTION CMD...
+	want=$1 what=$2
+	shift 2
+	"$@" >"$T/out" 2>"$T/err"
+	rc=$?
+	if [ "$rc" != "$want" ]; then
+		tl_fail "$what: exit $rc, want $want"; tl_show "$T/err"
+	elif [ "$(wc -l <"$T/err")" -ne 1 ]; then
+		tl_fail "$what: want one line on stderr"; tl_show "$T/err"
+	else
+		tl_ok "$what: exit $rc: $(cat "$T/err")"
+	fi
+}
+dead=$(tl_free_port)
+expect_status 3 "refused port" $PTDUMP -t "127.0.0.1:$dead" regs
+expect_status 2 "bad target" $PTDUMP -t "nonsense" regs
+expect_status 2 "unknown command" $PT frobnicate
+expect_status 2 "walk without an address" $PT walk
+expect_status 2 "bad number" $PT walk 0xzz
+expect_status 2 "bad option" $PTDUMP --format yaml regs
+expect_status 2 "decode without level" $PTDUMP decode 0x1
+# A batch stops at the first error and names the line.
+printf 'regs\nwalk 0x1000 0x2000\nregs\n' >"$T/bad.ptdump"
+expect_status 2 "batch error" $PT -x "$T/bad.ptdump"
+grep -q "bad.ptdump:2:" "$T/err" || tl_fail "batch error does not name line 2"
+
+tl_stop "$QPID"
+tl_done

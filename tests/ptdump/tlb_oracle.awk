@@ -1,0 +1,41 @@
+# tlb_oracle.awk - turn `ptdump dump --pages --format json` records and
+# QEMU `info tlb` lines into one canonical form, "VA PA XGPDACTUW", so two
+# walkers that share no code can be compared with sort and diff.
+#
+# The letters are QEMU's: X = NX, G, P = PS, D, A, C = PCD, T = PWT,
+# U = US, W = RW; '-' when clear.  QEMU clears bit 7 of a 4 KiB PTE before
+# printing it (there it is PAT, not PS), so a PTE's PAT bit is not
+# compared here; the unit tests cover it.
+
+function pad16(h) {
+	sub(/^0x/, "", h)
+	h = tolower(h)
+	while (length(h) < 16)
+		h = "0" h
+	return h
+}
+
+function has(flags, name) {
+	return index(flags, "\"" name "\"") > 0
+}
+
+# A JSON leaf record: one per line, as ptdump prints them.
+/"va":"0x/ {
+	match($0, /"va":"0x[0-9a-f]+"/);	va = substr($0, RSTART + 6, RLENGTH - 7)
+	match($0, /"pa":"0x[0-9a-f]+"/);	pa = substr($0, RSTART + 6, RLENGTH - 7)
+	match($0, /"flags":\[[^]]*\]/);		fl = substr($0, RSTART, RLENGTH)
+	f = (has(fl, "NX") ? "X" : "-") (has(fl, "G") ? "G" : "-")
+	f = f (has(fl, "PS") ? "P" : "-")
+	f = f (has(fl, "D") ? "D" : "-") (has(fl, "A") ? "A" : "-")
+	f = f (has(fl, "PCD") ? "C" : "-") (has(fl, "PWT") ? "T" : "-")
+	f = f (has(fl, "US") ? "U" : "-") (has(fl, "RW") ? "W" : "-")
+	print pad16(va), pad16(pa), f
+	next
+}
+
+# An `info tlb` line: "VA: PA FLAGS".
+/^[0-9a-f]+: [0-9a-f]+ [-XGPDACTUW]+$/ {
+	va = $1
+	sub(/:$/, "", va)
+	print pad16(va), pad16($2), $3
+}
