@@ -4,6 +4,7 @@
 #   make check      install missing packages, build, run every test
 #   make demo       install missing packages, build, boot the demo kernel
 #   make run        boot the kernel paused with a gdbstub (SCENARIO=, GDBPORT=)
+#   make bench      time ptdump against gdb on the demo kernel, side by side
 #   make install    PREFIX=/usr/local DESTDIR=
 
 include VERSION.mk
@@ -135,6 +136,10 @@ demo:
 
 run: $(KERNEL)
 	tools/run.sh "$(SCENARIO)" "$(GDBPORT)"
+
+bench: all
+	tools/deps.sh
+	tools/bench.sh
 
 # ---- install ----------------------------------------------------------
 PREFIX ?= /usr/local

@@ -79,7 +79,7 @@ tl_qemu() {
 		fi
 		: >"$T/$name.serial"
 		# shellcheck disable=SC2086
-		"$QEMU" -accel tcg -cpu max -m 128M -nic none -display none \
+		"$QEMU" -accel tcg -cpu ${TL_CPU:-max} -m 128M -nic none -display none \
 		    -no-reboot -serial "file:$T/$name.serial" \
 		    -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 		    $gdbargs "$@" 2>"$T/$name.qemu-err" &

@@ -1,0 +1,31 @@
+#!/bin/sh
+# The manual pages are well formed, and ptdump(1) documents every command
+# that `ptdump help` lists.
+. "$(dirname "$0")/../lib.sh"
+tl_init
+
+for m in "$TOP"/man/*.1; do
+	if mandoc -Tlint -Wwarning "$m" >"$T/lint" 2>&1; then
+		tl_ok "mandoc -Tlint $(basename "$m")"
+	else
+		tl_fail "mandoc -Tlint $(basename "$m")"; tl_show "$T/lint"
+	fi
+done
+
+"$PTDUMP" help >"$T/help" || tl_fail "ptdump help failed"
+n=0
+for c in $(awk '/^  [a-z]/ {print $1}' "$T/help"); do
+	n=$((n + 1))
+	grep -q "^\.It Ic $c\b" "$TOP/man/ptdump.1" ||
+		tl_fail "ptdump(1) does not document the command '$c'"
+done
+[ "$n" -ge 5 ] || tl_fail "ptdump help listed only $n commands"
+tl_ok "ptdump(1) documents the $n commands of 'ptdump help'"
+
+# Every long option in --help is in the man page too.
+"$PTDUMP" --help | grep -o -- '--[a-z-]*' | sort -u | while read -r o; do
+	grep -q -- "Fl -${o#--}" "$TOP/man/ptdump.1" ||
+		echo "ptdump(1) does not document $o"
+done >"$T/opts"
+[ -s "$T/opts" ] && { tl_fail "options missing from ptdump(1)"; tl_show "$T/opts"; }
+tl_done

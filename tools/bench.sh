@@ -1,0 +1,137 @@
+#!/bin/sh
+# tools/bench.sh - how long ptdump takes, as a whole process, next to
+# gdb -batch doing the least it can: attach and print $cr3.
+#
+# Boots the kernel (scenario=boot, halted at its checkpoint) under TCG
+# with a gdbstub, then times BENCH_RUNS (default 15) runs of each command
+# interleaved, A B C D A B C D ..., so machine noise hits all of them
+# alike.  Prints median and minimum wall time and each median as a
+# multiple of gdb's.  Exit status: 0 when `ptdump dump` has a lower
+# median than gdb, 1 when it does not or when something failed.
+#
+# Every connection stops the guest and every detach resumes it; the
+# kernel sits in a cli;hlt loop, so that changes nothing it shows.
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+. "$TOP/tests/lib.sh"
+PTDUMP=$B/ptdump
+GDB=${GDB:-gdb}
+RUNS=${BENCH_RUNS:-15}
+# No single run may hang the bench.
+RUN_TIMEOUT=${BENCH_TIMEOUT:-30}
+
+die() {
+	echo "bench: $*" >&2
+	exit 1
+}
+
+case "$RUNS" in
+"" | *[!0-9]*) die "BENCH_RUNS must be a positive number, not '$RUNS'" ;;
+esac
+[ "$RUNS" -gt 0 ] || die "BENCH_RUNS must be a positive number"
+[ -x "$PTDUMP" ] || die "$PTDUMP is missing: run 'make' first"
+[ -f "$KERNEL" ] || die "$KERNEL is missing: run 'make' first"
+command -v "$GDB" >/dev/null 2>&1 || die "$GDB is not installed"
+command -v timeout >/dev/null 2>&1 || die "timeout (coreutils) is not installed"
+case $(date +%s%N) in
+*N | "" | *[!0-9]*) die "date +%s%N does not give nanoseconds here" ;;
+esac
+
+tl_init
+TL_GDB=1 tl_qemu bench kernel "scenario=boot halt"
+if ! tl_wait_line "$T/bench.serial" '^checkpoint boot$' 60; then
+	echo "bench: the kernel did not reach its checkpoint; serial log:" >&2
+	cat "$T/bench.serial" "$T/bench.qemu-err" >&2
+	exit 1
+fi
+TGT=127.0.0.1:$GDBPORT
+
+# The commands, by key: a label and an argument list each.
+KEYS="A B C D"
+label() { # KEY
+	case $1 in
+	A) echo "ptdump dump" ;;
+	B) echo "gdb -batch 'p \$cr3'" ;;
+	C) echo "ptdump dump --pages --format json" ;;
+	D) echo "ptdump walk 0xfffffffffffff000" ;;
+	esac
+}
+
+run_cmd() { # KEY: run that command once, output to $T/out and $T/err
+	# shellcheck disable=SC2016 # $cr3 is gdb's, not the shell's
+	case $1 in
+	A) timeout "$RUN_TIMEOUT" "$PTDUMP" -t "$TGT" dump ;;
+	B) timeout "$RUN_TIMEOUT" "$GDB" -nx -batch \
+		-ex "target remote $TGT" -ex 'p $cr3' </dev/null ;;
+	C) timeout "$RUN_TIMEOUT" "$PTDUMP" -t "$TGT" dump --pages --format json ;;
+	D) timeout "$RUN_TIMEOUT" "$PTDUMP" -t "$TGT" walk 0xfffffffffffff000 ;;
+	esac >"$T/out" 2>"$T/err"
+}
+
+fail_run() { # KEY RC
+	echo "bench: '$(label "$1")' failed (exit $2)" >&2
+	sed 's/^/  | /' "$T/out" "$T/err" >&2
+	exit 1
+}
+
+# One untimed round first: it checks that every command does its job and
+# warms the page cache for all of them alike.
+for k in $KEYS; do
+	run_cmd "$k"
+	rc=$?
+	[ "$rc" -eq 0 ] || fail_run "$k" "$rc"
+	# QEMU describes cr3 as flags: gdb prints "$1 = [ PDBR=512 PCID=0 ]".
+	# shellcheck disable=SC2016 # $1 is gdb's value history, not the shell's
+	if [ "$k" = B ] && ! grep -Eq '^\$1 = [^<v]' "$T/out"; then
+		echo "bench: gdb did not print \$cr3:" >&2
+		fail_run B 0
+	fi
+	: >"$T/$k.ns"
+done
+
+i=0
+while [ "$i" -lt "$RUNS" ]; do
+	for k in $KEYS; do
+		t0=$(date +%s%N)
+		run_cmd "$k"
+		rc=$?
+		t1=$(date +%s%N)
+		[ "$rc" -eq 0 ] || fail_run "$k" "$rc"
+		echo $((t1 - t0)) >>"$T/$k.ns"
+	done
+	i=$((i + 1))
+done
+
+# stats FILE: print "median min" in ns.
+stats() {
+	sort -n "$1" | awk '{ v[NR] = $1 }
+	END {
+		if (NR % 2) m = v[(NR + 1) / 2]
+		else m = (v[NR / 2] + v[NR / 2 + 1]) / 2
+		printf "%.0f %.0f\n", m, v[1]
+	}'
+}
+
+gdb_med=$(stats "$T/B.ns" | cut -d' ' -f1)
+
+echo "bench: $RUNS runs each, interleaved; QEMU TCG, scenario=boot; wall time per whole process"
+printf '%-36s %10s %10s %8s\n' "command" "median ms" "min ms" "vs gdb"
+for k in $KEYS; do
+	st=$(stats "$T/$k.ns")
+	[ "$k" = A ] && dump_med=${st%% *}
+	awk -v l="$(label "$k")" -v m="${st%% *}" -v n="${st#* }" -v g="$gdb_med" 'BEGIN {
+		printf "%-36s %10.2f %10.2f %7.2fx\n", l, m / 1e6, n / 1e6, m / g }'
+done
+echo
+for k in A C D; do
+	st=$(stats "$T/$k.ns")
+	awk -v l="$(label "$k")" -v m="${st%% *}" -v g="$gdb_med" 'BEGIN {
+		printf "%s: %.2fx the time of gdb'"'"'s '"'"'p $cr3'"'"'\n", l, m / g }'
+done
+
+tl_stop "$QPID"
+if [ "$dump_med" -lt "$gdb_med" ]; then
+	echo "bench: ok: ptdump dump takes less wall time than gdb -batch target remote + p \$cr3"
+	exit 0
+fi
+echo "bench: FAIL: ptdump dump is not faster than gdb -batch target remote + p \$cr3"
+exit 1
