@@ -120,7 +120,7 @@ fmt_dump_note(void *cookie, const struct walk_note *n)
 {
 	struct fmt_dump *d = cookie;
 
-	/* JSON keeps notes in their own array, printed at the end. */
+	/* Findings are text-only for now: JSON carries the ranges alone. */
 	if (d->format == OUT_JSON || n->kind == WALK_NOTE_HOLE)
 		return 0;
 	flush(d);
