@@ -6,6 +6,7 @@
 #include "args.h"
 #include "cmd.h"
 #include "cmd_impl.h"
+#include "x86pt.h"
 
 static int cmd_help(struct session *, int, char **, struct pt_err *);
 static int cmd_quit(struct session *, int, char **, struct pt_err *);
@@ -197,15 +198,9 @@ cmd_set(struct session *s, int argc, char **argv, struct pt_err *err)
 			    "set maxphyaddr: 32 to 52 bits");
 		s->opt.maxphyaddr = (unsigned)v;
 	} else if (strcmp(argv[1], "pat") == 0) {
-		for (int i = 0; i < 8; i++) {
-			unsigned t = (unsigned)(v >> (8 * i)) & 0xff;
-
-			/* Types 2 and 3 are reserved, as are bits 3..7. */
-			if (t > 7 || t == 2 || t == 3)
-				return pt_err_set(err, PT_EXIT_USAGE,
-				    "set pat: entry %d has the reserved type 0x%x",
-				    i, t);
-		}
+		if (!x86pt_pat_valid(v))
+			return pt_err_set(err, PT_EXIT_USAGE, "set pat: an entry "
+			    "holds a reserved type (valid: 0, 1, 4, 5, 6, 7)");
 		s->opt.pat = v;
 	} else if (strcmp(argv[1], "max-entries") == 0) {
 		if (v == 0)

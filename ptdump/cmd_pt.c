@@ -126,16 +126,10 @@ prepare_walk(struct session *s, const struct cmd_opts *o, struct fmt_regs *r,
 	struct target *t = session_target(s, err);
 	struct x86pt_ctx c;
 
-	if (t == NULL || read_regs(t, r, err) < 0)
+	/* Refuse before any output, rather than print half a dump. */
+	if (t == NULL || read_regs(t, r, err) < 0 ||
+	    walk_check_mode(r->mode, err) < 0)
 		return -1;
-	/* Say so before any output, rather than half a dump. */
-	if (r->mode == X86PT_MODE_NONE)
-		return pt_err_set(err, PT_EXIT_TARGET,
-		    "paging is off (CR0.PG clear): virtual addresses are physical");
-	if (r->mode != X86PT_MODE_4LEVEL)
-		return pt_err_set(err, PT_EXIT_TARGET,
-		    "paging mode %s is not supported yet (only 4-level is walked)",
-		    x86pt_mode_name(r->mode));
 	pt_ctx(s, r, &c);
 	walk_ctx_init(w, t, s->cache, &c, o->have_cr3 ? o->cr3 : r->cr3);
 	w->max_entries = s->opt.max_entries;

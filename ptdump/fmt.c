@@ -88,7 +88,7 @@ extends(const struct fmt_range *r, const struct walk_leaf *l)
 	    l->pa == r->pa + (l->va - r->va) &&
 	    l->page_size == r->page_size && l->flags == r->flags &&
 	    l->eff.write == r->eff.write && l->eff.user == r->eff.user &&
-	    l->eff.exec == r->eff.exec && l->eff.sup_write == r->eff.sup_write &&
+	    l->eff.exec == r->eff.exec &&
 	    strcmp(l->memtype_name, r->memtype) == 0 && l->rsvd == r->rsvd;
 }
 

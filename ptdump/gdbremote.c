@@ -23,6 +23,8 @@ struct gr_reg {
 	char name[32];
 	unsigned regnum;
 	unsigned bits;
+	bool known;		/* `value` read since the last stop / Hg */
+	uint64_t value;
 };
 
 struct gr {
@@ -449,6 +451,7 @@ xml_reg(struct xml_ctx *x, const XML_Char **atts)
 	memcpy(r->name, name, strlen(name) + 1);
 	r->regnum = regnum;
 	r->bits = bits;
+	r->known = false;
 	g->next_regnum = regnum + 1;
 }
 
@@ -550,7 +553,7 @@ load_xml(struct gr *g, const char *annex, int depth, struct pt_err *err)
 	return 0;
 }
 
-static const struct gr_reg *
+static struct gr_reg *
 find_reg(const struct gr *g, const char *name)
 {
 	size_t i;
@@ -559,6 +562,20 @@ find_reg(const struct gr *g, const char *name)
 		if (strcasecmp(g->regs[i].name, name) == 0)
 			return &g->regs[i];
 	return NULL;
+}
+
+/*
+ * Registers change only when the guest runs or another vCPU is chosen:
+ * forget what was read, so the next read asks the stub again.
+ */
+static void
+forget_regs(struct gr *g)
+{
+	size_t i;
+
+	g->regs_synced = false;
+	for (i = 0; i < g->nregs; i++)
+		g->regs[i].known = false;
 }
 
 /* ---- target operations ------------------------------------------------ */
@@ -588,7 +605,7 @@ static int
 gr_read_reg(void *ctx, const char *name, uint64_t *val, struct pt_err *err)
 {
 	struct gr *g = ctx;
-	const struct gr_reg *reg = find_reg(g, name);
+	struct gr_reg *reg = find_reg(g, name);
 	char req[32];
 	uint8_t bytes[8];
 	const char *r;
@@ -603,6 +620,10 @@ gr_read_reg(void *ctx, const char *name, uint64_t *val, struct pt_err *err)
 		return pt_err_set(err, PT_EXIT_TARGET, "register %s is %u "
 		    "bits wide; only up to 64 can be read", reg->name,
 		    reg->bits);
+	if (reg->known) {
+		*val = reg->value;
+		return 0;
+	}
 	if (sync_regs(g, err) < 0)
 		return -1;
 	snprintf(req, sizeof req, "p%x", reg->regnum);
@@ -620,6 +641,8 @@ gr_read_reg(void *ctx, const char *name, uint64_t *val, struct pt_err *err)
 	*val = 0;
 	for (i = nbytes; i-- > 0;)	/* target byte order: little-endian */
 		*val = *val << 8 | bytes[i];
+	reg->value = *val;
+	reg->known = true;
 	return 0;
 }
 
@@ -1029,7 +1052,7 @@ gdbremote_select_cpu(struct target *t, const struct gdbremote_thread *th,
 	if (gr_cmd_ok(g, req, err) < 0)
 		return pt_err_wrap(err, "selecting thread %s", req + 2);
 	g->thread = *th;
-	g->regs_synced = false;
+	forget_regs(g);
 	return 0;
 }
 

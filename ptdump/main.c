@@ -210,9 +210,11 @@ main(int argc, char **argv)
 	}
 	if (strcmp(color, "always") == 0)
 		s.opt.color = true;
-	else if (strcmp(color, "auto") == 0)
-		s.opt.color = isatty(fileno(s.out)) &&
-		    (getenv("NO_COLOR") == NULL || *getenv("NO_COLOR") == '\0');
+	else if (strcmp(color, "auto") == 0) {
+		const char *no = getenv("NO_COLOR");
+
+		s.opt.color = isatty(fileno(s.out)) && (no == NULL || *no == '\0');
+	}
 
 	for (i = 0; i < njobs && !s.quit; i++) {
 		rc = run_job(&s, &jobs[i], &err);

@@ -13,9 +13,9 @@ session_init(struct session *s, FILE *out)
 	s->opt.target = SESSION_DEFAULT_TARGET;
 	s->opt.timeout_ms = SESSION_DEFAULT_TIMEOUT_MS;
 	s->opt.format = OUT_TEXT;
-	s->opt.max_entries = SESSION_DEFAULT_MAX_ENTRIES;
-	s->opt.maxphyaddr = SESSION_DEFAULT_MAXPHYADDR;
-	s->opt.pat = SESSION_DEFAULT_PAT;
+	s->opt.max_entries = WALK_DEFAULT_MAX_ENTRIES;
+	s->opt.maxphyaddr = X86PT_MAXPHYADDR_DEFAULT;
+	s->opt.pat = X86PT_PAT_DEFAULT;
 }
 
 struct target *

@@ -44,10 +44,6 @@ struct session {
 
 #define SESSION_DEFAULT_TARGET "127.0.0.1:1234"
 #define SESSION_DEFAULT_TIMEOUT_MS 5000
-#define SESSION_DEFAULT_MAX_ENTRIES (1u << 20)
-#define SESSION_DEFAULT_MAXPHYADDR 52
-/* The power-on value of IA32_PAT: WB, WT, UC-, UC, repeated. */
-#define SESSION_DEFAULT_PAT 0x0007040600070406ull
 
 /* Fill `s` with defaults; `out` receives all command output. */
 void session_init(struct session *s, FILE *out);

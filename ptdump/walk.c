@@ -167,19 +167,18 @@ walk_ctx_load(struct walk_ctx *w, struct target *t, struct walk_cache *c,
 	return 0;
 }
 
-/* Fail unless the walker knows the paging mode. */
-static int
-check_mode(const struct walk_ctx *w, struct pt_err *err)
+int
+walk_check_mode(enum x86pt_mode mode, struct pt_err *err)
 {
-	if (w->pt.mode == X86PT_MODE_4LEVEL)
+	if (mode == X86PT_MODE_4LEVEL)
 		return 0;
-	if (w->pt.mode == X86PT_MODE_NONE)
+	if (mode == X86PT_MODE_NONE)
 		return pt_err_set(err, PT_EXIT_TARGET,
 		    "paging is off (CR0.PG clear): virtual addresses are "
 		    "physical");
 	return pt_err_set(err, PT_EXIT_TARGET,
 	    "paging mode %s is not supported yet",
-	    x86pt_mode_name(w->pt.mode));
+	    x86pt_mode_name(mode));
 }
 
 /* The level of the table CR3 points to. */
@@ -388,7 +387,7 @@ walk_range(struct walk_ctx *w, uint64_t va_start, uint64_t va_last,
 	if (err != NULL)
 		pt_err_clear(err);
 	memset(&w->stats, 0, sizeof w->stats);
-	if (check_mode(w, err) < 0 || root_table(w, &root, err) < 0)
+	if (walk_check_mode(w->pt.mode, err) < 0 || root_table(w, &root, err) < 0)
 		return -1;
 	if (va_start > va_last)
 		return 0;
@@ -424,7 +423,7 @@ walk_va(struct walk_ctx *w, uint64_t va, struct walk_trace *out,
 	out->va = va;
 	out->mode = w->pt.mode;
 	x86pt_eff_init(&out->eff);
-	if (check_mode(w, err) < 0 || root_table(w, &table, err) < 0)
+	if (walk_check_mode(w->pt.mode, err) < 0 || root_table(w, &table, err) < 0)
 		return -1;
 	out->root = table;
 	if (!x86pt_is_canonical(va, w->pt.la57)) {

@@ -135,6 +135,12 @@ struct walk_ctx {
 	struct walk_stats stats;	/* of the last walk_range() */
 };
 
+/*
+ * Return 0 if the walker can walk `mode`, else -1 with `err` saying why
+ * (paging off, or a mode not walked yet).
+ */
+int walk_check_mode(enum x86pt_mode mode, struct pt_err *err);
+
 /* Set up a walk of the tables under `cr3`, with default budgets. */
 void walk_ctx_init(struct walk_ctx *w, struct target *t,
     struct walk_cache *c, const struct x86pt_ctx *pt, uint64_t cr3);

@@ -37,12 +37,7 @@ case $(date +%s%N) in
 esac
 
 tl_init
-TL_GDB=1 tl_qemu bench kernel "scenario=boot halt"
-if ! tl_wait_line "$T/bench.serial" '^checkpoint boot$' 60; then
-	echo "bench: the kernel did not reach its checkpoint; serial log:" >&2
-	cat "$T/bench.serial" "$T/bench.qemu-err" >&2
-	exit 1
-fi
+tl_boot_halted bench boot || exit 1
 TGT=127.0.0.1:$GDBPORT
 
 # The commands, by key: a label and an argument list each.

@@ -7,12 +7,7 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 PTDUMP=$B/ptdump
 SCENARIO=${SCENARIO:-boot}
 tl_init
-TL_GDB=1 tl_qemu demo kernel "scenario=$SCENARIO halt"
-if ! tl_wait_line "$T/demo.serial" "^checkpoint $SCENARIO\$" 60; then
-	echo "demo: the kernel did not reach its checkpoint; serial log:" >&2
-	cat "$T/demo.serial" "$T/demo.qemu-err" >&2
-	exit 1
-fi
+tl_boot_halted demo "$SCENARIO" || exit 1
 echo "demo: kernel serial log:"
 sed 's/^/  | /' "$T/demo.serial"
 echo "demo: QEMU pid $QPID, gdbstub on 127.0.0.1:$GDBPORT"

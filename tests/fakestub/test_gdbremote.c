@@ -452,6 +452,8 @@ test_select_cpu(void **state)
 	size_t n;
 	uint8_t b[8];
 	struct pt_err e;
+	unsigned num, bits;
+	char pcr3[16];
 
 	stub_start(s, false, "-c", "2", (char *)NULL);
 	open_ok(s, &t);
@@ -461,6 +463,10 @@ test_select_cpu(void **state)
 	assert_int_equal(th[0].tid, 1);
 	assert_int_equal(th[1].tid, 2);
 	assert_int_equal(reg(&t, "cr3"), 0x1000);
+	/* A value read once is kept until the vCPU changes (or it runs). */
+	assert_int_equal(reg(&t, "cr3"), 0x1000);
+	assert_int_equal(gdbremote_find_reg(&t, "cr3", &num, &bits, &e), 0);
+	snprintf(pcr3, sizeof pcr3, "< p%x", num);
 	assert_int_equal(t.ops->read_virt(t.ctx, 0x8000009000ull, b, 5, &e),
 	    -1);
 	assert_int_equal(gdbremote_select_cpu(&t, &th[1], &e), 0);
@@ -476,6 +482,7 @@ test_select_cpu(void **state)
 	stub_finish(s);
 	assert_true(log_has(s, "< Hgp1.2\n"));
 	assert_int_equal(log_count(s, "< g"), 2);	/* again after Hg */
+	assert_int_equal(log_count(s, pcr3), 2);	/* once per vCPU */
 	assert_int_equal(log_count(s, "< D;1"), 1);
 	}
 

@@ -6,9 +6,7 @@
 tl_init
 G=$TOP/tests/golden
 
-TL_GDB=1 tl_qemu boot kernel "scenario=boot halt"
-tl_wait_line "$T/boot.serial" '^checkpoint boot$' 60 ||
-	{ tl_fail "kernel did not reach its checkpoint"; tl_show "$T/boot.serial"; tl_done; }
+tl_boot_halted boot boot 2>&1 || { tl_fail "kernel did not boot"; tl_done; }
 PT="$PTDUMP -t 127.0.0.1:$GDBPORT"
 
 # 1. Oracle: every leaf ptdump reports, and only those, as QEMU's

@@ -13,9 +13,7 @@ SOCK=$T/tmux-$$
 TM() { tmux -S "$SOCK" -f /dev/null "$@"; }
 trap 'TM kill-server >/dev/null 2>&1; tl_cleanup' EXIT
 
-TL_GDB=1 tl_qemu boot kernel "scenario=boot halt"
-tl_wait_line "$T/boot.serial" '^checkpoint boot$' 60 ||
-	{ tl_fail "kernel did not reach its checkpoint"; tl_show "$T/boot.serial"; tl_done; }
+tl_boot_halted boot boot 2>&1 || { tl_fail "kernel did not boot"; tl_done; }
 
 # The pane keeps ptdump's exit status on screen after it leaves.
 TM new-session -d -s pt -x 200 -y 50 \
