@@ -62,6 +62,9 @@ fmt_dump_begin(struct fmt_dump *d, FILE *f, enum out_format format,
 	}
 	fprintf(f, "# cr3 0x%" PRIx64 ", %s paging\n", root,
 	    x86pt_mode_name(r->mode));
+	if ((r->cr0 & X86PT_CR0_PG) && !(r->cr0 & X86PT_CR0_WP))
+		fprintf(f, "# CR0.WP=0: ring 0 ignores RW and may write the "
+		    "read-only pages too\n");
 	fprintf(f, "%-18s %-19s %7s %4s %-3s %-5s %1s %-3s %-2s %s\n",
 	    "# start", "end", "size", "page", "rwx", "priv", "G", "mem", "ad",
 	    "physical");

@@ -129,10 +129,12 @@ fmt_text_walk(FILE *f, const struct walk_trace *t)
 	}
 	if (t->stop == WALK_OK) {
 		fmt_size(psize, sizeof psize, t->page_size);
-		fprintf(f, "  => 0x%016" PRIx64 "  %s page, r%c%c %s, %s\n",
+		fprintf(f, "  => 0x%016" PRIx64 "  %s page, r%c%c %s, %s%s\n",
 		    t->pa, psize, t->eff.write ? 'w' : '-',
 		    t->eff.exec ? 'x' : '-', t->eff.user ? "user" : "super",
-		    t->nsteps ? t->step[t->nsteps - 1].e.memtype_name : "?");
+		    t->nsteps ? t->step[t->nsteps - 1].e.memtype_name : "?",
+		    !t->eff.write && t->eff.sup_write ?
+		    " (ring 0 may write it: CR0.WP=0)" : "");
 	} else if (t->stop == WALK_NONCANONICAL) {
 		fprintf(f, "  => no translation: non-canonical address "
 		    "(an access raises #GP, not #PF)\n");

@@ -46,10 +46,11 @@ leaf(uint64_t va, uint64_t pa, uint64_t size, uint32_t flags, bool w,
 	return l;
 }
 
-/* The output of a whole dump of `n` leaves, as a malloc'ed string. */
+/* The output of a whole dump of `n` leaves with CR0 = `cr0`, as a
+ * malloc'ed string. */
 static char *
-dump(enum out_format format, bool pages, const struct walk_leaf *l,
-    size_t n, const struct walk_stats *st)
+dump_cr0(uint64_t cr0, enum out_format format, bool pages,
+    const struct walk_leaf *l, size_t n, const struct walk_stats *st)
 {
 	static const struct walk_stats none;
 	struct fmt_regs r;
@@ -59,6 +60,7 @@ dump(enum out_format format, bool pages, const struct walk_leaf *l,
 	FILE *f;
 
 	memset(&r, 0, sizeof r);
+	r.cr0 = cr0;
 	r.cr3 = 0x200000;
 	r.mode = X86PT_MODE_4LEVEL;
 	f = open_memstream(&buf, &len);
@@ -69,6 +71,14 @@ dump(enum out_format format, bool pages, const struct walk_leaf *l,
 	assert_int_equal(fmt_dump_end(&d, st != NULL ? st : &none), 0);
 	fclose(f);
 	return buf;
+}
+
+/* A dump with CR0 clear: no paging notes in the header. */
+static char *
+dump(enum out_format format, bool pages, const struct walk_leaf *l,
+    size_t n, const struct walk_stats *st)
+{
+	return dump_cr0(0, format, pages, l, n, st);
 }
 
 static void
@@ -92,6 +102,32 @@ test_contiguous_leaves_coalesce(void **state)
 	(void)state;
 	expect(dump(OUT_TEXT, false, l, 3, NULL), HDR
 	    "0x0000000000001000 0x0000000000004000      12K   4K rw- super - WB  AD 0x0000000000005000\n");
+}
+
+/* With CR0.WP clear, ring 0 may write read-only pages: the header says
+ * so, and only then. */
+static void
+test_wp_clear_note(void **state)
+{
+	struct walk_leaf l[] = {
+		leaf(0x1000, 0x5000, K4, X86PT_F_P | X86PT_F_A | X86PT_F_NX,
+		    false, false, false),
+	};
+	const char *line = "0x0000000000001000 0x0000000000002000       4K   4K "
+	    "r-- super - WB  A- 0x0000000000005000\n";
+	char want[512];
+
+	(void)state;
+	l[0].eff.sup_write = true;
+	snprintf(want, sizeof want, "# cr3 0x200000, 4-level paging\n"
+	    "# CR0.WP=0: ring 0 ignores RW and may write the read-only pages too\n"
+	    "# start            end                    size page rwx priv  G mem ad physical\n"
+	    "%s", line);
+	expect(dump_cr0(X86PT_CR0_PG, OUT_TEXT, false, l, 1, NULL), want);
+	l[0].eff.sup_write = false;
+	snprintf(want, sizeof want, HDR "%s", line);
+	expect(dump_cr0(X86PT_CR0_PG | X86PT_CR0_WP, OUT_TEXT, false, l, 1,
+	    NULL), want);
 }
 
 static void
@@ -442,6 +478,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_contiguous_leaves_coalesce),
+		cmocka_unit_test(test_wp_clear_note),
 		cmocka_unit_test(test_pa_gap_breaks),
 		cmocka_unit_test(test_va_gap_breaks),
 		cmocka_unit_test(test_flag_change_breaks),
