@@ -5,12 +5,13 @@
 #   make demo       install missing packages, build, boot the demo kernel
 #   make run        boot the kernel paused with a gdbstub (SCENARIO=, GDBPORT=)
 #   make bench      time ptdump against gdb on the demo kernel, side by side
+#   make golden     rewrite tests/golden/*.txt (SCENARIOS= to pick); read them
 #   make install    PREFIX=/usr/local DESTDIR=
 
 include VERSION.mk
 
 # Goals that must install missing packages before ./configure probes.
-DEPS_GOALS := check demo bench
+DEPS_GOALS := check demo bench golden
 ifneq ($(filter $(DEPS_GOALS),$(MAKECMDGOALS)),)
 DEPS_FIRST := tools/deps.sh &&
 endif
@@ -65,7 +66,7 @@ HELPER_BINS := $(HELPER_SRCS:tests/fakestub/%.c=$(B)/tests/%)
 PTDUMP_SAN := $(B)/tests/ptdump-san
 
 .PHONY: all ptdump kernel iso check unit-tests test-progs demo run clean \
-	distclean install uninstall deps bench
+	distclean install uninstall deps bench golden
 .DELETE_ON_ERROR:
 
 all: ptdump kernel iso
@@ -127,6 +128,14 @@ check:
 	$(MAKE) all test-progs
 	tests/run.sh $(UNIT_BINS) $(sort $(wildcard tests/*/*.sh))
 
+# Rewrites the regression dumps from the running kernel.  Every changed
+# file must be read and checked by hand before it is committed.
+golden:
+	tools/deps.sh
+	$(MAKE) all test-progs
+	GOLDEN_UPDATE=1 tests/ptdump/golden.sh $(SCENARIOS)
+	git --no-pager diff --stat -- tests/golden 2>/dev/null || true
+
 # ---- running the kernel -----------------------------------------------
 SCENARIO ?= boot
 demo:
@@ -148,9 +157,10 @@ MANDIR := $(DESTDIR)$(PREFIX)/share/man
 SHAREDIR := $(DESTDIR)$(PREFIX)/share/ptdump
 
 install: all
-	install -d $(BINDIR) $(MANDIR)/man1 $(SHAREDIR)/gdb-scripts $(SHAREDIR)/kernel
+	install -d $(BINDIR) $(MANDIR)/man1 $(MANDIR)/man7 $(SHAREDIR)/gdb-scripts $(SHAREDIR)/kernel
 	install -m 755 $(B)/ptdump $(BINDIR)/ptdump
 	for m in man/*.1; do [ -f "$$m" ] && install -m 644 "$$m" $(MANDIR)/man1/; done; true
+	for m in man/*.7; do [ -f "$$m" ] && install -m 644 "$$m" $(MANDIR)/man7/; done; true
 	for g in gdb-scripts/*.gdb; do [ -f "$$g" ] && install -m 644 "$$g" $(SHAREDIR)/gdb-scripts/; done; true
 	install -m 644 $(KERNEL) $(ISO) $(SHAREDIR)/kernel/
 
@@ -158,6 +168,7 @@ uninstall:
 	rm -f $(BINDIR)/ptdump
 	rm -rf $(SHAREDIR)
 	for m in man/*.1; do rm -f $(MANDIR)/man1/$$(basename $$m); done
+	for m in man/*.7; do rm -f $(MANDIR)/man7/$$(basename $$m); done
 
 clean:
 	rm -rf $(B)

@@ -39,11 +39,12 @@ struct table_ptr {
 #define IDT_INTERRUPT_GATE 0x8e /* present, DPL 0, IF cleared on entry */
 #define DF_IST 1
 #define IST_STACK_SIZE 8192
+#define RING0_STACK_SIZE 8192
 
 /*
  * Segment descriptors carry their accessed bit already, so loading them
- * never makes the CPU write to the GDT; user segments are here for the
- * scenarios that will drop to ring 3.
+ * never makes the CPU write to the GDT; user segments are for the
+ * scenarios that drop to ring 3.
  */
 static uint64_t gdt[7] = {
 	0,
@@ -57,6 +58,8 @@ static uint64_t gdt[7] = {
 static struct tss tss;
 static struct idt_gate idt[256] __attribute__((aligned(4096)));
 static uint8_t df_stack[IST_STACK_SIZE] __attribute__((aligned(4096)));
+/* Where the CPU switches to (TSS.RSP0) on an exception in ring 3. */
+static uint8_t ring0_stack[RING0_STACK_SIZE] __attribute__((aligned(4096)));
 
 /* isr.S: one entry stub per exception vector. */
 extern const uint64_t isr_stub_table[32];
@@ -68,6 +71,7 @@ struct fault_jmp {
 struct fault_jmp fault_jmp;
 volatile int fault_armed;
 static struct fault_info fault_caught;
+static trap_pf_hook_fn pf_hook;
 
 _Static_assert(offsetof(struct fault_jmp, r15) == 56, "isr.S offsets");
 _Static_assert(sizeof(struct trap_frame) == 22 * 8, "isr.S frame");
@@ -134,6 +138,7 @@ void idt_init(void)
 	uint64_t limit = sizeof(tss) - 1;
 
 	tss.ist[DF_IST - 1] = (uint64_t)df_stack + sizeof(df_stack);
+	tss.rsp[0] = (uint64_t)ring0_stack + sizeof(ring0_stack);
 	tss.iomap_base = sizeof(tss); /* no I/O bitmap */
 	gdt[5] = (limit & 0xffff) | ((base & 0xffffff) << 16) |
 		 (0x89ull << 40) | /* present, 64-bit TSS, available */
@@ -177,6 +182,12 @@ void fault_disarm(void)
 const struct fault_info *fault_last(void)
 {
 	return &fault_caught;
+}
+
+/* trap_set_pf_hook installs FN (NULL: none) as the #PF hook. */
+void trap_set_pf_hook(trap_pf_hook_fn fn)
+{
+	pf_hook = fn;
 }
 
 /* in_guard reports whether ADDR lies in the kernel stack's guard page. */
@@ -247,19 +258,25 @@ static void dump_regs(const struct trap_frame *tf, uint64_t cr2)
 
 /*
  * trap_handler is called by isr.S for every exception.  It reports the
- * exception; if a fault_try is armed it records the fault and rewrites
- * the frame so that iretq resumes in fault_try's caller with fault_try
- * returning 1.  Otherwise the run ends with FAIL.
+ * exception and offers a #PF to the hook, which may resolve it.  Else, if
+ * a fault_try is armed, it records the fault and rewrites the frame so
+ * that iretq resumes in fault_try's caller, in ring 0 even if the fault
+ * came from ring 3, with fault_try returning 1.  Otherwise the run ends
+ * with FAIL.
  */
 void trap_handler(struct trap_frame *tf)
 {
 	uint64_t cr2 = read_cr2();
 
 	describe(tf, cr2);
+	if (tf->vector == T_PF && pf_hook != NULL && pf_hook(cr2, tf->error))
+		return;
 	if (fault_armed) {
 		fault_armed = 0;
 		fault_caught = (struct fault_info){ tf->vector, tf->error, cr2,
-						    tf->rip };
+						    tf->rip, tf->rax };
+		tf->cs = GDT_KCODE;
+		tf->ss = GDT_KDATA;
 		tf->rip = fault_jmp.rip;
 		tf->rsp = fault_jmp.rsp;
 		tf->rbx = fault_jmp.rbx;

@@ -126,6 +126,32 @@ fault_try:
 	ret
 	.size fault_try, . - fault_try
 
+/*
+ * void user_enter(rip, rsp, arg): build the frame iretq pops to change
+ * privilege (SS, RSP, RFLAGS, CS, RIP) and drop to ring 3 with RDI = arg.
+ * RFLAGS is 0x2 (only the always-one bit): interrupts stay off.
+ */
+#define GDT_UDATA 0x18
+#define GDT_UCODE 0x20
+	.globl user_enter
+	.type user_enter, @function
+user_enter:
+	pushq $(GDT_UDATA | 3)
+	pushq %rsi
+	pushq $0x2
+	pushq $(GDT_UCODE | 3)
+	pushq %rdi
+	movq %rdx, %rdi
+	iretq
+	.size user_enter, . - user_enter
+
+/* Copied into user pages, never run in place: load [RDI], then UD2. */
+	.globl user_probe, user_probe_end
+user_probe:
+	movq (%rdi), %rax
+	ud2
+user_probe_end:
+
 	.section .rodata
 	.balign 8
 	.globl isr_stub_table

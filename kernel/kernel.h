@@ -111,6 +111,11 @@ static inline void write_cr3(uint64_t v)
 	__asm__ volatile("mov %0, %%cr3" : : "r"(v) : "memory");
 }
 
+static inline void write_cr4(uint64_t v)
+{
+	__asm__ volatile("mov %0, %%cr4" : : "r"(v) : "memory");
+}
+
 static inline void invlpg(uint64_t va)
 {
 	__asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
@@ -123,6 +128,14 @@ static inline uint64_t rdmsr(uint32_t msr)
 	return ((uint64_t)hi << 32) | lo;
 }
 
+static inline void wrmsr(uint32_t msr, uint64_t v)
+{
+	__asm__ volatile("wrmsr"
+			 :
+			 : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32))
+			 : "memory");
+}
+
 static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
 {
 	__asm__ volatile("cpuid"
@@ -131,8 +144,53 @@ static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
 }
 
 #define CR0_WP (UINT64_C(1) << 16)
+#define CR4_PGE (UINT64_C(1) << 7)
+#define CR4_PCIDE (UINT64_C(1) << 17)
+#define CR4_SMEP (UINT64_C(1) << 20)
+#define CR4_SMAP (UINT64_C(1) << 21)
+#define CR3_NOFLUSH (UINT64_C(1) << 63)
 #define MSR_EFER 0xc0000080u
 #define EFER_NXE (UINT64_C(1) << 11)
+#define MSR_PAT 0x277u
+
+/* CPU features the scenarios need, as {CPUID leaf, register, bit}. */
+struct cpu_feature {
+	uint32_t leaf;
+	uint8_t reg; /* 0..3: EAX, EBX, ECX, EDX */
+	uint8_t bit;
+	const char *name;
+};
+#define CPU_PGE ((struct cpu_feature){ 1, 3, 13, "PGE" })
+#define CPU_PAT ((struct cpu_feature){ 1, 3, 16, "PAT" })
+#define CPU_PCID ((struct cpu_feature){ 1, 2, 17, "PCID" })
+#define CPU_SMEP ((struct cpu_feature){ 7, 1, 7, "SMEP" })
+#define CPU_SMAP ((struct cpu_feature){ 7, 1, 20, "SMAP" })
+#define CPU_1G ((struct cpu_feature){ 0x80000001, 3, 26, "pdpe1gb" })
+
+/* cpu_has reports whether the CPU offers feature F (CPUID leaf 7 is read
+ * with subleaf 0; a leaf above the maximum reads as absent). */
+static inline bool cpu_has(struct cpu_feature f)
+{
+	uint32_t r[4];
+
+	cpuid(f.leaf & 0x80000000u, 0, r);
+	if (r[0] < f.leaf)
+		return false;
+	cpuid(f.leaf, 0, r);
+	return (r[f.reg] >> f.bit) & 1;
+}
+
+/* cpu_maxphyaddr returns the physical-address width, CPUID 0x80000008. */
+static inline unsigned cpu_maxphyaddr(void)
+{
+	uint32_t r[4];
+
+	cpuid(0x80000000u, 0, r);
+	if (r[0] < 0x80000008u)
+		return 36;
+	cpuid(0x80000008u, 0, r);
+	return r[0] & 0xff;
+}
 
 /* ---- console.c ----------------------------------------------------- */
 
@@ -183,9 +241,10 @@ struct trap_frame {
 	uint64_t rip, cs, rflags, rsp, ss;
 };
 
-/* What the last caught fault looked like. */
+/* What the last caught fault looked like; rax is the interrupted RAX,
+ * how code that ran in ring 3 hands a value back. */
 struct fault_info {
-	uint64_t vector, error, cr2, rip;
+	uint64_t vector, error, cr2, rip, rax;
 };
 
 #define GDT_KCODE 0x08
@@ -206,19 +265,25 @@ const char *trap_name(uint64_t vector);
 int fault_try(void) __attribute__((returns_twice));
 void fault_disarm(void);
 const struct fault_info *fault_last(void);
+/*
+ * A #PF hook runs before the catch point: if it returns true the fault
+ * was dealt with (say, a page was mapped) and the access is retried.
+ */
+typedef bool (*trap_pf_hook_fn)(uint64_t cr2, uint64_t error);
+void trap_set_pf_hook(trap_pf_hook_fn fn);
 
-/* ---- scenarios.c --------------------------------------------------- */
+/* isr.S: drop to ring 3 at RIP with stack RSP and RDI = ARG, interrupts
+ * off.  It never returns: only an exception, caught by an armed
+ * fault_try, brings the CPU back to ring 0. */
+noreturn_fn void user_enter(uint64_t rip, uint64_t rsp, uint64_t arg);
+/* isr.S: position-independent code to copy into a user page: it loads
+ * the quadword at RDI into RAX, then executes UD2 to come back. */
+extern const char user_probe[], user_probe_end[];
 
-struct scenario {
-	const char *name;
-	/* Returns NULL on pass, or a short reason for the FAIL line. */
-	const char *(*run)(const struct scenario *sc);
-	const char *desc;
-	bool in_all; /* recovers from its own faults, so `all` may run it */
-};
+/* ---- scenarios.c (see scenario.h) -------------------------------- */
 
+/* scale=N on the command line: GiB mapped by the `scale` scenario. */
+extern uint64_t scenario_scale_gib;
 const char *scenario_run(const char *name);
-const char *scenario_expect_fault(const char *name, uint64_t vector,
-				  uint64_t cr2, uint64_t error);
 
 #endif

@@ -132,6 +132,22 @@ static bool starts_with(const char *s, const char *prefix)
 	return true;
 }
 
+/* parse_u64 reads the decimal number S into *V; false if S is not one. */
+static bool parse_u64(const char *s, uint64_t *v)
+{
+	uint64_t n = 0;
+
+	if (*s == '\0')
+		return false;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || n > UINT64_MAX / 10 - 1)
+			return false;
+		n = n * 10 + (uint64_t)(*s - '0');
+	}
+	*v = n;
+	return true;
+}
+
 /* has_char reports whether C occurs in S. */
 static bool has_char(const char *s, char c)
 {
@@ -142,8 +158,9 @@ static bool has_char(const char *s, char c)
 }
 
 /*
- * parse_cmdline reads `scenario=NAME` (the last one wins) and `halt` from
- * the command line and returns the scenario name ("boot" when absent).
+ * parse_cmdline reads `scenario=NAME` (the last one wins), `halt` and
+ * `scale=N` from the command line and returns the scenario name ("boot"
+ * when absent).
  * QEMU's loader puts the image's name first; GRUB's does not, so a first
  * word that is no option is taken for the name and left out of the log.
  * The name returned points into cmdline, which this cuts into words.
@@ -177,6 +194,11 @@ static const char *parse_cmdline(void)
 			halt_at_checkpoint = true;
 		else if (starts_with(words[i], "scenario="))
 			scenario = words[i] + 9;
+		else if (starts_with(words[i], "scale=")) {
+			if (!parse_u64(words[i] + 6, &scenario_scale_gib))
+				kprintf("boot: ignoring \"%s\": not a number\n",
+					words[i]);
+		}
 		else
 			kprintf("boot: ignoring unknown word \"%s\"\n", words[i]);
 	}

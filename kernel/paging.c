@@ -11,12 +11,14 @@
 uint64_t paging_root;
 
 static uint64_t frame_next = FRAME_POOL_START;
+static uint64_t frame_end = FRAME_POOL_END;
+static uint64_t ram_limit; /* end of RAM, 0 if the loader did not say */
 
 /* frame_alloc returns the physical address of a zeroed 4 KiB frame from
  * the pool; panics when the pool is exhausted. */
 uint64_t frame_alloc(void)
 {
-	if (frame_next >= FRAME_POOL_END)
+	if (frame_next >= frame_end)
 		panic("frame_alloc: frame pool exhausted at 0x%lx", frame_next);
 	uint64_t pa = frame_next;
 	frame_next += PAGE_SIZE;
@@ -28,6 +30,13 @@ uint64_t frame_alloc(void)
 static uint64_t *table_at(uint64_t pa)
 {
 	return (uint64_t *)(pa & PTE_ADDR_4K);
+}
+
+/* paging_table returns a pointer through which the table at physical PA
+ * (a frame from the pool, or the frame an entry points at) is edited. */
+uint64_t *paging_table(uint64_t pa)
+{
+	return table_at(pa);
 }
 
 /* The frame-address mask of a leaf entry at LEVEL. */
@@ -44,7 +53,8 @@ static uint64_t leaf_addr_mask(int level)
 }
 
 /*
- * walk returns a pointer to the entry that maps VA at LEVEL, creating the
+ * walk returns a pointer to the entry that maps VA at LEVEL in the tables
+ * under ROOT, creating the
  * tables above it when CREATE is set (NULL when absent and !CREATE).
  * A large page met on the way is an error for the caller to handle: walk
  * returns NULL and sets *large to the level that holds it.
@@ -52,10 +62,10 @@ static uint64_t leaf_addr_mask(int level)
  * alone decides the rights, except that US is added on the way down for
  * a user leaf, since a user access needs US at every level.
  */
-static uint64_t *walk(uint64_t va, int level, bool create, uint64_t leaf,
-		      int *large)
+static uint64_t *walk(uint64_t root, uint64_t va, int level, bool create,
+		      uint64_t leaf, int *large)
 {
-	uint64_t *table = table_at(paging_root);
+	uint64_t *table = table_at(root);
 
 	*large = 0;
 	for (int l = 4; l > level; l--) {
@@ -106,6 +116,14 @@ static void check_flags(const char *who, uint64_t flags, int level)
 void paging_map(uint64_t va, uint64_t pa, uint64_t flags,
 		enum paging_size size)
 {
+	paging_map_in(paging_root, va, pa, flags, size);
+}
+
+/* paging_map_in is paging_map into the tables under ROOT, which need not
+ * be the ones in CR3. */
+void paging_map_in(uint64_t root, uint64_t va, uint64_t pa, uint64_t flags,
+		   enum paging_size size)
+{
 	int level = (int)size;
 	uint64_t bytes = LEVEL_SIZE(level);
 	int large;
@@ -125,7 +143,7 @@ void paging_map(uint64_t va, uint64_t pa, uint64_t flags,
 			panic("paging_map: this CPU has no 1 GiB pages");
 	}
 
-	uint64_t *e = walk(va, level, true, flags, &large);
+	uint64_t *e = walk(root, va, level, true, flags, &large);
 	if (e == NULL)
 		panic("paging_map: 0x%lx lies in a level-%d large page", va,
 		      large);
@@ -154,6 +172,17 @@ static uint64_t *find_leaf(uint64_t va, int *level)
 		table = table_at(*e);
 	}
 	return NULL;
+}
+
+/*
+ * paging_leaf returns a pointer to the present leaf entry mapping VA and
+ * sets *level, or returns NULL.  A caller that edits the entry owns the
+ * consequences for the TLB: no INVLPG is done for it.
+ */
+uint64_t *paging_leaf(uint64_t va, int *level)
+{
+	check_va("paging_leaf", va, 1);
+	return find_leaf(va, level);
 }
 
 /* paging_unmap removes the leaf (of any size) mapping VA and returns the
@@ -217,6 +246,26 @@ bool paging_translate(uint64_t va, uint64_t *pa, uint64_t *leaf, int *level)
 	return true;
 }
 
+/*
+ * frame_pool_grow makes at least BYTES more frames available to
+ * frame_alloc by mapping the RAM after the pool at virtual == physical
+ * in 2 MiB pages (RW, NX); returns the new end of the pool.  Panics if
+ * RAM ends first.
+ */
+uint64_t frame_pool_grow(uint64_t bytes)
+{
+	uint64_t end = (frame_end + bytes + PAGE_SIZE_2M - 1) &
+		       ~(PAGE_SIZE_2M - 1);
+
+	if (ram_limit != 0 && end > ram_limit)
+		panic("frame_pool_grow: need RAM up to 0x%lx, have 0x%lx", end,
+		      ram_limit);
+	for (uint64_t a = frame_end; a < end; a += PAGE_SIZE_2M)
+		paging_map(a, a, PAGE_KERNEL_RW, PAGING_2M);
+	frame_end = end;
+	return end;
+}
+
 /* map_range maps [start, end) at virtual == physical in 4 KiB pages. */
 static void map_range(uint64_t start, uint64_t end, uint64_t flags)
 {
@@ -247,6 +296,7 @@ void paging_init(uint64_t ram_end)
 		      ram_end >> 10, FRAME_POOL_END >> 10);
 	if ((uint64_t)__kernel_end > FRAME_POOL_START)
 		panic("paging_init: kernel image overlaps the frame pool");
+	ram_limit = ram_end;
 
 	paging_root = frame_alloc();
 

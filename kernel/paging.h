@@ -40,6 +40,10 @@
 #define PAGE_KERNEL_RX (PTE_P | PTE_A)
 #define PAGE_KERNEL_RO (PTE_P | PTE_A | PTE_NX)
 #define PAGE_KERNEL_RW (PTE_P | PTE_RW | PTE_A | PTE_D | PTE_NX)
+#define PAGE_KERNEL_RWX (PTE_P | PTE_RW | PTE_A | PTE_D)
+#define PAGE_USER_RX (PTE_P | PTE_US | PTE_A)
+#define PAGE_USER_RO (PTE_P | PTE_US | PTE_A | PTE_NX)
+#define PAGE_USER_RW (PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D | PTE_NX)
 
 /* Page sizes, named by the level of the leaf entry that maps them. */
 enum paging_size {
@@ -54,10 +58,15 @@ extern uint64_t paging_root;
 void paging_init(uint64_t ram_end);
 void paging_map(uint64_t va, uint64_t pa, uint64_t flags,
 		enum paging_size size);
+void paging_map_in(uint64_t root, uint64_t va, uint64_t pa, uint64_t flags,
+		   enum paging_size size);
 uint64_t paging_unmap(uint64_t va);
 uint64_t paging_protect(uint64_t va, uint64_t flags);
 bool paging_translate(uint64_t va, uint64_t *pa, uint64_t *leaf, int *level);
+uint64_t *paging_leaf(uint64_t va, int *level);
+uint64_t *paging_table(uint64_t pa);
 
 uint64_t frame_alloc(void);
+uint64_t frame_pool_grow(uint64_t bytes);
 
 #endif

@@ -1,28 +1,32 @@
 /*
- * scenarios.c - the named experiments the kernel can run.
+ * scenarios.c - the table of scenarios, the runner, and the helpers the
+ * scenarios share (see scenario.h for what a scenario must do).
  *
- * A scenario calls checkpoint(its name) once the state it wants to show
- * is in place (a debugger looks there), then makes its access, checks
- * the outcome inside the kernel, and says in words what happened.  To
- * add one: write a function returning NULL on pass or a short reason,
- * and add a row to the table at the end.
+ * To add one: write its function in the module it belongs to, declare
+ * it in scenario.h and add a row to the table below.
  */
-#include "kernel.h"
-#include "paging.h"
+#include "scenario.h"
 
-#define UNMAPPED_ADDR 0xdeadbeafull
+uint64_t scenario_scale_gib = 1;
+
+/* ---- verdicts -------------------------------------------------------- */
 
 /*
- * scenario_expect_fault compares the fault caught by the last fault_try
- * with VECTOR, CR2 and ERROR, prints the verdict under NAME, and returns
- * NULL if all three match, else a short reason.
+ * sc_expect compares fault F (NULL: the access did not fault) with
+ * VECTOR, ERROR and, for a #PF, CR2 (other faults leave CR2 alone),
+ * prints the verdict under NAME and returns NULL if they match, else a
+ * short reason.
  */
-const char *scenario_expect_fault(const char *name, uint64_t vector,
-				  uint64_t cr2, uint64_t error)
+const char *sc_expect(const char *name, const struct fault_info *f,
+		      uint64_t vector, uint64_t cr2, uint64_t error)
 {
-	const struct fault_info *f = fault_last();
-
-	if (f->vector == vector && f->cr2 == cr2 && f->error == error) {
+	if (f == NULL) {
+		kprintf("%s: expected %s, but the access went through\n", name,
+			trap_name(vector));
+		return "the access did not fault";
+	}
+	if (f->vector == vector && f->error == error &&
+	    (vector != T_PF || f->cr2 == cr2)) {
 		kprintf("%s: got the expected fault\n", name);
 		return NULL;
 	}
@@ -32,98 +36,130 @@ const char *scenario_expect_fault(const char *name, uint64_t vector,
 	return "the fault was not the expected one";
 }
 
+/* sc_expect_value returns NULL if GOT equals WANT, else prints what WHAT
+ * read under NAME and returns a short reason. */
+const char *sc_expect_value(const char *name, const char *what,
+			    uint64_t got, uint64_t want)
+{
+	if (got == want)
+		return NULL;
+	kprintf("%s: %s: read 0x%lx, want 0x%lx\n", name, what, got, want);
+	return "a read returned the wrong value";
+}
+
+/* sc_skip prints why NAME cannot run on this CPU and returns NULL: a
+ * scenario whose feature is missing passes as skipped. */
+const char *sc_skip(const char *name, struct cpu_feature f)
+{
+	kprintf("%s: skipped: this CPU does not offer %s (CPUID leaf 0x%x "
+		"%s bit %u is clear)\n", name, f.name, f.leaf,
+		(const char *[]){ "EAX", "EBX", "ECX", "EDX" }[f.reg & 3],
+		f.bit);
+	return NULL;
+}
+
+/* ---- frames and mappings --------------------------------------------- */
+
+/* sc_frame returns a fresh frame whose quadwords all read FILL. */
+uint64_t sc_frame(uint64_t fill)
+{
+	uint64_t pa = frame_alloc();
+	uint64_t *q = (uint64_t *)pa;
+
+	for (size_t i = 0; i < PAGE_SIZE / 8; i++)
+		q[i] = fill;
+	return pa;
+}
+
+/* sc_map_new maps a fresh frame filled with FILL at VA with FLAGS and
+ * returns its physical address. */
+uint64_t sc_map_new(uint64_t va, uint64_t flags, uint64_t fill)
+{
+	uint64_t pa = sc_frame(fill);
+
+	paging_map(va, pa, flags, PAGING_4K);
+	return pa;
+}
+
+/*
+ * sc_user_code maps, at BASE, a user page (R+X) holding a copy of
+ * user_probe and, right after it, a user stack page; returns BASE, the
+ * code's address for sc_ring3_load.
+ */
+uint64_t sc_user_code(uint64_t base)
+{
+	uint64_t pa = sc_frame(0);
+
+	memcpy((void *)pa, user_probe, (size_t)(user_probe_end - user_probe));
+	paging_map(base, pa, PAGE_USER_RX, PAGING_4K);
+	sc_map_new(base + PAGE_SIZE, PAGE_USER_RW, 0);
+	return base;
+}
+
+/* ---- accesses that may fault ----------------------------------------- */
+
+/* sc_load reads the quadword at VA; a fault there is not expected. */
+uint64_t sc_load(uint64_t va)
+{
+	return *(volatile uint64_t *)va;
+}
+
+/* sc_try_load reads the quadword at VA into *OUT and returns NULL, or
+ * returns the fault the read raised. */
+const struct fault_info *sc_try_load(uint64_t va, uint64_t *out)
+{
+	if (fault_try() == 0) {
+		*out = *(volatile uint64_t *)va;
+		fault_disarm();
+		return NULL;
+	}
+	return fault_last();
+}
+
+/* sc_try_store writes VALUE to the quadword at VA and returns NULL, or
+ * returns the fault the write raised. */
+const struct fault_info *sc_try_store(uint64_t va, uint64_t value)
+{
+	if (fault_try() == 0) {
+		*(volatile uint64_t *)va = value;
+		fault_disarm();
+		return NULL;
+	}
+	return fault_last();
+}
+
+/* sc_try_call calls the code at VA as uint64_t f(uint64_t ARG), in ring
+ * 0; returns NULL with its result in *RET, or the fault it raised. */
+const struct fault_info *sc_try_call(uint64_t va, uint64_t arg,
+				     uint64_t *ret)
+{
+	if (fault_try() == 0) {
+		*ret = ((uint64_t(*)(uint64_t))va)(arg);
+		fault_disarm();
+		return NULL;
+	}
+	return fault_last();
+}
+
+/*
+ * sc_ring3_load runs the probe that sc_user_code put at CODE in ring 3,
+ * loading the quadword at VA.  The probe always ends in an exception:
+ * #UD (its UD2) with the value in rax if the load worked, else the
+ * load's fault.  Returns that exception.
+ */
+const struct fault_info *sc_ring3_load(uint64_t code, uint64_t va)
+{
+	if (fault_try() == 0)
+		user_enter(code, code + 2 * PAGE_SIZE, va);
+	return fault_last();
+}
+
+/* ---- the table ------------------------------------------------------- */
+
 /* boot: nothing beyond the kernel's own layout. */
 static const char *sc_boot(const struct scenario *sc)
 {
 	checkpoint(sc->name);
-	return NULL;
-}
-
-/* pf-unmapped: a supervisor read of an address nothing maps. */
-static const char *sc_pf_unmapped(const struct scenario *sc)
-{
-	volatile uint8_t *p = (volatile uint8_t *)UNMAPPED_ADDR;
-
-	if (paging_translate(UNMAPPED_ADDR, NULL, NULL, NULL))
-		return "0xdeadbeaf is mapped";
-	checkpoint(sc->name);
-	if (fault_try() == 0) {
-		(void)*p;
-		fault_disarm();
-		return "reading 0xdeadbeaf did not fault";
-	}
-	return scenario_expect_fault(sc->name, T_PF, UNMAPPED_ADDR, 0);
-}
-
-/*
- * pf-write-code: a supervisor write to a kernel text page.  With CR0.WP
- * set, a read-only page stops ring 0 too.  The byte written is the one
- * already there, so the code stays intact even if the write went through.
- */
-static const char *sc_pf_write_code(const struct scenario *sc)
-{
-	uint64_t target = (uint64_t)(uintptr_t)sc_pf_write_code;
-	volatile uint8_t *p = (volatile uint8_t *)target;
-	uint64_t pte;
-
-	if (!paging_translate(target, NULL, &pte, NULL) || (pte & PTE_RW))
-		return "the text page is not mapped read-only";
-	checkpoint(sc->name);
-	if (fault_try() == 0) {
-		uint8_t v = *p;
-		*p = v;
-		fault_disarm();
-		return "writing to kernel text did not fault";
-	}
-	return scenario_expect_fault(sc->name, T_PF, target, PF_P | PF_W);
-}
-
-/*
- * overflow recurses with a 256-byte frame until the stack runs out; the
- * bound only exists so the compiler sees an end.  The volatile array
- * read after the call keeps it a real recursion, not a loop.
- */
-static noinline_fn uint64_t overflow(uint64_t depth)
-{
-	volatile uint8_t frame[256];
-
-	frame[0] = (uint8_t)depth;
-	if (depth > (1u << 20))
-		return 0;
-	return overflow(depth + 1) + frame[0];
-}
-
-/*
- * stack-overflow: run the kernel stack into its unmapped guard page.
- * The #PF cannot push its frame on a stack that is not there, so the CPU
- * raises #DF, which runs on its own IST1 stack and is caught here.
- */
-static const char *sc_stack_overflow(const struct scenario *sc)
-{
-	uint64_t guard = (uint64_t)boot_stack_guard;
-	const struct fault_info *f = fault_last();
-
-	if (paging_translate(guard, NULL, NULL, NULL))
-		return "the stack guard page is mapped";
-	checkpoint(sc->name);
-	if (fault_try() == 0) {
-		overflow(0);
-		fault_disarm();
-		return "the recursion returned without a fault";
-	}
-	if (f->vector != T_DF) {
-		kprintf("%s: expected #DF, got %s\n", sc->name,
-			trap_name(f->vector));
-		return "the overflow did not raise #DF";
-	}
-	if (f->cr2 < guard || f->cr2 >= guard + PAGE_SIZE) {
-		kprintf("%s: cr2=0x%lx is outside the guard page 0x%lx-0x%lx\n",
-			sc->name, f->cr2, guard, guard + PAGE_SIZE);
-		return "the #DF did not come from the guard page";
-	}
-	kprintf("%s: the stack ran into the guard page 0x%lx-0x%lx "
-		"(cr2=0x%lx); #DF caught on the IST1 stack\n", sc->name, guard,
-		guard + PAGE_SIZE, f->cr2);
 	return NULL;
 }
 
@@ -132,16 +168,59 @@ static const char *sc_stack_overflow(const struct scenario *sc)
  * words: a mnemonic such as "#PF" in the log means a fault was reported.
  */
 static const struct scenario scenarios[] = {
-	{ "boot", sc_boot,
-	  "the kernel's own layout, nothing more", true },
+	{ "boot", sc_boot, "the kernel's own layout, nothing more", true },
+	{ "pages-4k", sc_pages_4k, "four 4 KiB pages, each on its own frame",
+	  true },
+	{ "pages-2m", sc_pages_2m, "one 2 MiB page (PS in a PDE)", true },
+	{ "pages-1g", sc_pages_1g, "one 1 GiB page (PS in a PDPTE)", true },
+	{ "ro", sc_ro, "a read-only page, read", true },
+	{ "nx", sc_nx, "a no-execute data page, read", true },
+	{ "user", sc_user,
+	  "user pages read from ring 3, a supervisor page among them", true },
+	{ "wp", sc_wp,
+	  "supervisor write to a read-only page with CR0.WP clear, then set",
+	  true },
+	{ "cache", sc_cache,
+	  "write-through and uncached pages (PWT, PCD); VGA uncached", true },
+	{ "pat", sc_pat,
+	  "IA32_PAT programmed; the PAT bit in a 4 KiB and a 2 MiB entry",
+	  true },
+	{ "alias", sc_alias, "one frame at two addresses, RW and RO", true },
+	{ "recursive", sc_recursive,
+	  "the PML4 and a PTE read through the recursive slot", true },
+	{ "global", sc_global, "global pages with CR4.PGE", true },
+	{ "pcid", sc_pcid,
+	  "two address spaces with PCIDs, switched with and without no-flush",
+	  true },
+	{ "tlb-stale", sc_tlb_stale,
+	  "a PTE changed without INVLPG: the TLB keeps the old frame", true },
+	{ "demand", sc_demand,
+	  "a not-present read mapped by the page-fault handler", true },
+	{ "wx", sc_wx, "a page both writable and executable, run", true },
 	{ "pf-unmapped", sc_pf_unmapped,
-	  "read unmapped 0xdeadbeaf: page fault, not-present read",
-	  true },
+	  "read unmapped 0xdeadbeaf: page fault, not-present read", true },
+	{ "pf-write-ro", sc_pf_write_ro,
+	  "write to a read-only data page: page fault, present write", true },
 	{ "pf-write-code", sc_pf_write_code,
-	  "write to kernel text: page fault, present write (CR0.WP)",
+	  "write to kernel text: page fault, present write (CR0.WP)", true },
+	{ "pf-exec-nx", sc_pf_exec_nx,
+	  "call into a no-execute page: page fault, instruction fetch", true },
+	{ "pf-user-super", sc_pf_user_super,
+	  "ring 3 reads a supervisor page: page fault, user read", true },
+	{ "pf-rsvd", sc_pf_rsvd,
+	  "a reserved address bit in a PTE: page fault with RSVD", true },
+	{ "gp-noncanonical", sc_gp_noncanonical,
+	  "read a non-canonical address: general protection, not page fault",
 	  true },
+	{ "smep", sc_smep,
+	  "ring 0 runs code on a user page under CR4.SMEP", true },
+	{ "smap", sc_smap,
+	  "ring 0 reads a user page under CR4.SMAP, then with STAC", true },
 	{ "stack-overflow", sc_stack_overflow,
 	  "recurse into the stack guard page: double fault on IST1", true },
+	{ "scale", sc_scale,
+	  "scale=N GiB (1 by default) of 4 KiB pages over a few frames",
+	  true },
 };
 
 /* run_one runs SC and prints its verdict; returns NULL or the reason. */

@@ -97,11 +97,12 @@ tl_qemu() {
 	done
 }
 
-# tl_boot_halted NAME SCENARIO: boot `scenario=SCENARIO halt` with the
-# gdbstub on a free port (GDBPORT) and wait for its checkpoint; on failure
-# print the serial log and QEMU's errors on stderr and return 1.
+# tl_boot_halted NAME SCENARIO [WORDS]: boot `scenario=SCENARIO halt
+# WORDS` with the gdbstub on a free port (GDBPORT) and wait for its
+# checkpoint; on failure print the serial log and QEMU's errors on stderr
+# and return 1.
 tl_boot_halted() {
-	TL_GDB=1 tl_qemu "$1" kernel "scenario=$2 halt"
+	TL_GDB=1 tl_qemu "$1" kernel "scenario=$2 halt${3:+ $3}"
 	tl_wait_line "$T/$1.serial" "^checkpoint $2\$" 60 && return 0
 	echo "the kernel did not reach 'checkpoint $2'; serial log:" >&2
 	cat "$T/$1.serial" "$T/$1.qemu-err" >&2

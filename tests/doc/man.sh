@@ -4,7 +4,7 @@
 . "$(dirname "$0")/../lib.sh"
 tl_init
 
-for m in "$TOP"/man/*.1; do
+for m in "$TOP"/man/*.[17]; do
 	if mandoc -Tlint -Wwarning "$m" >"$T/lint" 2>&1; then
 		tl_ok "mandoc -Tlint $(basename "$m")"
 	else
@@ -28,4 +28,17 @@ tl_ok "ptdump(1) documents the $n commands of 'ptdump help'"
 		echo "ptdump(1) does not document $o"
 done >"$T/opts"
 [ -s "$T/opts" ] && { tl_fail "options missing from ptdump(1)"; tl_show "$T/opts"; }
+# Every scenario (one golden batch each) is in ptdump-kernel(7) and in the
+# README's table.
+n=0
+for b in "$TOP"/tests/golden/*.ptdump; do
+	sc=$(basename "$b" .ptdump)
+	n=$((n + 1))
+	grep -q "^\.It Cm $sc\$" "$TOP/man/ptdump-kernel.7" ||
+		tl_fail "ptdump-kernel(7) does not list the scenario '$sc'"
+	grep -q "^| \`$sc\` |" "$TOP/README.md" ||
+		tl_fail "README.md does not list the scenario '$sc'"
+done
+[ "$n" -ge 28 ] || tl_fail "only $n golden batches: one per scenario is expected"
+tl_ok "ptdump-kernel(7) and README.md list the $n scenarios"
 tl_done

@@ -1,0 +1,106 @@
+#!/bin/sh
+# Regression dumps: for every scenario NAME with a batch tests/golden/NAME.ptdump,
+# boot `scenario=NAME halt`, run the batch at the checkpoint and diff its
+# output with tests/golden/NAME.txt; in the same boot, compare the leaves
+# of `dump --pages --format json` with QEMU's own walker (`info tlb`).
+#
+#   tests/ptdump/golden.sh [NAME...]        check (all scenarios by default)
+#   GOLDEN_UPDATE=1 tests/ptdump/golden.sh  rewrite the .txt files instead
+#                                           (`make golden`): read every
+#                                           change before committing it
+#
+# A batch may carry the comment "# kernel: WORDS" to add kernel
+# command-line words (e.g. scale=1).
+. "$(dirname "$0")/../lib.sh"
+tl_init
+G=$TOP/tests/golden
+
+if [ $# -eq 0 ]; then
+	set -- $(ls "$G" | sed -n 's/\.ptdump$//p')
+fi
+
+# kernel_words NAME: the words of "# kernel: ..." in NAME's batch, if any.
+kernel_words() {
+	sed -n 's/^# kernel: //p' "$G/$1.ptdump" | head -n 1
+}
+
+# oracle NAME: leaves of ptdump and of QEMU's info tlb, in one canonical
+# form (tlb_oracle.awk), must be the same set.
+oracle() {
+	if ! $PT -c 'dump --pages --format json' -c 'monitor info tlb' \
+	    >"$T/$1.both" 2>"$T/$1.err"; then
+		tl_fail "$1: oracle: ptdump failed"; tl_show "$T/$1.err"
+		return
+	fi
+	awk '/"ranges"/,/"truncated"/' "$T/$1.both" |
+		awk -f "$TOP/tests/ptdump/tlb_oracle.awk" | sort >"$T/$1.mine"
+	grep -v '"' "$T/$1.both" | awk -f "$TOP/tests/ptdump/tlb_oracle.awk" |
+		sort >"$T/$1.qemu"
+	n=$(wc -l <"$T/$1.qemu")
+	if [ "$n" -lt 20 ]; then
+		tl_fail "$1: oracle: QEMU listed only $n pages"
+		tl_show "$T/$1.both"
+	elif ! diff -u "$T/$1.qemu" "$T/$1.mine" >"$T/$1.odiff"; then
+		tl_fail "$1: oracle: ptdump's leaves differ from QEMU's info tlb (- qemu, + ptdump)"
+		tl_show "$T/$1.odiff"
+	else
+		tl_ok "$1: oracle: $n leaves equal to QEMU's info tlb"
+	fi
+}
+
+# golden NAME: the batch's output against NAME.txt (or into it).
+golden() {
+	if ! $PT -x "$G/$1.ptdump" >"$T/$1.txt" 2>"$T/$1.err"; then
+		tl_fail "$1: ptdump -x $1.ptdump failed"; tl_show "$T/$1.err"
+		return
+	fi
+	if [ "${GOLDEN_UPDATE:-0}" = 1 ]; then
+		if cmp -s "$T/$1.txt" "$G/$1.txt"; then
+			tl_ok "$1: golden unchanged"
+		else
+			cp "$T/$1.txt" "$G/$1.txt"
+			tl_ok "$1: golden rewritten: read it before committing"
+		fi
+	elif [ ! -f "$G/$1.txt" ]; then
+		tl_fail "$1: no golden $1.txt (make golden writes it)"
+	elif diff -u "$G/$1.txt" "$T/$1.txt" >"$T/$1.gdiff"; then
+		tl_ok "$1: golden $1.txt"
+		mutant "$1"
+	else
+		tl_fail "$1: output differs from tests/golden/$1.txt (- golden, + now)"
+		tl_show "$T/$1.gdiff"
+	fi
+}
+
+# mutant NAME: once per run, the comparison must catch a golden with its
+# third line gone, and show that line in the diff.
+mutant() {
+	[ -n "${mutant_done:-}" ] && return
+	mutant_done=1
+	sed 3d "$G/$1.txt" >"$T/mutant.txt"
+	line=$(sed -n 3p "$G/$1.txt")
+	if diff -u "$T/mutant.txt" "$T/$1.txt" >"$T/mutant.diff"; then
+		tl_fail "$1: a golden missing a line still matched"
+	elif ! grep -qxF "+$line" "$T/mutant.diff"; then
+		tl_fail "$1: the diff for a missing line does not show it"
+		tl_show "$T/mutant.diff"
+	else
+		tl_ok "$1: a golden missing a line fails with a diff naming it"
+	fi
+}
+
+for name in "$@"; do
+	if [ ! -f "$G/$name.ptdump" ]; then
+		tl_fail "$name: no batch tests/golden/$name.ptdump"
+		continue
+	fi
+	if ! tl_boot_halted "$name" "$name" "$(kernel_words "$name")" 2>&1; then
+		tl_fail "$name: the kernel did not reach its checkpoint"
+		continue
+	fi
+	PT="$PTDUMP -t 127.0.0.1:$GDBPORT"
+	golden "$name"
+	oracle "$name"
+	tl_stop "$QPID"
+done
+tl_done
