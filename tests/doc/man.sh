@@ -28,8 +28,8 @@ tl_ok "ptdump(1) documents the $n commands of 'ptdump help'"
 		echo "ptdump(1) does not document $o"
 done >"$T/opts"
 [ -s "$T/opts" ] && { tl_fail "options missing from ptdump(1)"; tl_show "$T/opts"; }
-# Every scenario (one golden batch each) is in ptdump-kernel(7) and in the
-# README's table.
+# Every scenario (one golden batch each) is in ptdump-kernel(7), in the
+# README's table and in the GRUB menu.
 n=0
 for b in "$TOP"/tests/golden/*.ptdump; do
 	sc=$(basename "$b" .ptdump)
@@ -38,7 +38,9 @@ for b in "$TOP"/tests/golden/*.ptdump; do
 		tl_fail "ptdump-kernel(7) does not list the scenario '$sc'"
 	grep -q "^| \`$sc\` |" "$TOP/README.md" ||
 		tl_fail "README.md does not list the scenario '$sc'"
+	grep -q "scenario=$sc\$" "$TOP/kernel/grub.cfg" ||
+		tl_fail "kernel/grub.cfg has no menu entry for the scenario '$sc'"
 done
 [ "$n" -ge 28 ] || tl_fail "only $n golden batches: one per scenario is expected"
-tl_ok "ptdump-kernel(7) and README.md list the $n scenarios"
+tl_ok "ptdump-kernel(7), README.md and the GRUB menu list the $n scenarios"
 tl_done
