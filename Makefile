@@ -2,7 +2,7 @@
 #
 #   make            build/ptdump, build/kernel/kernel.elf, build/kernel/kernel.iso
 #   make check      install missing packages, build, run every test
-#   make demo       install missing packages, build, boot the demo kernel
+#   make demo       install missing packages, build, boot the demo kernel (SCENARIO=)
 #   make run        boot the kernel paused with a gdbstub (SCENARIO=, GDBPORT=)
 #   make bench      time ptdump against gdb on the demo kernel, side by side
 #   make golden     rewrite tests/golden/*.txt (SCENARIOS= to pick); read them

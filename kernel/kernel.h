@@ -116,6 +116,13 @@ static inline void write_cr4(uint64_t v)
 	__asm__ volatile("mov %0, %%cr4" : : "r"(v) : "memory");
 }
 
+/* wbinvd writes back and empties every cache: needed before memory is
+ * seen through a mapping of another memory type (SDM 11.12.4). */
+static inline void wbinvd(void)
+{
+	__asm__ volatile("wbinvd" : : : "memory");
+}
+
 static inline void invlpg(uint64_t va)
 {
 	__asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
@@ -178,6 +185,20 @@ static inline bool cpu_has(struct cpu_feature f)
 		return false;
 	cpuid(f.leaf, 0, r);
 	return (r[f.reg] >> f.bit) & 1;
+}
+
+/* cpu_is_tcg reports whether the CPU is QEMU's TCG emulator: the
+ * hypervisor bit, and "TCGTCGTCGTCG" as the hypervisor's CPUID name. */
+static inline bool cpu_is_tcg(void)
+{
+	uint32_t r[4];
+
+	cpuid(1, 0, r);
+	if (!(r[2] & (1u << 31)))
+		return false;
+	cpuid(0x40000000u, 0, r);
+	return r[1] == 0x54474354u && r[2] == 0x43544743u &&
+	       r[3] == 0x47435447u; /* "TCGT" "CGTC" "GTCG" */
 }
 
 /* cpu_maxphyaddr returns the physical-address width, CPUID 0x80000008. */

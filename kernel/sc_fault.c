@@ -36,13 +36,15 @@ const char *sc_wp(const struct scenario *sc)
 	}
 	r = sc_expect_value(sc->name, "after the WP=0 write", sc_load(SC_WP),
 			    SC_MAGIC | 0x51);
-	write_cr0(cr0 | CR0_WP);
-	if (r != NULL)
-		return r;
-	kprintf("%s: with CR0.WP=0 the write to read-only 0x%lx went "
-		"through; now with WP=1:\n", sc->name, SC_WP);
-	return sc_expect(sc->name, sc_try_store(SC_WP, 0), T_PF, SC_WP,
-			 PF_P | PF_W);
+	if (r == NULL) {
+		kprintf("%s: with CR0.WP=0 the write to read-only 0x%lx went "
+			"through; now with WP=1:\n", sc->name, SC_WP);
+		write_cr0(cr0 | CR0_WP);
+		r = sc_expect(sc->name, sc_try_store(SC_WP, 0), T_PF, SC_WP,
+			      PF_P | PF_W);
+	}
+	write_cr0(cr0);
+	return r;
 }
 
 /* The demand region: 16 pages, none mapped until touched. */
@@ -184,7 +186,8 @@ const char *sc_pf_rsvd(const struct scenario *sc)
 	checkpoint(sc->name);
 	const struct fault_info *f = sc_try_load(SC_PF_RSVD, &v);
 	uint64_t want = PF_P | PF_RSVD;
-	if (f != NULL && f->vector == T_PF && f->error == PF_RSVD) {
+	if (cpu_is_tcg() && f != NULL && f->vector == T_PF &&
+	    f->error == PF_RSVD) {
 		kprintf("%s: the error code lacks P, as QEMU's TCG reports it; "
 			"hardware sets P with RSVD\n", sc->name);
 		want = PF_RSVD;

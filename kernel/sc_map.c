@@ -173,6 +173,8 @@ const char *sc_cache(const struct scenario *sc)
 		sc_map_new(SC_CACHE + (uint64_t)i * PAGE_SIZE,
 			   PAGE_KERNEL_RW | bits[i], 0);
 	paging_protect(0xb8000, PAGE_KERNEL_RW | PTE_PCD | PTE_PWT);
+	/* The frames were filled, and VGA written, through WB mappings. */
+	wbinvd();
 	checkpoint(sc->name);
 	for (int i = 0; i < 3; i++) {
 		uint64_t va = SC_CACHE + (uint64_t)i * PAGE_SIZE;
@@ -193,34 +195,47 @@ const char *sc_cache(const struct scenario *sc)
  * IA32_PAT as Linux programs it: entry N is the type of a page whose
  * PAT, PCD, PWT bits read N.  Power-on is WB WT UC- UC, twice.
  */
-#define PAT_POWER_ON UINT64_C(0x0007040600070406)
 #define PAT_SCENARIO UINT64_C(0x0407050600070106) /* WB WC UC- UC WB WP UC- WT */
+
+/* pat_write loads IA32_PAT with V, emptying the caches and the TLB on
+ * both sides of the write as the SDM asks (11.12.4). */
+static void pat_write(uint64_t v)
+{
+	wbinvd();
+	write_cr3(read_cr3());
+	wrmsr(MSR_PAT, v);
+	wbinvd();
+	write_cr3(read_cr3());
+}
 
 /*
  * pat: with the PAT above, a 4 KiB page with PWT is WC, a 4 KiB page
  * with PAT and PWT is WP (PAT is bit 7 in a PTE), and a read-only 2 MiB
  * page over the frame pool with PAT, PCD and PWT is WT (PAT is bit 12
- * in a PDE).  A debugger cannot read IA32_PAT: `set pat` tells ptdump.
+ * in a PDE).  The WT page aliases the pool's WB identity map: it is
+ * only read, after the caches were emptied.  A debugger cannot read
+ * IA32_PAT: `set pat` tells ptdump.  The old PAT is put back at the end.
  */
 const char *sc_pat(const struct scenario *sc)
 {
 	uint64_t *pml4 = paging_table(paging_root);
-	uint64_t big = SC_PAT + PAGE_SIZE_2M;
+	uint64_t big = SC_PAT + PAGE_SIZE_2M, old_pat;
 	const char *r;
 
 	if (!cpu_has(CPU_PAT)) {
 		checkpoint(sc->name);
 		return sc_skip(sc->name, CPU_PAT);
 	}
-	wrmsr(MSR_PAT, PAT_SCENARIO);
+	old_pat = rdmsr(MSR_PAT);
 	sc_map_new(SC_PAT, PAGE_KERNEL_RW | PTE_PWT, SC_MAGIC | 0xa0);
 	sc_map_new(SC_PAT + PAGE_SIZE, PAGE_KERNEL_RW | PTE_PAT | PTE_PWT,
 		   SC_MAGIC | 0xa1);
 	paging_map(big, FRAME_POOL_START,
 		   PAGE_KERNEL_RO | PTE_PAT_LARGE | PTE_PCD | PTE_PWT,
 		   PAGING_2M);
-	kprintf("%s: IA32_PAT = 0x%lx (WB WC UC- UC WB WP UC- WT)\n",
-		sc->name, PAT_SCENARIO);
+	pat_write(PAT_SCENARIO);
+	kprintf("%s: IA32_PAT = 0x%lx (WB WC UC- UC WB WP UC- WT), was "
+		"0x%lx\n", sc->name, PAT_SCENARIO, old_pat);
 	checkpoint(sc->name);
 
 	if ((r = sc_expect_value(sc->name, "IA32_PAT", rdmsr(MSR_PAT),
@@ -238,7 +253,7 @@ const char *sc_pat(const struct scenario *sc)
 	kprintf("%s: read the WC and WP 4 KiB pages and the WT 2 MiB page\n",
 		sc->name);
 out:
-	wrmsr(MSR_PAT, PAT_POWER_ON);
+	pat_write(old_pat);
 	return r;
 }
 

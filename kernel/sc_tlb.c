@@ -12,13 +12,16 @@
 #define NEW_VALUE (SC_MAGIC | 0xe1)
 
 /*
- * The three pages of tlb-stale.  Their page numbers end in 0x7b..0x7d so
- * they land in TLB sets that the kernel's own pages (0x100.., 0x200..)
- * do not use, and no ordinary access evicts them before the test.
+ * The three pages of tlb-stale.  QEMU's TLB is direct-mapped, indexed by
+ * the low 6 to 8 bits of the page number, with a small victim cache.
+ * Pages ending in 0x91..0x93 share those bits only with pages the kernel
+ * never touches here: 0x111.. (past the text in use), 0x151.. (past the
+ * rodata), 0x191.. (past the bss in use), 0x211.. (past the frames the
+ * scenario takes).  So no access of the kernel's evicts them early.
  */
-#define STALE_INVLPG (SC_TLB + 0x7b000) /* plain; fixed by INVLPG */
-#define STALE_GLOBAL (SC_TLB + 0x7c000) /* global */
-#define STALE_PLAIN (SC_TLB + 0x7d000)  /* plain; fixed by a CR3 write */
+#define STALE_INVLPG (SC_TLB + 0x91000) /* plain; fixed by INVLPG */
+#define STALE_GLOBAL (SC_TLB + 0x92000) /* global */
+#define STALE_PLAIN (SC_TLB + 0x93000)  /* plain; fixed by a CR3 write */
 
 /* retarget points the PTE of VA at frame PA, keeping its flags, without
  * INVLPG: the TLB may still hold the old frame. */
@@ -33,10 +36,13 @@ static void retarget(uint64_t va, uint64_t pa)
 /*
  * tlb-stale: three pages on frame A are read (so the TLB holds them),
  * then their PTEs are pointed at frame B without INVLPG.  At the
- * checkpoint the tables say B.  Under QEMU the plain page still reads A
- * until INVLPG; a CR3 write then flushes the other plain page.  Whether
- * the global page survives the CR3 write is reported: the architecture
- * keeps it, QEMU's TCG flushes its whole TLB on every CR3 write.
+ * checkpoint the tables say B.  A CPU may still translate to A until
+ * INVLPG, or may have dropped the entry: which one happened is reported
+ * (QEMU keeps it; the test of the serial log pins that).  After INVLPG
+ * the read must see B, and after a CR3 write so must the other plain
+ * page.  Whether the global page survives the CR3 write is reported:
+ * the architecture lets a CPU keep it, QEMU's TCG flushes its whole TLB
+ * on every CR3 write.
  */
 const char *sc_tlb_stale(const struct scenario *sc)
 {
@@ -62,16 +68,13 @@ const char *sc_tlb_stale(const struct scenario *sc)
 		STALE_INVLPG, STALE_GLOBAL, STALE_PLAIN, b, a);
 	checkpoint(sc->name);
 
-	uint64_t v = sc_load(STALE_INVLPG);
-	if (v != OLD_VALUE) {
-		kprintf("%s: 0x%lx read the new frame before any INVLPG (0x%lx):"
-			" this CPU refetched the PTE\n", sc->name, STALE_INVLPG,
-			v);
-		r = "no stale translation was seen";
-		goto out;
-	}
-	kprintf("%s: 0x%lx still reads the old frame: the TLB kept the stale "
-		"translation\n", sc->name, STALE_INVLPG);
+	if (sc_load(STALE_INVLPG) == OLD_VALUE)
+		kprintf("%s: 0x%lx still reads the old frame: the TLB kept the "
+			"stale translation\n", sc->name, STALE_INVLPG);
+	else
+		kprintf("%s: 0x%lx already reads the new frame: this CPU "
+			"dropped the TLB entry before INVLPG\n", sc->name,
+			STALE_INVLPG);
 	invlpg(STALE_INVLPG);
 	if ((r = sc_expect_value(sc->name, "after INVLPG", sc_load(STALE_INVLPG),
 				 NEW_VALUE)) != NULL)
@@ -92,7 +95,7 @@ const char *sc_tlb_stale(const struct scenario *sc)
 	else
 		kprintf("%s: the global page 0x%lx was flushed by the CR3 write "
 			"too: QEMU's TCG flushes its whole TLB on a CR3 write, "
-			"where a CPU keeps global entries\n", sc->name,
+			"where a CPU may keep global entries\n", sc->name,
 			STALE_GLOBAL);
 out:
 	write_cr4(cr4);
@@ -136,6 +139,7 @@ const char *sc_pcid(const struct scenario *sc)
 	if (!cpu_has(CPU_PCID))
 		return sc_skip(sc->name, CPU_PCID);
 
+	/* Setting PCIDE needs CR3[11:0] == 0: the root is a bare frame. */
 	write_cr4(cr4 | CR4_PCIDE);
 	struct {
 		uint64_t root, pcid, noflush, want;
@@ -167,7 +171,8 @@ const char *sc_pcid(const struct scenario *sc)
 	r = sc_expect_value(sc->name, "A after a flushing switch",
 			    pcid_read_as(a, 1, 0), SC_MAGIC | 0xc);
 out:
-	write_cr3(a); /* PCID 0 again, as PCIDE may only clear with it */
+	write_cr3(a); /* PCID 0 again before PCIDE goes: no entry is left
+			 * tagged with a PCID the kernel no longer uses */
 	write_cr4(cr4);
 	return r;
 }

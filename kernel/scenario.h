@@ -5,8 +5,9 @@
  * state it wants to show is in place (a debugger looks there), then makes
  * its access, checks the outcome inside the kernel, and says in words
  * what happened.  It returns NULL on pass or a short reason for the FAIL
- * line, and leaves CR0, CR4, IA32_PAT and the #PF hook as it found them,
- * so `scenario=all` can run the next one.
+ * line.  It recovers from its own faults and leaves CR0, CR3, CR4,
+ * IA32_PAT and the #PF hook as it found them, so `scenario=all` can run
+ * the next one.
  */
 #ifndef SCENARIO_H
 #define SCENARIO_H
@@ -18,7 +19,6 @@ struct scenario {
 	const char *name;
 	const char *(*run)(const struct scenario *sc);
 	const char *desc;
-	bool in_all; /* recovers from its own faults, so `all` may run it */
 };
 
 /*

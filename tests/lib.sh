@@ -24,6 +24,12 @@ tl_cleanup() {
 	[ -n "${T:-}" ] && rm -rf "$T"
 }
 
+# tl_forget PID: PID was reaped; its number may be reused by a process
+# that is none of ours, so cleanup must not signal it.
+tl_forget() {
+	tl_pids=$(echo " $tl_pids " | sed "s/ $1 / /; s/^ *//; s/ *\$//")
+}
+
 tl_init() {
 	T=$(mktemp -d "${TMPDIR:-/tmp}/ptdump-test.XXXXXX") || exit 1
 	trap 'tl_cleanup' EXIT
@@ -137,16 +143,19 @@ tl_wait_exit() {
 	if [ "$n" -eq 0 ]; then
 		kill "$1" 2>/dev/null
 		wait "$1" 2>/dev/null
+		tl_forget "$1"
 		TL_RC=timeout
 		return 1
 	fi
 	wait "$1"
 	TL_RC=$?
+	tl_forget "$1"
 }
 
 # tl_stop PID: end a QEMU this test started.
 tl_stop() {
 	kill "$1" 2>/dev/null && wait "$1" 2>/dev/null
+	tl_forget "$1"
 	return 0
 }
 

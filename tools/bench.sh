@@ -38,9 +38,12 @@ case "$RUNS" in
 "" | *[!0-9]*) die "BENCH_RUNS must be a positive number, not '$RUNS'" ;;
 esac
 [ "$RUNS" -gt 0 ] || die "BENCH_RUNS must be a positive number"
+# Each GiB takes 513 table pages (about 2 MiB) of the guest's 128 MiB.
 case "$SCALE" in
 "" | *[!0-9]*) die "BENCH_SCALE must be a number of GiB, not '$SCALE'" ;;
 esac
+[ "$SCALE" -ge 1 ] && [ "$SCALE" -le 60 ] ||
+	die "BENCH_SCALE must be 1 to 60 GiB (the guest has 128 MiB for tables)"
 [ -x "$PTDUMP" ] || die "$PTDUMP is missing: run 'make' first"
 [ -f "$KERNEL" ] || die "$KERNEL is missing: run 'make' first"
 command -v "$GDB" >/dev/null 2>&1 || die "$GDB is not installed"

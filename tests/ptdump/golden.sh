@@ -96,6 +96,7 @@ for name in "$@"; do
 	fi
 	if ! tl_boot_halted "$name" "$name" "$(kernel_words "$name")" 2>&1; then
 		tl_fail "$name: the kernel did not reach its checkpoint"
+		tl_stop "$QPID"
 		continue
 	fi
 	PT="$PTDUMP -t 127.0.0.1:$GDBPORT"
