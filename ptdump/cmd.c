@@ -22,7 +22,7 @@ const struct cmd cmd_table[] = {
 	{ "walk", "vtop", cmd_walk, "VA [--cr3 ADDR] [--format text|json]",
 	  "translate VA level by level" },
 	{ "decode", NULL, cmd_decode, "VALUE --level N",
-	  "decode a raw entry of level N (1 PTE .. 4 PML4E); no target needed" },
+	  "decode a raw entry of level N (1 PTE .. 5 PML5E); no target needed" },
 	{ "monitor", NULL, cmd_monitor, "CMD...",
 	  "run a QEMU monitor command" },
 	{ "set", NULL, cmd_set, "[maxphyaddr N | pat VALUE | max-entries N | format text|json]",

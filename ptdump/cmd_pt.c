@@ -222,12 +222,14 @@ cmd_decode(struct session *s, int argc, char **argv, struct pt_err *err)
 		return -1;
 	if (o.npos != 1 || !o.have_level)
 		return cmd_usage(cmd_find("decode"), err);
-	if (o.level < X86PT_L1 || o.level > X86PT_L4)
+	if (o.level < X86PT_L1 || o.level > X86PT_L5)
 		return pt_err_set(err, PT_EXIT_USAGE,
-		    "decode: --level takes 1 (PTE), 2 (PDE), 3 (PDPTE) or 4 (PML4E)");
+		    "decode: --level takes 1 (PTE), 2 (PDE), 3 (PDPTE), "
+		    "4 (PML4E) or 5 (PML5E)");
 	if (args_u64(o.pos[0], &raw, err) < 0)
 		return pt_err_wrap(err, "decode");
-	/* Offline: 4-level paging with NXE and WP, as a 64-bit kernel runs. */
+	/* Offline: long mode with NXE and WP, as a 64-bit kernel runs; a
+	 * PML5E decodes like a PML4E. */
 	pt_ctx(s, NULL, &c);
 	e = x86pt_decode(&c, (enum x86pt_level)o.level, raw);
 	if (o.format == OUT_JSON)

@@ -170,7 +170,7 @@ walk_ctx_load(struct walk_ctx *w, struct target *t, struct walk_cache *c,
 int
 walk_check_mode(enum x86pt_mode mode, struct pt_err *err)
 {
-	if (mode == X86PT_MODE_4LEVEL)
+	if (mode == X86PT_MODE_4LEVEL || mode == X86PT_MODE_5LEVEL)
 		return 0;
 	if (mode == X86PT_MODE_NONE)
 		return pt_err_set(err, PT_EXIT_TARGET,

@@ -26,6 +26,9 @@
 #define PD	0x3000u
 #define PT	0x4000u
 #define PDPT_HI	0x5000u
+#define PML5	0x6000u
+#define PML4_HI	0x7000u
+#define PDPT_57	0x8000u
 
 #define KiB4	0x1000ull
 #define MiB2	0x200000ull
@@ -890,6 +893,51 @@ test_ascending_across_the_canonical_hole(void **state)
 	assert_int_equal(g.leaves, 0);
 }
 
+/*
+ * 5-level paging (CR4.LA57): PML5[0] holds the basic layout's PML4, so
+ * its pages keep their addresses; PML5[256] starts the upper half,
+ * sign-extended from bit 56, where PML4_HI[0] -> PDPT_57[0] maps 1 GiB.
+ */
+static void
+test_five_levels(void **state)
+{
+	struct fake *f = *state;
+	struct walk_trace t;
+	struct log g;
+
+	basic_layout(f);
+	put(f, PML5, 0, PML4 | 0x7);
+	put(f, PML5, 256, PML4_HI | 0x3);
+	put(f, PML4_HI, 0, PDPT_57 | 0x3);
+	put(f, PDPT_57, 0, 0xc0000000 | 0x83);
+	setup_walk(f, CR0_LONG, CR4_LONG | X86PT_CR4_LA57, EFER_LONG, PML5);
+	assert_int_equal(walk_all(f, &g), 0);
+	assert_int_equal(g.leaves, 6);
+	assert_true(g.ascending);
+	assert_leaf(nth_leaf(&g, 0), 0x1000, 0x100000, X86PT_L1, PT + 8);
+	assert_leaf(nth_leaf(&g, 3), 0x40000000, 0x80000000, X86PT_L3,
+	    PDPT + 8);
+	/* PML4[511] is no longer the top of the address space: 47 bits. */
+	assert_leaf(nth_leaf(&g, 4), 0x0000ffff80000000ull, 0, X86PT_L3,
+	    PDPT_HI + 510 * 8);
+	assert_leaf(nth_leaf(&g, 5), 0xff00000000000000ull, 0xc0000000,
+	    X86PT_L3, PDPT_57);
+
+	assert_int_equal(walk_va(&f->w, 0xff00000000001234ull, &t, &f->err), 0);
+	assert_int_equal(t.stop, WALK_OK);
+	assert_int_equal(t.nsteps, 3);
+	assert_int_equal(t.step[0].level, X86PT_L5);
+	assert_int_equal(t.step[0].index, 256);
+	assert_int_equal(t.step[0].table_pa, PML5);
+	assert_int_equal(t.pa, 0xc0001234);
+	/* The 4-level hole is mapped space now; 57 bits bound the halves. */
+	assert_int_equal(walk_va(&f->w, 0x0000800000000000ull, &t, &f->err), 0);
+	assert_int_equal(t.stop, WALK_NOT_PRESENT);
+	assert_int_equal(t.stop_level, X86PT_L4);
+	assert_int_equal(walk_va(&f->w, 0x0100000000000000ull, &t, &f->err), 0);
+	assert_int_equal(t.stop, WALK_NONCANONICAL);
+}
+
 static void
 test_cache_reads_each_table_once(void **state)
 {
@@ -1019,8 +1067,6 @@ test_unsupported_modes(void **state)
 		uint64_t cr0, cr4, efer;
 		const char *msg;
 	} m[] = {
-		{ CR0_LONG, CR4_LONG | X86PT_CR4_LA57, EFER_LONG,
-		  "paging mode 5-level is not supported yet" },
 		{ CR0_LONG, CR4_LONG, 0,
 		  "paging mode PAE is not supported yet" },
 		{ CR0_LONG, 0, 0, "paging mode 32-bit is not supported yet" },
@@ -1149,6 +1195,7 @@ main(void)
 		T(test_fanout_bomb_truncates),
 		T(test_empty_fanout_bomb_truncates),
 		T(test_ascending_across_the_canonical_hole),
+		T(test_five_levels),
 		T(test_cache_reads_each_table_once),
 		T(test_small_cache_stays_bounded),
 		T(test_callbacks_stop_and_fail),
