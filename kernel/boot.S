@@ -25,12 +25,20 @@
 #define CR0_WP (1 << 16)
 #define CR0_PG (1 << 31)
 #define CR4_PAE (1 << 5)
+#define CR4_LA57 (1 << 12)
 #define MSR_EFER 0xc0000080
 #define EFER_LME (1 << 8)
 #define EFER_NXE (1 << 11)
 
 #define CPUID_LM (1 << 29)
 #define CPUID_NX (1 << 20)
+#define CPUID7_LA57 (1 << 16) /* leaf 7, ECX */
+
+#define MB1_BOOT_MAGIC 0x2badb002
+#define MB2_BOOT_MAGIC 0x36d76289
+#define MB1_INFO_CMDLINE (1 << 2)
+#define MB2_TAG_CMDLINE 1
+#define LA57_WORD 0x3735616c /* "la57", little-endian */
 
 #define COM1 0x3f8
 #define DEBUG_EXIT_PORT 0xf4
@@ -82,13 +90,30 @@ _start32:
 	testl $CPUID_NX, %edx
 	jz no_nx
 
+	/* 5-level paging, if the command line asks for it (`la57`). */
+	call cmdline_has_la57
+	movl %eax, boot_la57
+	testl %eax, %eax
+	jz 3f
+	xorl %eax, %eax
+	cpuid
+	cmpl $7, %eax
+	jb no_la57
+	movl $7, %eax
+	xorl %ecx, %ecx
+	cpuid
+	testl $CPUID7_LA57, %ecx
+	jz no_la57
+3:
 	/*
 	 * Boot tables: the low 4 GiB identity mapped with 2 MiB pages, so the
 	 * kernel, the loader's information (below 4 GiB by definition) and
-	 * the frame pool are reachable until paging_init replaces them.  The
+	 * the frame pool are reachable until paging_init replaces them.  With
+	 * LA57 a PML5 sits on top, its entry 0 pointing at the PML4.  The
 	 * tables are in .bss, which the loader zeroed.
 	 */
-	movl $boot_pdpt + 3, boot_pml4		/* P | RW */
+	movl $boot_pml4 + 3, boot_pml5		/* P | RW */
+	movl $boot_pdpt + 3, boot_pml4
 	movl $boot_pd + 3, %eax
 	movl $boot_pdpt, %edi
 	movl $BOOT_PD_COUNT, %ecx
@@ -104,11 +129,16 @@ _start32:
 	addl $8, %edi
 	loop 2b
 
+	/* CR4.LA57 can only change while long mode is off: set it now. */
 	movl %cr4, %eax
 	orl $CR4_PAE, %eax
-	movl %eax, %cr4
-	movl $boot_pml4, %eax
-	movl %eax, %cr3
+	movl $boot_pml4, %edx
+	cmpl $0, boot_la57
+	je 4f
+	orl $CR4_LA57, %eax
+	movl $boot_pml5, %edx
+4:	movl %eax, %cr4
+	movl %edx, %cr3
 	movl $MSR_EFER, %ecx
 	rdmsr
 	orl $(EFER_LME | EFER_NXE), %eax
@@ -124,6 +154,9 @@ no_long_mode:
 	jmp die32
 no_nx:
 	movl $msg_no_nx, %esi
+	jmp die32
+no_la57:
+	movl $msg_no_la57, %esi
 	/* fall through */
 
 /*
@@ -174,6 +207,71 @@ die32:
 	jmp 8b
 	.size _start32, . - _start32
 
+/*
+ * cmdline_has_la57: EAX = 1 if the loader's command line (found through
+ * boot_magic and boot_info) has the word "la57", else 0.  Words are
+ * separated by spaces or tabs, as main.c splits them.  Clobbers EBX,
+ * ECX, EDX, ESI, EDI.
+ */
+cmdline_has_la57:
+	movl boot_info, %ebx
+	cmpl $MB1_BOOT_MAGIC, boot_magic
+	je 1f
+	cmpl $MB2_BOOT_MAGIC, boot_magic
+	je 2f
+	jmp 9f
+1:	testl $MB1_INFO_CMDLINE, (%ebx)		/* Multiboot1: flags */
+	jz 9f
+	movl 16(%ebx), %esi
+	jmp 5f
+2:	movl %ebx, %ecx				/* Multiboot2: walk the tags */
+	addl (%ebx), %ecx			/* ECX = end of the information */
+	leal 8(%ebx), %edx
+3:	leal 8(%edx), %eax
+	cmpl %ecx, %eax
+	ja 9f
+	movl (%edx), %eax			/* tag type; 0 ends the list */
+	testl %eax, %eax
+	jz 9f
+	cmpl $MB2_TAG_CMDLINE, %eax
+	je 4f
+	movl 4(%edx), %eax			/* tag size, padded to 8 */
+	cmpl $8, %eax
+	jb 9f
+	addl $7, %eax
+	andl $~7, %eax
+	addl %eax, %edx
+	jmp 3b
+4:	leal 8(%edx), %esi
+5:	movl $1, %edi				/* EDI: at the start of a word */
+6:	movb (%esi), %al
+	testb %al, %al
+	jz 9f
+	cmpb $' ', %al
+	je 7f
+	cmpb $'\t', %al
+	je 7f
+	testl %edi, %edi
+	jz 8f
+	xorl %edi, %edi
+	cmpl $LA57_WORD, (%esi)
+	jne 8f
+	movb 4(%esi), %al
+	testb %al, %al
+	jz 10f
+	cmpb $' ', %al
+	je 10f
+	cmpb $'\t', %al
+	je 10f
+	jmp 8f
+7:	movl $1, %edi
+8:	incl %esi
+	jmp 6b
+9:	xorl %eax, %eax
+	ret
+10:	movl $1, %eax
+	ret
+
 	.code64
 	.cfi_sections .debug_frame
 long_entry:
@@ -201,6 +299,8 @@ msg_no_lm:
 	.asciz "FAIL: this CPU has no long mode (CPUID 0x80000001 EDX bit 29); the kernel needs an x86-64 CPU\n"
 msg_no_nx:
 	.asciz "FAIL: this CPU has no NX bit (CPUID 0x80000001 EDX bit 20); the kernel's layout needs it\n"
+msg_no_la57:
+	.asciz "FAIL: la57 asks for 5-level paging, but this CPU has no LA57 (CPUID 7 ECX bit 16)\n"
 
 	/* Just enough GDT to enter 64-bit code; idt.c loads the real one. */
 	.balign 8
@@ -219,6 +319,9 @@ boot_magic:
 	.skip 4
 boot_info:
 	.skip 4
+	.globl boot_la57
+boot_la57:
+	.skip 4			/* 1: CR4.LA57 was set, 5-level paging */
 
 	/* linker.ld puts this first in .bss, at a fixed place. */
 	.section .bss.stack, "aw", @nobits
@@ -232,6 +335,8 @@ boot_stack_top:
 
 	.section .bss.pagetables, "aw", @nobits
 	.balign 4096
+boot_pml5:
+	.skip 4096
 boot_pml4:
 	.skip 4096
 boot_pdpt:

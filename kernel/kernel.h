@@ -2,10 +2,9 @@
  * kernel.h - declarations shared by the test-bed kernel's subsystems.
  *
  * The kernel runs at virtual == physical addresses below 4 MiB, with one
- * extra region: PML4 slot 511 points back at the PML4 itself, so the
- * paging structures appear in the top 512 GiB of the address space.
- *
- * A 48-bit virtual address under 4-level paging:
+ * extra region: entry 511 of the top table points back at the top table
+ * itself, so the paging structures appear in the top of the address
+ * space.  A 48-bit virtual address under 4-level paging:
  *
  *    63      48 47     39 38     30 29     21 20     12 11          0
  *   +----------+---------+---------+---------+---------+-------------+
@@ -14,7 +13,10 @@
  *   +----------+---------+---------+---------+---------+-------------+
  *                level 4   level 3   level 2   level 1
  *
- * The index for level L (1..4) is bits 12+9(L-1) .. 20+9(L-1).  A leaf at
+ * With `la57` on the command line the kernel runs 5-level paging: a PML5
+ * index (level 5) takes bits 56..48 and bits 63..57 copy bit 56.
+ *
+ * The index for level L (1..5) is bits 12+9(L-1) .. 20+9(L-1).  A leaf at
  * level 2 maps 2 MiB (bits 0..20 are the offset), at level 3 1 GiB.
  */
 #ifndef KERNEL_H
@@ -45,14 +47,11 @@
 #define PAGE_DOWN(a) ((uint64_t)(a) & ~(PAGE_SIZE - 1))
 #define PAGE_UP(a) PAGE_DOWN((uint64_t)(a) + PAGE_SIZE - 1)
 
-/* Canonical: bits 63..47 all equal (sign extension of bit 47). */
-#define VA_CANONICAL(va) \
-	((((int64_t)(va) << 16) >> 16) == (int64_t)(va))
-
-/* The slot whose PML4 entry points at the PML4 (see paging.c). */
+/* The slot whose top-table entry points at the top table (paging.c). */
 #define RECURSIVE_SLOT 511
-/* Where the PML4 itself shows up through the recursive slot. */
-#define RECURSIVE_PML4_VA UINT64_C(0xfffffffffffff000)
+/* Where the top table itself (PML4, or PML5 with LA57) shows up through
+ * the recursive slot: index 511 at every level. */
+#define RECURSIVE_TOP_VA UINT64_C(0xfffffffffffff000)
 
 /* Physical frames for page tables (and scenario data) come from here.
  * It sits right after the kernel image and is mapped by one 2 MiB page. */
@@ -68,6 +67,8 @@ extern char __bss_start[], __bss_end[];
 
 /* boot.S: the kernel stack, with an unmapped guard page just below it. */
 extern char boot_stack_guard[], boot_stack_bottom[], boot_stack_top[];
+/* boot.S: 1 if it turned on 5-level paging (CR4.LA57). */
+extern uint32_t boot_la57;
 
 /* ---- CPU access ---------------------------------------------------- */
 

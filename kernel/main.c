@@ -159,8 +159,8 @@ static bool has_char(const char *s, char c)
 
 /*
  * parse_cmdline reads `scenario=NAME` (the last one wins), `halt` and
- * `scale=N` from the command line and returns the scenario name ("boot"
- * when absent).
+ * `scale=N` from the command line (`la57` is boot.S's) and returns the
+ * scenario name ("boot" when absent).
  * QEMU's loader puts the image's name first; GRUB's does not, so a first
  * word that is no option is taken for the name and left out of the log.
  * The name returned points into cmdline, which this cuts into words.
@@ -181,7 +181,7 @@ static const char *parse_cmdline(void)
 			p++;
 	}
 	if (n > 0 && kstrcmp(words[0], "halt") != 0 &&
-	    !has_char(words[0], '='))
+	    kstrcmp(words[0], "la57") != 0 && !has_char(words[0], '='))
 		first = 1;
 
 	kprintf("boot: cmdline \"");
@@ -192,6 +192,8 @@ static const char *parse_cmdline(void)
 	for (size_t i = first; i < n; i++) {
 		if (kstrcmp(words[i], "halt") == 0)
 			halt_at_checkpoint = true;
+		else if (kstrcmp(words[i], "la57") == 0)
+			; /* boot.S turned on 5-level paging already */
 		else if (starts_with(words[i], "scenario="))
 			scenario = words[i] + 9;
 		else if (starts_with(words[i], "scale=")) {

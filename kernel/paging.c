@@ -9,6 +9,7 @@
 #include "paging.h"
 
 uint64_t paging_root;
+int paging_levels = 4;
 
 static uint64_t frame_next = FRAME_POOL_START;
 static uint64_t frame_end = FRAME_POOL_END;
@@ -68,13 +69,13 @@ static uint64_t *walk(uint64_t root, uint64_t va, int level, bool create,
 	uint64_t *table = table_at(root);
 
 	*large = 0;
-	for (int l = 4; l > level; l--) {
+	for (int l = paging_levels; l > level; l--) {
 		uint64_t *e = &table[PX(l, va)];
 		if (!(*e & PTE_P)) {
 			if (!create)
 				return NULL;
 			*e = frame_alloc() | PTE_P | PTE_RW | PTE_A;
-		} else if (l < 4 && (*e & PTE_PS)) {
+		} else if (l <= PAGING_1G && (*e & PTE_PS)) {
 			*large = l;
 			return NULL;
 		}
@@ -87,13 +88,45 @@ static uint64_t *walk(uint64_t root, uint64_t va, int level, bool create,
 	return &table[PX(level, va)];
 }
 
+/* paging_canonical reports whether VA is canonical: bits 63 down to the
+ * top bit of the top level's index (47, or 56 with LA57) all equal. */
+bool paging_canonical(uint64_t va)
+{
+	int unused = 64 - (PX_SHIFT(paging_levels) + 9);
+
+	return (int64_t)(va << unused) >> unused == (int64_t)va;
+}
+
+/* paging_noncanonical returns the lowest address above the canonical
+ * lower half: 0x800000000000, or 0x100000000000000 with LA57. */
+uint64_t paging_noncanonical(void)
+{
+	return UINT64_C(1) << (PX_SHIFT(paging_levels) + 8);
+}
+
+/*
+ * paging_recursive_pte_va returns where the PTE for VA appears through
+ * the recursive slot: index 511 at the top level, then VA's own indexes
+ * shifted down one level, so the PT holding the PTE is the "page" and
+ * the PTE's index times 8 the offset.
+ */
+uint64_t paging_recursive_pte_va(uint64_t va)
+{
+	int top = PX_SHIFT(paging_levels);
+	uint64_t base = (uint64_t)RECURSIVE_SLOT << top;
+	uint64_t index_bits = (UINT64_C(1) << top) - 1;
+
+	base |= ~((UINT64_C(1) << (top + 9)) - 1); /* sign-extend */
+	return base | ((va >> 9) & index_bits & ~UINT64_C(7));
+}
+
 /* check_va panics unless VA is canonical, outside the recursive slot and
  * aligned to SIZE; WHO names the caller in the message. */
 static void check_va(const char *who, uint64_t va, uint64_t size)
 {
-	if (!VA_CANONICAL(va))
+	if (!paging_canonical(va))
 		panic("%s: non-canonical address 0x%lx", who, va);
-	if (PX(4, va) == RECURSIVE_SLOT)
+	if (PX(paging_levels, va) == RECURSIVE_SLOT)
 		panic("%s: 0x%lx is in the recursive slot", who, va);
 	if (va & (size - 1))
 		panic("%s: 0x%lx not aligned to 0x%lx", who, va, size);
@@ -161,17 +194,34 @@ static uint64_t *find_leaf(uint64_t va, int *level)
 {
 	uint64_t *table = table_at(paging_root);
 
-	for (int l = 4; l >= 1; l--) {
+	for (int l = paging_levels; l >= 1; l--) {
 		uint64_t *e = &table[PX(l, va)];
 		if (!(*e & PTE_P))
 			return NULL;
-		if (l == 1 || (l < 4 && (*e & PTE_PS))) {
+		if (l == 1 || (l <= PAGING_1G && (*e & PTE_PS))) {
 			*level = l;
 			return e;
 		}
 		table = table_at(*e);
 	}
 	return NULL;
+}
+
+/*
+ * paging_entry returns a pointer to the level-LEVEL entry for VA,
+ * creating the tables above it; for a caller that installs a table it
+ * built itself.  Panics if a large page covers VA.
+ */
+uint64_t *paging_entry(uint64_t va, int level)
+{
+	int large;
+
+	check_va("paging_entry", va, LEVEL_SIZE(level));
+	uint64_t *e = walk(paging_root, va, level, true, 0, &large);
+	if (e == NULL)
+		panic("paging_entry: 0x%lx lies in a level-%d large page", va,
+		      large);
+	return e;
 }
 
 /*
@@ -232,7 +282,7 @@ bool paging_translate(uint64_t va, uint64_t *pa, uint64_t *leaf, int *level)
 {
 	int l;
 
-	if (!VA_CANONICAL(va))
+	if (!paging_canonical(va))
 		return false;
 	uint64_t *e = find_leaf(va, &l);
 	if (e == NULL)
@@ -283,7 +333,7 @@ static void map_range(uint64_t start, uint64_t end, uint64_t flags)
  *   data, bss                 variables, stacks   RW NX
  *     boot_stack_guard        one page            unmapped
  *   FRAME_POOL (2 MiB)        table frames        RW NX, one 2 MiB page
- *   PML4[511]                 the PML4 itself     RW NX (recursive)
+ *   PML4[511] (PML5[511])     the top table       RW NX (recursive)
  *
  * Everything else, page 0 included, is unmapped.
  */
@@ -298,6 +348,7 @@ void paging_init(uint64_t ram_end)
 		panic("paging_init: kernel image overlaps the frame pool");
 	ram_limit = ram_end;
 
+	paging_levels = boot_la57 ? 5 : 4;
 	paging_root = frame_alloc();
 
 	map_range(0xb8000, 0xb9000, PAGE_KERNEL_RW);
@@ -309,22 +360,23 @@ void paging_init(uint64_t ram_end)
 	paging_map(FRAME_POOL_START, FRAME_POOL_START, PAGE_KERNEL_RW,
 		   PAGING_2M);
 
-	/* A PML4 entry is valid at every level (bit 7 must be 0 in it), so
-	 * the PML4 can serve as PDPT, PD and PT of its own slot: the table
-	 * for any address is reachable at a computable address. */
-	uint64_t *pml4 = table_at(paging_root);
-	pml4[RECURSIVE_SLOT] = paging_root | PTE_P | PTE_RW | PTE_A | PTE_NX;
+	/* A top-table entry is valid at every level (bit 7 must be 0 in
+	 * it), so the top table can serve as every lower table of its own
+	 * slot: the table for any address is at a computable address. */
+	uint64_t *top = table_at(paging_root);
+	top[RECURSIVE_SLOT] = paging_root | PTE_P | PTE_RW | PTE_A | PTE_NX;
 
 	/* Supervisor writes to read-only pages must fault too. */
 	write_cr0(read_cr0() | CR0_WP);
 	write_cr3(paging_root);
 
-	uint64_t self = *(volatile uint64_t *)(RECURSIVE_PML4_VA +
+	uint64_t self = *(volatile uint64_t *)(RECURSIVE_TOP_VA +
 					       8 * RECURSIVE_SLOT);
 	if ((self & PTE_ADDR_4K) != paging_root)
 		panic("paging_init: recursive slot reads 0x%lx", self);
 
-	kprintf("paging: cr3=0x%lx, %lu table pages\n", paging_root,
+	kprintf("paging: %d-level, cr3=0x%lx, %lu table pages\n",
+		paging_levels, paging_root,
 		(frame_next - FRAME_POOL_START) / PAGE_SIZE);
 	kprintf("paging:   text   0x%lx-0x%lx r-x\n",
 		(uint64_t)__text_start, (uint64_t)__text_end);
@@ -334,6 +386,6 @@ void paging_init(uint64_t ram_end)
 		(uint64_t)__data_start, (uint64_t)__bss_end, guard);
 	kprintf("paging:   pool   0x%lx-0x%lx rw- (one 2 MiB page)\n",
 		FRAME_POOL_START, FRAME_POOL_END);
-	kprintf("paging:   PML4[%d] recursive, PML4 at 0x%lx\n",
-		RECURSIVE_SLOT, RECURSIVE_PML4_VA);
+	kprintf("paging:   PML%d[%d] recursive, PML%d at 0x%lx\n",
+		paging_levels, RECURSIVE_SLOT, paging_levels, RECURSIVE_TOP_VA);
 }

@@ -1,7 +1,8 @@
 /*
  * paging.h - the kernel's 4-level page tables and the frames they live in.
  *
- * One address space, rooted at paging_root.  Every change to an entry is
+ * One address space, rooted at paging_root: 4-level, or 5-level when
+ * boot.S turned on LA57.  Every change to an entry is
  * followed by INVLPG for the virtual address it maps, so the TLB never
  * holds a stale translation unless a scenario asks for one on purpose.
  */
@@ -52,8 +53,10 @@ enum paging_size {
 	PAGING_1G = 3,
 };
 
-/* Physical address of the PML4 that paging_init loaded into CR3. */
+/* Physical address of the top table (PML4, or PML5 with LA57) that
+ * paging_init loaded into CR3, and how many levels the tables have. */
 extern uint64_t paging_root;
+extern int paging_levels;
 
 void paging_init(uint64_t ram_end);
 void paging_map(uint64_t va, uint64_t pa, uint64_t flags,
@@ -64,7 +67,11 @@ uint64_t paging_unmap(uint64_t va);
 uint64_t paging_protect(uint64_t va, uint64_t flags);
 bool paging_translate(uint64_t va, uint64_t *pa, uint64_t *leaf, int *level);
 uint64_t *paging_leaf(uint64_t va, int *level);
+uint64_t *paging_entry(uint64_t va, int level);
 uint64_t *paging_table(uint64_t pa);
+bool paging_canonical(uint64_t va);
+uint64_t paging_noncanonical(void);
+uint64_t paging_recursive_pte_va(uint64_t va);
 
 uint64_t frame_alloc(void);
 uint64_t frame_pool_grow(uint64_t bytes);

@@ -7,8 +7,6 @@
 #include "scenario.h"
 
 #define UNMAPPED_ADDR UINT64_C(0xdeadbeaf)
-/* The lowest address above the canonical lower half (4-level paging). */
-#define NONCANONICAL_ADDR UINT64_C(0x0000800000000000)
 
 /* A supervisor variable for ring 3 to reach for, at the start of .data
  * (0x160000, see linker.ld) so that tests can name its page. */
@@ -198,15 +196,17 @@ const char *sc_pf_rsvd(const struct scenario *sc)
 	return r;
 }
 
-/* gp-noncanonical: an address outside both canonical halves is refused
- * before any table is walked: #GP with error code 0, and no CR2. */
+/* gp-noncanonical: an address outside both canonical halves (the
+ * lowest one above the lower half: 0x800000000000, or 0x100000000000000
+ * with LA57) is refused before any table is walked: #GP with error code
+ * 0, and no CR2. */
 const char *sc_gp_noncanonical(const struct scenario *sc)
 {
 	uint64_t v;
 
 	checkpoint(sc->name);
-	return sc_expect(sc->name, sc_try_load(NONCANONICAL_ADDR, &v), T_GP, 0,
-			 0);
+	return sc_expect(sc->name, sc_try_load(paging_noncanonical(), &v),
+			 T_GP, 0, 0);
 }
 
 /*

@@ -39,24 +39,24 @@ const char *sc_pages_4k(const struct scenario *sc)
 
 /*
  * pages-2m: one 2 MiB page over the frame pool, read only.  The pool
- * holds the page tables, so the PML4's recursive entry must read back
+ * holds the page tables, so the top table's recursive entry must read back
  * through it.
  */
 const char *sc_pages_2m(const struct scenario *sc)
 {
-	uint64_t *pml4 = paging_table(paging_root);
+	uint64_t *top = paging_table(paging_root);
 	uint64_t off = paging_root - FRAME_POOL_START + 8 * RECURSIVE_SLOT;
 
 	paging_map(SC_PAGES_2M, FRAME_POOL_START, PAGE_KERNEL_RO, PAGING_2M);
 	checkpoint(sc->name);
-	const char *r = sc_expect_value(sc->name, "PML4[511] through 2 MiB",
+	const char *r = sc_expect_value(sc->name, "top[511] through 2 MiB",
 					sc_load(SC_PAGES_2M + off),
-					pml4[RECURSIVE_SLOT]);
+					top[RECURSIVE_SLOT]);
 	if (r != NULL)
 		return r;
-	kprintf("%s: 0x%lx maps 2 MiB at 0x%lx; PML4[511] read through it "
+	kprintf("%s: 0x%lx maps 2 MiB at 0x%lx; PML%d[511] read through it "
 		"is 0x%lx, as written\n", sc->name, SC_PAGES_2M,
-		FRAME_POOL_START, pml4[RECURSIVE_SLOT]);
+		FRAME_POOL_START, paging_levels, top[RECURSIVE_SLOT]);
 	return NULL;
 }
 
@@ -218,7 +218,7 @@ static void pat_write(uint64_t v)
  */
 const char *sc_pat(const struct scenario *sc)
 {
-	uint64_t *pml4 = paging_table(paging_root);
+	uint64_t *top = paging_table(paging_root);
 	uint64_t big = SC_PAT + PAGE_SIZE_2M, old_pat;
 	const char *r;
 
@@ -248,7 +248,7 @@ const char *sc_pat(const struct scenario *sc)
 	    (r = sc_expect_value(sc->name, "WT 2 MiB page",
 				 sc_load(big + paging_root - FRAME_POOL_START +
 					 8 * RECURSIVE_SLOT),
-				 pml4[RECURSIVE_SLOT])) != NULL)
+				 top[RECURSIVE_SLOT])) != NULL)
 		goto out;
 	kprintf("%s: read the WC and WP 4 KiB pages and the WT 2 MiB page\n",
 		sc->name);
@@ -277,31 +277,32 @@ const char *sc_alias(const struct scenario *sc)
 }
 
 /*
- * recursive: PML4[511] points at the PML4, so the PML4 appears at
- * 0xfffffffffffff000 and the PTE for VA at 0xffffff8000000000 plus VA's
- * bits 47..12 times 8.  Both must read what the identity view holds.
+ * recursive: entry 511 of the top table points at the top table, so the
+ * top table appears at 0xfffffffffffff000 and the PTE for VA at the
+ * address paging_recursive_pte_va gives (0xffffff8000000000 plus VA's
+ * bits 47..12 times 8, under 4-level paging).  Both must read what the
+ * identity view holds.
  */
 const char *sc_recursive(const struct scenario *sc)
 {
-	uint64_t *pml4 = paging_table(paging_root);
+	uint64_t *top = paging_table(paging_root);
 	uint64_t text = (uint64_t)__text_start;
-	uint64_t pte_va = UINT64_C(0xffffff8000000000) |
-			  ((text >> 9) & UINT64_C(0x7ffffffff8));
+	uint64_t pte_va = paging_recursive_pte_va(text);
 	int level;
 	const char *r;
 
 	checkpoint(sc->name);
-	if ((r = sc_expect_value(sc->name, "PML4[511] via the window",
-				 sc_load(RECURSIVE_PML4_VA +
+	if ((r = sc_expect_value(sc->name, "top[511] via the window",
+				 sc_load(RECURSIVE_TOP_VA +
 					 8 * RECURSIVE_SLOT),
-				 pml4[RECURSIVE_SLOT])) != NULL ||
+				 top[RECURSIVE_SLOT])) != NULL ||
 	    (r = sc_expect_value(sc->name, "text PTE via the window",
 				 sc_load(pte_va),
 				 *paging_leaf(text, &level))) != NULL)
 		return r;
-	kprintf("%s: PML4[511] at 0x%lx reads 0x%lx; the PTE of 0x%lx at "
-		"0x%lx reads 0x%lx\n", sc->name,
-		RECURSIVE_PML4_VA + 8 * RECURSIVE_SLOT, pml4[RECURSIVE_SLOT],
+	kprintf("%s: PML%d[511] at 0x%lx reads 0x%lx; the PTE of 0x%lx at "
+		"0x%lx reads 0x%lx\n", sc->name, paging_levels,
+		RECURSIVE_TOP_VA + 8 * RECURSIVE_SLOT, top[RECURSIVE_SLOT],
 		text, pte_va, sc_load(pte_va));
 	return NULL;
 }
@@ -392,7 +393,7 @@ const char *sc_scale(const struct scenario *sc)
 		}
 		paging_table(pdpt)[g] = pd | tflags;
 	}
-	paging_table(paging_root)[PX(4, SC_SCALE)] = pdpt | tflags;
+	*paging_entry(SC_SCALE, 4) = pdpt | tflags;
 	kprintf("%s: mapped %lu GiB at 0x%lx with %lu 4 KiB pages over %d "
 		"frames, in %lu table pages\n", sc->name, gib, SC_SCALE,
 		gib << 18, SCALE_FRAMES, tables);

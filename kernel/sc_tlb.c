@@ -124,13 +124,14 @@ const char *sc_pcid(const struct scenario *sc)
 	uint64_t fa = sc_frame(SC_MAGIC | 0xa), fb = sc_frame(SC_MAGIC | 0xb);
 	uint64_t fc = sc_frame(SC_MAGIC | 0xc);
 	uint64_t a = paging_root, b = frame_alloc();
-	uint64_t *pml4b = paging_table(b), cr4 = read_cr4();
+	uint64_t *topb = paging_table(b), cr4 = read_cr4();
 	const char *r = NULL;
 
 	/* B shares every table of A but its own recursive slot and the
-	 * PML4 entry for SC_PCID, which the two maps below create apart. */
-	memcpy(pml4b, paging_table(a), PAGE_SIZE);
-	pml4b[RECURSIVE_SLOT] = b | PTE_P | PTE_RW | PTE_A | PTE_NX;
+	 * top-table entry for SC_PCID, which the two maps below create
+	 * apart. */
+	memcpy(topb, paging_table(a), PAGE_SIZE);
+	topb[RECURSIVE_SLOT] = b | PTE_P | PTE_RW | PTE_A | PTE_NX;
 	paging_map_in(a, SC_PCID, fa, PAGE_KERNEL_RO, PAGING_4K);
 	paging_map_in(b, SC_PCID, fb, PAGE_KERNEL_RO, PAGING_4K);
 	kprintf("%s: space A cr3=0x%lx, space B cr3=0x%lx; 0x%lx maps frame "

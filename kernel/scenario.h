@@ -48,9 +48,10 @@ struct scenario {
 #define SC_PF_RSVD SC_SLOT(19)
 #define SC_SMEP SC_SLOT(20)
 #define SC_SMAP SC_SLOT(21)
-/* These two need PML4 entries of their own. */
-#define SC_PCID UINT64_C(0x0000010000000000)  /* PML4 entry 2 */
-#define SC_SCALE UINT64_C(0x0000008000000000) /* PML4 entry 1 */
+/* scale needs a PML4 entry of its own (entry 1); pcid a top-table
+ * entry (entry 2: 0x10000000000, or 0x2000000000000 with LA57). */
+#define SC_SCALE UINT64_C(0x0000008000000000)
+#define SC_PCID ((uint64_t)2 << PX_SHIFT(paging_levels))
 
 /* A page's worth of quadwords that tell whose frame a read came from. */
 #define SC_MAGIC UINT64_C(0x5ca1ab1e00000000)

@@ -25,4 +25,26 @@ grep -q 'loaded by a multiboot2 loader' "$T/iso.serial" ||
 	tl_fail "ISO boot: kernel did not report how it was booted"
 [ "$tl_failed" -eq 0 ] && tl_ok "ISO boots to its checkpoints and passes" ||
 	tl_show "$T/iso.serial"
+
+# 5-level paging through GRUB: boot.S must find `la57` in the Multiboot2
+# command-line tag.  A second ISO whose only entry asks for it.
+GRUB_MKRESCUE=$(sed -n 's/^GRUB_MKRESCUE = //p' "$TOP/config.mk")
+mkdir -p "$T/isodir/boot/grub"
+cp "$KERNEL" "$T/isodir/boot/kernel.elf"
+printf 'set timeout=0\nmenuentry "recursive, 5-level" {\n\tmultiboot2 /boot/kernel.elf scenario=recursive la57\n\tboot\n}\n' \
+	>"$T/isodir/boot/grub/grub.cfg"
+if ! "${GRUB_MKRESCUE:-grub-mkrescue}" -o "$T/la57.iso" "$T/isodir" >"$T/mkrescue.log" 2>&1; then
+	tl_fail "grub-mkrescue failed for the la57 ISO"; tl_show "$T/mkrescue.log"
+	tl_done
+fi
+ISO=$T/la57.iso tl_qemu la57 iso ""
+tl_wait_exit "$QPID" 180; got=$TL_RC
+fails=$tl_failed
+[ "$got" = 33 ] || tl_fail "la57 ISO boot: QEMU exit status $got, want 33"
+for re in 'loaded by a multiboot2 loader' '^paging: 5-level' \
+    '^recursive: PML5\[511\] at 0xfffffffffffffff8' '^PASS'; do
+	grep -Eq -- "$re" "$T/la57.serial" || tl_fail "la57 ISO boot: serial log lacks /$re/"
+done
+[ "$tl_failed" -eq "$fails" ] && tl_ok "GRUB's multiboot2 command line turns on 5-level paging" ||
+	tl_show "$T/la57.serial"
 tl_done

@@ -123,6 +123,24 @@ else
 	printf 'known:\n%s\nran:\n%s\n' "$known" "$ran"
 fi
 
+# `la57`: 5-level paging, every scenario again.  boot.S finds the word
+# itself (paging starts before C runs); near misses must not count.
+expect all-la57 "scenario=all la57" 33 \
+	'^paging: 5-level, cr3=0x200000' \
+	'recursive: PML5\[511\] at 0xfffffffffffffff8 reads 0x8000000000200023; the PTE of 0x100000 at 0xffff000000000800 reads 0x100021' \
+	'pcid: space A cr3=0x200000, space B cr3=0x[0-9a-f]+; 0x2000000000000 maps' \
+	'gp-noncanonical: got the expected fault' '^PASS'
+ran=$(sed -n 's/^checkpoint //p' "$T/all-la57.serial")
+[ -n "$known" ] && [ "$known" = "$ran" ] &&
+	tl_ok "all la57: ran the known scenarios in order" ||
+	tl_fail "all la57: the checkpoints differ from the scenario list"
+expect la57-near-miss "scenario=boot xla57 la57x" 33 '^paging: 4-level' \
+	'ignoring unknown word "xla57"' 'ignoring unknown word "la57x"' '^PASS'
+TL_CPU=qemu64
+expect la57-absent "la57 scenario=boot" 35 \
+	'^FAIL: la57 asks for 5-level paging, but this CPU has no LA57'
+unset TL_CPU
+
 # `halt`: the kernel stops after the checkpoint and stays up.
 tl_qemu halt kernel "scenario=pf-unmapped halt"
 if tl_wait_line "$T/halt.serial" '^checkpoint pf-unmapped$' 60; then

@@ -10,13 +10,16 @@
 #                                           change before committing it
 #
 # A batch may carry the comment "# kernel: WORDS" to add kernel
-# command-line words (e.g. scale=1).
+# command-line words (e.g. scale=1).  Batches in a subdirectory, such as
+# tests/golden/la57/boot.ptdump, boot their scenario with the directory's
+# name as one more word (la57: 5-level paging); NAME is then "la57/boot".
 . "$(dirname "$0")/../lib.sh"
 tl_init
 G=$TOP/tests/golden
 
 if [ $# -eq 0 ]; then
-	set -- $(ls "$G" | sed -n 's/\.ptdump$//p')
+	set -- $(cd "$G" && ls -- *.ptdump */*.ptdump 2>/dev/null |
+		sed 's/\.ptdump$//')
 fi
 
 # kernel_words NAME: the words of "# kernel: ..." in NAME's batch, if any.
@@ -25,24 +28,25 @@ kernel_words() {
 }
 
 # oracle NAME: leaves of ptdump and of QEMU's info tlb, in one canonical
-# form (tlb_oracle.awk), must be the same set.
+# form (tlb_oracle.awk), must be the same set.  Scratch files are named by
+# $id, NAME with its slash turned into a dash.
 oracle() {
 	if ! $PT -c 'dump --pages --format json' -c 'monitor info tlb' \
-	    >"$T/$1.both" 2>"$T/$1.err"; then
-		tl_fail "$1: oracle: ptdump failed"; tl_show "$T/$1.err"
+	    >"$T/$id.both" 2>"$T/$id.err"; then
+		tl_fail "$1: oracle: ptdump failed"; tl_show "$T/$id.err"
 		return
 	fi
-	awk '/"ranges"/,/"truncated"/' "$T/$1.both" |
-		awk -f "$TOP/tests/ptdump/tlb_oracle.awk" | sort >"$T/$1.mine"
-	grep -v '"' "$T/$1.both" | awk -f "$TOP/tests/ptdump/tlb_oracle.awk" |
-		sort >"$T/$1.qemu"
-	n=$(wc -l <"$T/$1.qemu")
+	awk '/"ranges"/,/"truncated"/' "$T/$id.both" |
+		awk -f "$TOP/tests/ptdump/tlb_oracle.awk" | sort >"$T/$id.mine"
+	grep -v '"' "$T/$id.both" | awk -f "$TOP/tests/ptdump/tlb_oracle.awk" |
+		sort >"$T/$id.qemu"
+	n=$(wc -l <"$T/$id.qemu")
 	if [ "$n" -lt 20 ]; then
 		tl_fail "$1: oracle: QEMU listed only $n pages"
-		tl_show "$T/$1.both"
-	elif ! diff -u "$T/$1.qemu" "$T/$1.mine" >"$T/$1.odiff"; then
+		tl_show "$T/$id.both"
+	elif ! diff -u "$T/$id.qemu" "$T/$id.mine" >"$T/$id.odiff"; then
 		tl_fail "$1: oracle: ptdump's leaves differ from QEMU's info tlb (- qemu, + ptdump)"
-		tl_show "$T/$1.odiff"
+		tl_show "$T/$id.odiff"
 	else
 		tl_ok "$1: oracle: $n leaves equal to QEMU's info tlb"
 	fi
@@ -50,25 +54,25 @@ oracle() {
 
 # golden NAME: the batch's output against NAME.txt (or into it).
 golden() {
-	if ! $PT -x "$G/$1.ptdump" >"$T/$1.txt" 2>"$T/$1.err"; then
-		tl_fail "$1: ptdump -x $1.ptdump failed"; tl_show "$T/$1.err"
+	if ! $PT -x "$G/$1.ptdump" >"$T/$id.txt" 2>"$T/$id.err"; then
+		tl_fail "$1: ptdump -x $1.ptdump failed"; tl_show "$T/$id.err"
 		return
 	fi
 	if [ "${GOLDEN_UPDATE:-0}" = 1 ]; then
-		if cmp -s "$T/$1.txt" "$G/$1.txt"; then
+		if cmp -s "$T/$id.txt" "$G/$1.txt"; then
 			tl_ok "$1: golden unchanged"
 		else
-			cp "$T/$1.txt" "$G/$1.txt"
+			cp "$T/$id.txt" "$G/$1.txt"
 			tl_ok "$1: golden rewritten: read it before committing"
 		fi
 	elif [ ! -f "$G/$1.txt" ]; then
 		tl_fail "$1: no golden $1.txt (make golden writes it)"
-	elif diff -u "$G/$1.txt" "$T/$1.txt" >"$T/$1.gdiff"; then
+	elif diff -u "$G/$1.txt" "$T/$id.txt" >"$T/$id.gdiff"; then
 		tl_ok "$1: golden $1.txt"
 		mutant "$1"
 	else
 		tl_fail "$1: output differs from tests/golden/$1.txt (- golden, + now)"
-		tl_show "$T/$1.gdiff"
+		tl_show "$T/$id.gdiff"
 	fi
 }
 
@@ -79,7 +83,7 @@ mutant() {
 	mutant_done=1
 	sed 3d "$G/$1.txt" >"$T/mutant.txt"
 	line=$(sed -n 3p "$G/$1.txt")
-	if diff -u "$T/mutant.txt" "$T/$1.txt" >"$T/mutant.diff"; then
+	if diff -u "$T/mutant.txt" "$T/$id.txt" >"$T/mutant.diff"; then
 		tl_fail "$1: a golden missing a line still matched"
 	elif ! grep -qxF "+$line" "$T/mutant.diff"; then
 		tl_fail "$1: the diff for a missing line does not show it"
@@ -89,19 +93,23 @@ mutant() {
 	fi
 }
 
-for name in "$@"; do
-	if [ ! -f "$G/$name.ptdump" ]; then
-		tl_fail "$name: no batch tests/golden/$name.ptdump"
+# (tl_qemu sets $name: the loop's variable is $batch.)
+for batch in "$@"; do
+	if [ ! -f "$G/$batch.ptdump" ]; then
+		tl_fail "$batch: no batch tests/golden/$batch.ptdump"
 		continue
 	fi
-	if ! tl_boot_halted "$name" "$name" "$(kernel_words "$name")" 2>&1; then
-		tl_fail "$name: the kernel did not reach its checkpoint"
+	id=$(echo "$batch" | tr / -)
+	words=$(kernel_words "$batch")
+	case $batch in */*) words="${batch%%/*}${words:+ $words}" ;; esac
+	if ! tl_boot_halted "$id" "${batch##*/}" "$words" 2>&1; then
+		tl_fail "$batch: the kernel did not reach its checkpoint"
 		tl_stop "$QPID"
 		continue
 	fi
 	PT="$PTDUMP -t 127.0.0.1:$GDBPORT"
-	golden "$name"
-	oracle "$name"
+	golden "$batch"
+	oracle "$batch"
 	tl_stop "$QPID"
 done
 tl_done
