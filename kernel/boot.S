@@ -129,9 +129,13 @@ _start32:
 	addl $8, %edi
 	loop 2b
 
-	/* CR4.LA57 can only change while long mode is off: set it now. */
+	/*
+	 * CR4.LA57 can only change while long mode is off: set it now, or
+	 * clear it, since a loader may hand over with any CR4.
+	 */
 	movl %cr4, %eax
 	orl $CR4_PAE, %eax
+	andl $~CR4_LA57, %eax
 	movl $boot_pml4, %edx
 	cmpl $0, boot_la57
 	je 4f
@@ -210,9 +214,13 @@ die32:
 /*
  * cmdline_has_la57: EAX = 1 if the loader's command line (found through
  * boot_magic and boot_info) has the word "la57", else 0.  Words are
- * separated by spaces or tabs, as main.c splits them.  Clobbers EBX,
- * ECX, EDX, ESI, EDI.
+ * separated by spaces or tabs, as main.c splits them; like main.c it
+ * reads the first Multiboot2 command-line tag.  Multiboot2 data is read
+ * only inside the information's stated size, the string only inside its
+ * tag (EBP: where the string must end); a bad size ends the search.
+ * Clobbers EBX, ECX, EDX, ESI, EDI, EBP.
  */
+	.type cmdline_has_la57, @function
 cmdline_has_la57:
 	movl boot_info, %ebx
 	cmpl $MB1_BOOT_MAGIC, boot_magic
@@ -223,28 +231,37 @@ cmdline_has_la57:
 1:	testl $MB1_INFO_CMDLINE, (%ebx)		/* Multiboot1: flags */
 	jz 9f
 	movl 16(%ebx), %esi
+	movl $0xffffffff, %ebp			/* NUL-terminated, no bound */
 	jmp 5f
 2:	movl %ebx, %ecx				/* Multiboot2: walk the tags */
 	addl (%ebx), %ecx			/* ECX = end of the information */
+	jc 9f
 	leal 8(%ebx), %edx
 3:	leal 8(%edx), %eax
 	cmpl %ecx, %eax
+	ja 9f
+	movl 4(%edx), %ebp			/* tag size, at least its header */
+	cmpl $8, %ebp
+	jb 9f
+	addl %edx, %ebp				/* EBP = end of this tag */
+	jc 9f
+	cmpl %ecx, %ebp
 	ja 9f
 	movl (%edx), %eax			/* tag type; 0 ends the list */
 	testl %eax, %eax
 	jz 9f
 	cmpl $MB2_TAG_CMDLINE, %eax
 	je 4f
-	movl 4(%edx), %eax			/* tag size, padded to 8 */
-	cmpl $8, %eax
-	jb 9f
-	addl $7, %eax
-	andl $~7, %eax
-	addl %eax, %edx
+	addl $7, %ebp				/* next tag: padded to 8 */
+	jc 9f
+	andl $~7, %ebp
+	movl %ebp, %edx
 	jmp 3b
 4:	leal 8(%edx), %esi
 5:	movl $1, %edi				/* EDI: at the start of a word */
-6:	movb (%esi), %al
+6:	cmpl %ebp, %esi
+	jae 9f
+	movb (%esi), %al
 	testb %al, %al
 	jz 9f
 	cmpb $' ', %al
@@ -254,8 +271,16 @@ cmdline_has_la57:
 	testl %edi, %edi
 	jz 8f
 	xorl %edi, %edi
+	/* Four bytes at once: past a short string's NUL that still reads
+	 * loader memory, harmless with paging off; a match needs all four
+	 * before the bound. */
+	leal 4(%esi), %eax
+	cmpl %ebp, %eax
+	ja 8f
 	cmpl $LA57_WORD, (%esi)
 	jne 8f
+	cmpl %ebp, %eax				/* the word ends the tag */
+	je 10f
 	movb 4(%esi), %al
 	testb %al, %al
 	jz 10f
@@ -271,6 +296,7 @@ cmdline_has_la57:
 	ret
 10:	movl $1, %eax
 	ret
+	.size cmdline_has_la57, . - cmdline_has_la57
 
 	.code64
 	.cfi_sections .debug_frame

@@ -108,7 +108,8 @@ static uint64_t read_boot_info(uint32_t magic, uint32_t info)
 			uint32_t size = ((const uint32_t *)p)[1];
 			if (type == MB2_TAG_END || size < 8)
 				break;
-			if (type == MB2_TAG_CMDLINE)
+			/* The first one, as boot.S reads it for `la57`. */
+			if (type == MB2_TAG_CMDLINE && cmdline[0] == '\0')
 				copy_cmdline((const char *)p + 8);
 			if (type == MB2_TAG_MEMINFO)
 				ram_end = 0x100000 +

@@ -1,5 +1,5 @@
 /*
- * paging.c - build and edit the kernel's own 4-level page tables.
+ * paging.c - build and edit the kernel's own 4- or 5-level page tables.
  *
  * Table pages come from a bump allocator over FRAME_POOL_START..END,
  * which both the boot tables and ours map at virtual == physical, so a
@@ -208,19 +208,25 @@ static uint64_t *find_leaf(uint64_t va, int *level)
 }
 
 /*
- * paging_entry returns a pointer to the level-LEVEL entry for VA,
+ * paging_entry returns a pointer to the empty level-LEVEL entry for VA,
  * creating the tables above it; for a caller that installs a table it
- * built itself.  Panics if a large page covers VA.
+ * built itself.  Panics if the entry is in use or a large page covers VA.
  */
 uint64_t *paging_entry(uint64_t va, int level)
 {
 	int large;
 
+	if (level < 1 || level > paging_levels)
+		panic("paging_entry: no level %d in %d-level paging", level,
+		      paging_levels);
 	check_va("paging_entry", va, LEVEL_SIZE(level));
 	uint64_t *e = walk(paging_root, va, level, true, 0, &large);
 	if (e == NULL)
 		panic("paging_entry: 0x%lx lies in a level-%d large page", va,
 		      large);
+	if (*e & PTE_P)
+		panic("paging_entry: the level-%d entry for 0x%lx is in use "
+		      "(0x%lx)", level, va, *e);
 	return e;
 }
 

@@ -1,5 +1,5 @@
 /*
- * paging.h - the kernel's 4-level page tables and the frames they live in.
+ * paging.h - the kernel's page tables and the frames they live in.
  *
  * One address space, rooted at paging_root: 4-level, or 5-level when
  * boot.S turned on LA57.  Every change to an entry is

@@ -188,7 +188,7 @@ static const struct scenario scenarios[] = {
 	  "IA32_PAT programmed; the PAT bit in a 4 KiB and a 2 MiB entry" },
 	{ "alias", sc_alias, "one frame at two addresses, RW and RO" },
 	{ "recursive", sc_recursive,
-	  "the PML4 and a PTE read through the recursive slot" },
+	  "the top table and a PTE read through the recursive slot" },
 	{ "global", sc_global, "global pages with CR4.PGE" },
 	{ "pcid", sc_pcid,
 	  "two address spaces with PCIDs, switched with and without no-flush" },

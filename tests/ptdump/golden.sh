@@ -29,7 +29,7 @@ kernel_words() {
 
 # oracle NAME: leaves of ptdump and of QEMU's info tlb, in one canonical
 # form (tlb_oracle.awk), must be the same set.  Scratch files are named by
-# $id, NAME with its slash turned into a dash.
+# $id, NAME with its slash turned into "__".
 oracle() {
 	if ! $PT -c 'dump --pages --format json' -c 'monitor info tlb' \
 	    >"$T/$id.both" 2>"$T/$id.err"; then
@@ -99,7 +99,7 @@ for batch in "$@"; do
 		tl_fail "$batch: no batch tests/golden/$batch.ptdump"
 		continue
 	fi
-	id=$(echo "$batch" | tr / -)
+	id=$(echo "$batch" | sed "s|/|__|g")
 	words=$(kernel_words "$batch")
 	case $batch in */*) words="${batch%%/*}${words:+ $words}" ;; esac
 	if ! tl_boot_halted "$id" "${batch##*/}" "$words" 2>&1; then

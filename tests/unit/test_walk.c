@@ -899,18 +899,24 @@ test_ascending_across_the_canonical_hole(void **state)
  * sign-extended from bit 56, where PML4_HI[0] -> PDPT_57[0] maps 1 GiB.
  */
 static void
-test_five_levels(void **state)
+five_level_layout(struct fake *f)
 {
-	struct fake *f = *state;
-	struct walk_trace t;
-	struct log g;
-
 	basic_layout(f);
 	put(f, PML5, 0, PML4 | 0x7);
 	put(f, PML5, 256, PML4_HI | 0x3);
 	put(f, PML4_HI, 0, PDPT_57 | 0x3);
 	put(f, PDPT_57, 0, 0xc0000000 | 0x83);
 	setup_walk(f, CR0_LONG, CR4_LONG | X86PT_CR4_LA57, EFER_LONG, PML5);
+}
+
+static void
+test_five_levels(void **state)
+{
+	struct fake *f = *state;
+	struct walk_trace t;
+	struct log g;
+
+	five_level_layout(f);
 	assert_int_equal(walk_all(f, &g), 0);
 	assert_int_equal(g.leaves, 6);
 	assert_true(g.ascending);
@@ -922,6 +928,17 @@ test_five_levels(void **state)
 	    PDPT_HI + 510 * 8);
 	assert_leaf(nth_leaf(&g, 5), 0xff00000000000000ull, 0xc0000000,
 	    X86PT_L3, PDPT_57);
+
+	/* A 4 KiB page: five steps, PML5E to PTE. */
+	assert_int_equal(walk_va(&f->w, 0x1234, &t, &f->err), 0);
+	assert_int_equal(t.stop, WALK_OK);
+	assert_int_equal(t.nsteps, 5);
+	assert_int_equal(t.step[0].level, X86PT_L5);
+	assert_int_equal(t.step[0].table_pa, PML5);
+	assert_int_equal(t.step[1].table_pa, PML4);
+	assert_int_equal(t.step[4].level, X86PT_L1);
+	assert_int_equal(t.step[4].index, 1);
+	assert_int_equal(t.pa, 0x100234);
 
 	assert_int_equal(walk_va(&f->w, 0xff00000000001234ull, &t, &f->err), 0);
 	assert_int_equal(t.stop, WALK_OK);
@@ -936,6 +953,46 @@ test_five_levels(void **state)
 	assert_int_equal(t.stop_level, X86PT_L4);
 	assert_int_equal(walk_va(&f->w, 0x0100000000000000ull, &t, &f->err), 0);
 	assert_int_equal(t.stop, WALK_NONCANONICAL);
+	assert_int_equal(walk_va(&f->w, 0x00ffffffffffffffull, &t, &f->err), 0);
+	assert_int_equal(t.stop, WALK_NOT_PRESENT);
+	assert_int_equal(t.stop_level, X86PT_L5);
+	assert_int_equal(walk_va(&f->w, 0xfeffffffffffffffull, &t, &f->err), 0);
+	assert_int_equal(t.stop, WALK_NONCANONICAL);
+
+	/* A range that starts inside the upper half's first 1 GiB page. */
+	log_init(&g);
+	assert_int_equal(walk_range(&f->w, 0xff00000000001000ull, ~0ull,
+	    log_leaf, &g, &f->err), 0);
+	assert_int_equal(g.leaves, 1);
+	assert_int_equal(nth_leaf(&g, 0)->va, 0xff00000000000000ull);
+}
+
+/* PML5[511] pointing at the PML5: the recursive note comes at level 5,
+ * and the tables appear from 0xffff000000000000 (2^48 of them). */
+static void
+test_five_levels_recursive(void **state)
+{
+	struct fake *f = *state;
+	const struct walk_note *n;
+	struct walk_trace t;
+	struct log g;
+
+	five_level_layout(f);
+	put(f, PML5, 511, PML5 | 0x3);
+	assert_int_equal(walk_all(f, &g), 0);
+	n = nth_note(&g, WALK_NOTE_RECURSIVE, 0);
+	assert_int_equal(n->level, X86PT_L5);
+	assert_int_equal(n->va, 0xffff000000000000ull);
+	assert_int_equal(n->size, 1ull << 48);
+	assert_int_equal(n->entry_pa, PML5 + 511 * 8);
+	assert_int_equal(n->table_pa, PML5);
+
+	/* The PTE of 0x1000, through the window: PT + 8. */
+	assert_int_equal(walk_va(&f->w, 0xffff000000000008ull, &t, &f->err), 0);
+	assert_int_equal(t.stop, WALK_OK);
+	assert_int_equal(t.nsteps, 5);
+	assert_true(t.step[0].recursive);
+	assert_int_equal(t.pa, PT + 8);
 }
 
 static void
@@ -1196,6 +1253,7 @@ main(void)
 		T(test_empty_fanout_bomb_truncates),
 		T(test_ascending_across_the_canonical_hole),
 		T(test_five_levels),
+		T(test_five_levels_recursive),
 		T(test_cache_reads_each_table_once),
 		T(test_small_cache_stays_bounded),
 		T(test_callbacks_stop_and_fail),

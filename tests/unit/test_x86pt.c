@@ -241,6 +241,15 @@ test_pml4e_ps_is_reserved(void **state)
 	assert_int_equal(e.rsvd, 0);
 	assert_int_equal(e.avl, 0x140);
 	assert_flags(e.flags, "P RW US");
+
+	/* A PML5E has the PML4E's format: PS reserved, always a table. */
+	e = x86pt_decode(&c, X86PT_L5, 0x8000000000003087ull);
+	assert_true(e.present);
+	assert_false(e.is_leaf);
+	assert_int_equal(e.rsvd, 0x80);
+	assert_int_equal(e.addr, 0x3000);
+	assert_flags(e.flags, "P RW US NX");
+	assert_string_equal(x86pt_level_name(X86PT_L5), "PML5E");
 }
 
 static void
