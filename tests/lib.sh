@@ -159,6 +159,36 @@ tl_stop() {
 	return 0
 }
 
+# tl_tlb_oracle LABEL MIN PTDUMP [ARGS...]: run `dump --pages --format
+# json` and `monitor info tlb` with PTDUMP ARGS over one connection; the
+# leaves of ptdump and of QEMU's own walker, in one canonical form
+# (tests/ptdump/tlb_oracle.awk), must be the same set of at least MIN
+# pages.  Records ok or a failure with the diff under LABEL.
+tl_tlb_oracle() {
+	tl_o_label=$1 tl_o_min=$2
+	shift 2
+	if ! "$@" -c 'dump --pages --format json' -c 'monitor info tlb' \
+	    >"$T/oracle.both" 2>"$T/oracle.err"; then
+		tl_fail "$tl_o_label: oracle: ptdump failed"
+		tl_show "$T/oracle.err"
+		return
+	fi
+	awk '/"ranges"/,/"truncated"/' "$T/oracle.both" |
+		awk -f "$TOP/tests/ptdump/tlb_oracle.awk" | sort >"$T/oracle.mine"
+	grep -v '"' "$T/oracle.both" | awk -f "$TOP/tests/ptdump/tlb_oracle.awk" |
+		sort >"$T/oracle.qemu"
+	tl_o_n=$(wc -l <"$T/oracle.qemu")
+	if [ "$tl_o_n" -lt "$tl_o_min" ]; then
+		tl_fail "$tl_o_label: oracle: QEMU listed only $tl_o_n pages"
+		head -n 40 "$T/oracle.both" | tl_show /dev/stdin
+	elif ! diff -u "$T/oracle.qemu" "$T/oracle.mine" >"$T/oracle.diff"; then
+		tl_fail "$tl_o_label: oracle: ptdump's leaves differ from QEMU's info tlb (- qemu, + ptdump)"
+		head -n 60 "$T/oracle.diff" | tl_show /dev/stdin
+	else
+		tl_ok "$tl_o_label: oracle: $tl_o_n leaves equal to QEMU's info tlb"
+	fi
+}
+
 # tl_show FILE: print a log indented, for failure reports.
 tl_show() {
 	sed 's/^/    | /' "$1" 2>/dev/null

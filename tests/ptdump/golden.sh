@@ -27,32 +27,8 @@ kernel_words() {
 	sed -n 's/^# kernel: //p' "$G/$1.ptdump" | head -n 1
 }
 
-# oracle NAME: leaves of ptdump and of QEMU's info tlb, in one canonical
-# form (tlb_oracle.awk), must be the same set.  Scratch files are named by
-# $id, NAME with its slash turned into "__".
-oracle() {
-	if ! $PT -c 'dump --pages --format json' -c 'monitor info tlb' \
-	    >"$T/$id.both" 2>"$T/$id.err"; then
-		tl_fail "$1: oracle: ptdump failed"; tl_show "$T/$id.err"
-		return
-	fi
-	awk '/"ranges"/,/"truncated"/' "$T/$id.both" |
-		awk -f "$TOP/tests/ptdump/tlb_oracle.awk" | sort >"$T/$id.mine"
-	grep -v '"' "$T/$id.both" | awk -f "$TOP/tests/ptdump/tlb_oracle.awk" |
-		sort >"$T/$id.qemu"
-	n=$(wc -l <"$T/$id.qemu")
-	if [ "$n" -lt 20 ]; then
-		tl_fail "$1: oracle: QEMU listed only $n pages"
-		tl_show "$T/$id.both"
-	elif ! diff -u "$T/$id.qemu" "$T/$id.mine" >"$T/$id.odiff"; then
-		tl_fail "$1: oracle: ptdump's leaves differ from QEMU's info tlb (- qemu, + ptdump)"
-		tl_show "$T/$id.odiff"
-	else
-		tl_ok "$1: oracle: $n leaves equal to QEMU's info tlb"
-	fi
-}
-
 # golden NAME: the batch's output against NAME.txt (or into it).
+# Scratch files are named by $id, NAME with its slash turned into "__".
 golden() {
 	if ! $PT -x "$G/$1.ptdump" >"$T/$id.txt" 2>"$T/$id.err"; then
 		tl_fail "$1: ptdump -x $1.ptdump failed"; tl_show "$T/$id.err"
@@ -109,7 +85,7 @@ for batch in "$@"; do
 	fi
 	PT="$PTDUMP -t 127.0.0.1:$GDBPORT"
 	golden "$batch"
-	oracle "$batch"
+	tl_tlb_oracle "$batch" 20 $PT
 	tl_stop "$QPID"
 done
 tl_done
