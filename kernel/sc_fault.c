@@ -219,10 +219,8 @@ const char *sc_smep(const struct scenario *sc)
 	uint64_t cr4 = read_cr4(), ret;
 	const char *r;
 
-	if (!cpu_has(CPU_SMEP)) {
-		checkpoint(sc->name);
-		return sc_skip(sc->name, CPU_SMEP);
-	}
+	if (sc_lacks(sc, CPU_SMEP))
+		return NULL;
 	uint64_t code = sc_user_code(SC_SMEP);
 	sc_map_new(SC_SMEP + 2 * PAGE_SIZE, PAGE_USER_RO, SC_MAGIC | 0x80);
 	write_cr4(cr4 | CR4_SMEP);
@@ -249,10 +247,8 @@ const char *sc_smap(const struct scenario *sc)
 	uint64_t cr4 = read_cr4(), v = 0;
 	const char *r;
 
-	if (!cpu_has(CPU_SMAP)) {
-		checkpoint(sc->name);
-		return sc_skip(sc->name, CPU_SMAP);
-	}
+	if (sc_lacks(sc, CPU_SMAP))
+		return NULL;
 	sc_map_new(SC_SMAP, PAGE_USER_RW, SC_MAGIC | 0x81);
 	write_cr4(cr4 | CR4_SMAP);
 	checkpoint(sc->name);

@@ -66,10 +66,8 @@ const char *sc_pages_1g(const struct scenario *sc)
 {
 	uint64_t pa = (uint64_t)&pages_1g_marker;
 
-	if (!cpu_has(CPU_1G)) {
-		checkpoint(sc->name);
-		return sc_skip(sc->name, CPU_1G);
-	}
+	if (sc_lacks(sc, CPU_1G))
+		return NULL;
 	paging_map(SC_PAGES_1G, 0, PAGE_KERNEL_RO, PAGING_1G);
 	checkpoint(sc->name);
 	const char *r = sc_expect_value(sc->name, "constant through 1 GiB",
@@ -222,10 +220,8 @@ const char *sc_pat(const struct scenario *sc)
 	uint64_t big = SC_PAT + PAGE_SIZE_2M, old_pat;
 	const char *r;
 
-	if (!cpu_has(CPU_PAT)) {
-		checkpoint(sc->name);
-		return sc_skip(sc->name, CPU_PAT);
-	}
+	if (sc_lacks(sc, CPU_PAT))
+		return NULL;
 	old_pat = rdmsr(MSR_PAT);
 	sc_map_new(SC_PAT, PAGE_KERNEL_RW | PTE_PWT, SC_MAGIC | 0xa0);
 	sc_map_new(SC_PAT + PAGE_SIZE, PAGE_KERNEL_RW | PTE_PAT | PTE_PWT,
@@ -313,10 +309,8 @@ const char *sc_global(const struct scenario *sc)
 	uint64_t cr4 = read_cr4();
 	const char *r = NULL;
 
-	if (!cpu_has(CPU_PGE)) {
-		checkpoint(sc->name);
-		return sc_skip(sc->name, CPU_PGE);
-	}
+	if (sc_lacks(sc, CPU_PGE))
+		return NULL;
 	for (int i = 0; i < 3; i++)
 		sc_map_new(SC_GLOBAL + (uint64_t)i * PAGE_SIZE,
 			   PAGE_KERNEL_RW | (i < 2 ? PTE_G : 0),

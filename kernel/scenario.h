@@ -63,6 +63,7 @@ const char *sc_expect(const char *name, const struct fault_info *f,
 const char *sc_expect_value(const char *name, const char *what,
 			    uint64_t got, uint64_t want);
 const char *sc_skip(const char *name, struct cpu_feature f);
+bool sc_lacks(const struct scenario *sc, struct cpu_feature f);
 uint64_t sc_frame(uint64_t fill);
 uint64_t sc_map_new(uint64_t va, uint64_t flags, uint64_t fill);
 uint64_t sc_user_code(uint64_t base);

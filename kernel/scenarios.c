@@ -48,7 +48,8 @@ const char *sc_expect_value(const char *name, const char *what,
 }
 
 /* sc_skip prints why NAME cannot run on this CPU and returns NULL: a
- * scenario whose feature is missing passes as skipped. */
+ * scenario whose feature is missing passes as skipped.  Its checkpoint
+ * must already be behind it (sc_lacks does both). */
 const char *sc_skip(const char *name, struct cpu_feature f)
 {
 	kprintf("%s: skipped: this CPU does not offer %s (CPUID leaf 0x%x "
@@ -56,6 +57,18 @@ const char *sc_skip(const char *name, struct cpu_feature f)
 		(const char *[]){ "EAX", "EBX", "ECX", "EDX" }[f.reg & 3],
 		f.bit);
 	return NULL;
+}
+
+/* sc_lacks reports whether the CPU lacks feature F; if so, SC stops at
+ * its checkpoint (nothing set up) and says it is skipped, so the caller
+ * just returns NULL. */
+bool sc_lacks(const struct scenario *sc, struct cpu_feature f)
+{
+	if (cpu_has(f))
+		return false;
+	checkpoint(sc->name);
+	sc_skip(sc->name, f);
+	return true;
 }
 
 /* ---- frames and mappings --------------------------------------------- */

@@ -103,6 +103,31 @@ tl_qemu() {
 	done
 }
 
+# tl_expect NAME kernel|iso "APPEND" STATUS REGEX...: boot (tl_qemu),
+# wait for QEMU to exit (60 s, 180 s for the ISO), and check that its
+# status is STATUS and that every REGEX (grep -E) is in the serial log;
+# on a failure show the log.
+tl_expect() {
+	tl_e_name=$1 tl_e_how=$2 tl_e_append=$3 tl_e_want=$4
+	shift 4
+	tl_e_fails=$tl_failed
+	tl_qemu "$tl_e_name" "$tl_e_how" "$tl_e_append"
+	if [ "$tl_e_how" = iso ]; then tl_e_wait=180; else tl_e_wait=60; fi
+	tl_wait_exit "$QPID" "$tl_e_wait"
+	[ "$TL_RC" = "$tl_e_want" ] ||
+		tl_fail "$tl_e_name: QEMU exit status $TL_RC, want $tl_e_want"
+	for tl_e_re in "$@"; do
+		grep -Eq -- "$tl_e_re" "$T/$tl_e_name.serial" ||
+			tl_fail "$tl_e_name: serial log lacks /$tl_e_re/"
+	done
+	if [ "$tl_failed" -eq "$tl_e_fails" ]; then
+		tl_ok "$tl_e_name${tl_e_append:+ ($tl_e_append)}: exit $TL_RC"
+	else
+		tl_show "$T/$tl_e_name.serial"
+		tl_show "$T/$tl_e_name.qemu-err"
+	fi
+}
+
 # tl_boot_halted NAME SCENARIO [WORDS]: boot `scenario=SCENARIO halt
 # WORDS` with the gdbstub on a free port (GDBPORT) and wait for its
 # checkpoint; on failure print the serial log and QEMU's errors on stderr

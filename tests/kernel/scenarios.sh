@@ -4,29 +4,22 @@
 . "$(dirname "$0")/../lib.sh"
 tl_init
 
-# expect NAME "APPEND" STATUS REGEX...: boot, wait, check every REGEX
-# (grep -Ei) appears in the serial log and the exit status is STATUS.
+# expect NAME "APPEND" STATUS REGEX...: tl_expect with QEMU's -kernel.
 expect() {
-	name=$1 append=$2 want=$3
-	shift 3
-	tl_qemu "$name" kernel "$append"
-	tl_wait_exit "$QPID" 60; got=$TL_RC
-	ok=1
-	if [ "$got" != "$want" ]; then
-		tl_fail "$name: QEMU exit status $got, want $want"
-		ok=0
-	fi
-	for re in "$@"; do
-		if ! grep -Eiq -- "$re" "$T/$name.serial"; then
-			tl_fail "$name: serial log lacks /$re/"
-			ok=0
-		fi
-	done
-	if [ "$ok" = 1 ]; then
-		tl_ok "$name ($append): exit $got"
+	tl_e_id=$1
+	shift
+	tl_expect "$tl_e_id" kernel "$@"
+}
+
+# same_order LABEL SERIAL: the checkpoints in SERIAL are the scenarios the
+# kernel lists ($known), in the table's order.
+same_order() {
+	ran=$(sed -n 's/^checkpoint //p' "$2")
+	if [ -n "$known" ] && [ "$known" = "$ran" ]; then
+		tl_ok "$1: ran the $(echo "$known" | wc -l) known scenarios in order"
 	else
-		tl_show "$T/$name.serial"
-		tl_show "$T/$name.qemu-err"
+		tl_fail "$1: the checkpoints differ from the scenario list"
+		printf 'known:\n%s\nran:\n%s\n' "$known" "$ran"
 	fi
 }
 
@@ -115,13 +108,7 @@ expect scale-bad "scenario=scale scale=0" 35 'scale=0 is out of range' '^FAIL'
 expect all "scenario=all" 33 '^PASS'
 expect unknown "scenario=no-such-thing" 35 'unknown scenario' 'pf-unmapped' '^FAIL'
 known=$(sed -n 's/^  \([a-z0-9-]*\) .*/\1/p' "$T/unknown.serial" | grep -vx all)
-ran=$(sed -n 's/^checkpoint //p' "$T/all.serial")
-if [ -n "$known" ] && [ "$known" = "$ran" ]; then
-	tl_ok "all: ran the $(echo "$known" | wc -l) known scenarios in order"
-else
-	tl_fail "all: the checkpoints differ from the scenario list"
-	printf 'known:\n%s\nran:\n%s\n' "$known" "$ran"
-fi
+same_order all "$T/all.serial"
 
 # `la57`: 5-level paging, every scenario again.  boot.S finds the word
 # itself (paging starts before C runs); near misses must not count.
@@ -130,10 +117,7 @@ expect all-la57 "scenario=all la57" 33 \
 	'recursive: PML5\[511\] at 0xfffffffffffffff8 reads 0x8000000000200023; the PTE of 0x100000 at 0xffff000000000800 reads 0x100021' \
 	'pcid: space A cr3=0x200000, space B cr3=0x[0-9a-f]+; 0x2000000000000 maps' \
 	'gp-noncanonical: got the expected fault' '^PASS'
-ran=$(sed -n 's/^checkpoint //p' "$T/all-la57.serial")
-[ -n "$known" ] && [ "$known" = "$ran" ] &&
-	tl_ok "all la57: ran the known scenarios in order" ||
-	tl_fail "all la57: the checkpoints differ from the scenario list"
+same_order "all la57" "$T/all-la57.serial"
 expect la57-near-miss "scenario=boot xla57 la57x" 33 '^paging: 4-level' \
 	'ignoring unknown word "xla57"' 'ignoring unknown word "la57x"' '^PASS'
 TL_CPU=qemu64
