@@ -10,6 +10,9 @@
 
 include VERSION.mk
 
+# config.mk's rule comes first below; plain `make` still builds everything.
+.DEFAULT_GOAL := all
+
 # Goals that must install missing packages before ./configure probes.
 DEPS_GOALS := check demo bench golden
 ifneq ($(filter $(DEPS_GOALS),$(MAKECMDGOALS)),)
@@ -30,8 +33,8 @@ WERROR ?= $(if $(filter yes,$(WERROR_DEFAULT)),-Werror)
 HOST_WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wwrite-strings $(WERROR)
 HOST_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -g -O2 $(HOST_WARN) \
-	-I. -Iptdump $(EXPAT_CFLAGS)
-HOST_LIBS := $(READLINE_LIBS) $(EXPAT_LIBS)
+	-I. -Iptdump $(EXPAT_CFLAGS) $(ELF_CFLAGS)
+HOST_LIBS := $(READLINE_LIBS) $(EXPAT_LIBS) $(ELF_LIBS)
 ifeq ($(SANITIZE_PTDUMP),yes)
 HOST_CFLAGS += $(SAN_FLAGS)
 HOST_LDFLAGS += $(SAN_FLAGS)
@@ -157,11 +160,10 @@ MANDIR := $(DESTDIR)$(PREFIX)/share/man
 SHAREDIR := $(DESTDIR)$(PREFIX)/share/ptdump
 
 install: all
-	install -d $(BINDIR) $(MANDIR)/man1 $(MANDIR)/man7 $(SHAREDIR)/gdb-scripts $(SHAREDIR)/kernel
+	install -d $(BINDIR) $(MANDIR)/man1 $(MANDIR)/man7 $(SHAREDIR)/kernel
 	install -m 755 $(B)/ptdump $(BINDIR)/ptdump
 	for m in man/*.1; do [ -f "$$m" ] && install -m 644 "$$m" $(MANDIR)/man1/; done; true
 	for m in man/*.7; do [ -f "$$m" ] && install -m 644 "$$m" $(MANDIR)/man7/; done; true
-	for g in gdb-scripts/*.gdb; do [ -f "$$g" ] && install -m 644 "$$g" $(SHAREDIR)/gdb-scripts/; done; true
 	install -m 644 $(KERNEL) $(ISO) $(SHAREDIR)/kernel/
 
 uninstall:

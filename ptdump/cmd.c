@@ -6,6 +6,8 @@
 #include "args.h"
 #include "cmd.h"
 #include "cmd_impl.h"
+#include "gdbremote.h"
+#include "sig.h"
 #include "x86pt.h"
 
 static int cmd_help(struct session *, int, char **, struct pt_err *);
@@ -13,25 +15,110 @@ static int cmd_quit(struct session *, int, char **, struct pt_err *);
 static int cmd_source(struct session *, int, char **, struct pt_err *);
 static int cmd_set(struct session *, int, char **, struct pt_err *);
 
+static const char dump_help[] =
+"Text output: a header, then one line per range, with these columns:\n"
+"  start end  the virtual range; end is exclusive (the top page's end,\n"
+"             2^64, shows as 0x0000000000000000)\n"
+"  size       bytes in the range (K, M, G, T, P, E: powers of 1024)\n"
+"  page       the page size of its entries: 4K, 2M or 1G\n"
+"  rwx        effective rights over every level: r always; w when RW=1\n"
+"             at every level; x unless NX=1 at some level (EFER.NXE=1)\n"
+"  priv       user when US=1 at every level, else super\n"
+"  G          G: the leaf is global (kept across CR3 writes with PGE)\n"
+"  mem        memory type from PAT, PCD and PWT: WB WT UC- UC WC WP\n"
+"  ad         the leaf's accessed (A) and dirty (D) bits\n"
+"  physical   the physical address of the range's first byte\n"
+"A range ends where any column but the addresses changes.  Lines that\n"
+"start with '#' are comments (the header, recursive slots); '!' lines\n"
+"report reserved bits (accesses fault) and tables past RAM.\n"
+"RANGE is START-END, START+LEN or one address; each may be a symbol.\n"
+"--pages prints one line per page-table entry; --cr3 walks another root.\n";
+
+static const char walk_help[] =
+"One line per level: the entry's index in its table, its physical\n"
+"address, its value and flags, and the table or page it points to; then\n"
+"the translation with its effective rights and memory type, or where\n"
+"and why it stops.  The exit status is 1 when VA is not mapped.\n";
+
+static const char fault_help[] =
+"With no arguments, at a stop of 'catch pagefault' (or any 'catch'):\n"
+"the vector, CR2, the error code in words, the faulting instruction,\n"
+"the walk of CR2 and one sentence naming the cause.  With VA and\n"
+"--access: whether that access would fault now, and why (status 1 if\n"
+"it would).  --user makes it a CPL 3 access.\n";
+
+#define W CMD_COMPLETE_WORDS
+#define F CMD_COMPLETE_FILE
+#define S CMD_COMPLETE_SYMBOL
 const struct cmd cmd_table[] = {
 	{ "regs", NULL, cmd_regs, "[--format text|json]",
-	  "control registers, EFER and the paging mode" },
+	  "control registers, EFER and the paging mode", W, "--format", NULL },
 	{ "dump", NULL, cmd_dump,
 	  "[RANGE] [--pages] [--cr3 ADDR] [--format text|json]",
-	  "the mapped ranges of an address space" },
+	  "the mapped ranges of an address space", S,
+	  "--pages --cr3 --format", dump_help },
 	{ "walk", "vtop", cmd_walk, "VA [--cr3 ADDR] [--format text|json]",
-	  "translate VA level by level" },
+	  "translate VA level by level (status 1: not mapped)", S,
+	  "--cr3 --format", walk_help },
 	{ "decode", NULL, cmd_decode, "VALUE --level N",
-	  "decode a raw entry of level N (1 PTE .. 5 PML5E); no target needed" },
+	  "decode a raw entry of level N (1 PTE .. 5 PML5E); no target needed",
+	  W, "--level --format", NULL },
+	{ "fault", NULL, cmd_fault,
+	  "[VA --access read|write|exec [--user]]",
+	  "explain the caught exception, or whether an access would fault", S,
+	  "--access --user read write exec", fault_help },
+	{ "continue", "c", cmd_continue, "[&]",
+	  "run the guest until it stops (& in the shell: in the background)",
+	  W, "&", NULL },
+	{ "stepi", "si", cmd_stepi, "[N]", "run N instructions (1)", W, "",
+	  NULL },
+	{ "interrupt", NULL, cmd_interrupt, "", "stop a running guest", W, "",
+	  NULL },
+	{ "break", "b", cmd_break, "LOCATION", "set a breakpoint", S, "", NULL },
+	{ "tbreak", NULL, cmd_break, "LOCATION",
+	  "set a breakpoint deleted when hit", S, "", NULL },
+	{ "hbreak", NULL, cmd_break, "LOCATION", "set a hardware breakpoint", S,
+	  "", NULL },
+	{ "watch", NULL, cmd_watch, "ADDR [LEN]",
+	  "stop when LEN bytes (8) at ADDR are written", S, "", NULL },
+	{ "rwatch", NULL, cmd_watch, "ADDR [LEN]", "stop when they are read", S,
+	  "", NULL },
+	{ "awatch", NULL, cmd_watch, "ADDR [LEN]",
+	  "stop when they are read or written", S, "", NULL },
+	{ "watch-pte", NULL, cmd_watch_pte, "VA",
+	  "stop when the page-table entry that maps VA is written", S, "",
+	  NULL },
+	{ "catch", NULL, cmd_catch, "pagefault|gp|df|VECTOR",
+	  "stop when the guest takes that exception, before its handler", W,
+	  "pagefault gp df ud de db bp nmi", NULL },
+	{ "delete", "d", cmd_delete, "[N]",
+	  "delete point N, or every break-, watch- and catchpoint", W, "",
+	  NULL },
+	{ "info", NULL, cmd_info, "breakpoints|cpus",
+	  "list the points, or the vCPUs", W, "breakpoints cpus", NULL },
+	{ "cpu", NULL, cmd_cpu, "[N]", "show or choose the vCPU commands read",
+	  W, "", NULL },
+	{ "symbols", NULL, cmd_symbols, "[FILE [--offset N] | --clear]",
+	  "load symbols from an ELF file or a System.map", F,
+	  "--offset --clear", NULL },
+	{ "target", NULL, cmd_target, "[HOST:PORT|unix:PATH]",
+	  "show the target, or connect to another", W, "", NULL },
 	{ "monitor", NULL, cmd_monitor, "CMD...",
-	  "run a QEMU monitor command" },
-	{ "set", NULL, cmd_set, "[maxphyaddr N | pat VALUE | max-entries N | format text|json]",
-	  "show or change a setting" },
-	{ "source", NULL, cmd_source, "FILE", "run the commands in FILE" },
-	{ "help", NULL, cmd_help, "[COMMAND]", "list commands, or explain one" },
-	{ "quit", "exit", cmd_quit, "", "leave ptdump" },
-	{ NULL, NULL, NULL, NULL, NULL },
+	  "run a QEMU monitor command", W, "info", NULL },
+	{ "set", NULL, cmd_set,
+	  "[maxphyaddr N | pat VALUE | max-entries N | format text|json]",
+	  "show or change a setting", W,
+	  "maxphyaddr pat max-entries format text json", NULL },
+	{ "source", NULL, cmd_source, "FILE", "run the commands in FILE", F, "",
+	  NULL },
+	{ "help", NULL, cmd_help, "[COMMAND]", "list commands, or explain one",
+	  W, "", NULL },
+	{ "quit", "exit", cmd_quit, "", "leave ptdump", W, "", NULL },
+	{ NULL, NULL, NULL, NULL, NULL, W, NULL, NULL },
 };
+#undef W
+#undef F
+#undef S
 
 const struct cmd *
 cmd_find(const char *name)
@@ -42,6 +129,37 @@ cmd_find(const char *name)
 		if (strcmp(c->name, name) == 0 ||
 		    (c->alias != NULL && strcmp(c->alias, name) == 0))
 			return c;
+	return NULL;
+}
+
+const struct cmd *
+cmd_lookup(const char *word, struct pt_err *err)
+{
+	const struct cmd *c, *found = NULL;
+	size_t n = strlen(word);
+	int hits = 0;
+
+	if ((c = cmd_find(word)) != NULL)
+		return c;
+	for (c = cmd_table; c->name != NULL && n > 0; c++)
+		if (strncmp(c->name, word, n) == 0) {
+			found = c;
+			hits++;
+		}
+	if (hits == 1)
+		return found;
+	if (hits == 0) {
+		pt_err_set(err, PT_EXIT_USAGE, "unknown command '%s' (try "
+		    "'help')", word);
+		return NULL;
+	}
+	pt_err_set(err, PT_EXIT_USAGE, "ambiguous command '%s':", word);
+	for (c = cmd_table; c->name != NULL; c++)
+		if (strncmp(c->name, word, n) == 0 &&
+		    strlen(err->msg) + strlen(c->name) + 3 < sizeof err->msg) {
+			strcat(err->msg, " ");
+			strcat(err->msg, c->name);
+		}
 	return NULL;
 }
 
@@ -56,14 +174,29 @@ int
 cmd_exec_argv(struct session *s, int argc, char **argv, struct pt_err *err)
 {
 	const struct cmd *c;
+	int rc;
 
 	if (argc == 0)
 		return PT_EXIT_OK;
-	c = cmd_find(argv[0]);
-	if (c == NULL)
-		return pt_err_set(err, PT_EXIT_USAGE,
-		    "unknown command '%s' (try 'help')", argv[0]);
-	return c->fn(s, argc, argv, err);
+	if ((c = cmd_lookup(argv[0], err)) == NULL)
+		return -1;
+	/* Handlers look at argv[0] (break/tbreak/hbreak share one). */
+	argv[0] = (char *)c->name;
+	rc = c->fn(s, argc, argv, err);
+	if (rc < 0)
+		cmd_target_lost(s, err);
+	/* Output nobody reads any more (`| head`) ends ptdump quietly;
+	 * other write errors are errors. */
+	if (fflush(s->out) == EOF || ferror(s->out)) {
+		if (errno == EPIPE) {
+			s->out_closed = true;
+			return rc < 0 ? PT_EXIT_OK : rc;
+		}
+		if (rc >= 0)
+			return pt_err_set(err, PT_EXIT_USAGE, "%s: error writing "
+			    "output: %s", argv[0], strerror(errno));
+	}
+	return rc;
 }
 
 int
@@ -90,7 +223,8 @@ cmd_exec_file(struct session *s, FILE *in, const char *name,
 	unsigned lineno = 0;
 	int status = PT_EXIT_OK, rc = 0;
 
-	while (!s->quit && getline(&line, &cap, in) != -1) {
+	while (!s->quit && !s->out_closed && !sig_pending() &&
+	    getline(&line, &cap, in) != -1) {
 		lineno++;
 		rc = cmd_exec_line(s, line, err);
 		if (rc < 0) {
@@ -104,6 +238,21 @@ cmd_exec_file(struct session *s, FILE *in, const char *name,
 	return rc < 0 ? -1 : status;
 }
 
+int
+cmd_target_lost(struct session *s, struct pt_err *err)
+{
+	struct pt_err ignored;
+
+	if (s->connected && gdbremote_is(&s->tgt) &&
+	    !gdbremote_alive(&s->tgt)) {
+		session_disconnect(s, &ignored);
+		if (strlen(err->msg) + 40 < sizeof err->msg)
+			strcat(err->msg, " (disconnected; the next command "
+			    "connects again)");
+	}
+	return -1;
+}
+
 /* ---- generic commands ------------------------------------------------ */
 
 static int
@@ -114,19 +263,21 @@ cmd_help(struct session *s, int argc, char **argv, struct pt_err *err)
 	if (argc > 2)
 		return cmd_usage(cmd_find("help"), err);
 	if (argc == 2) {
-		c = cmd_find(argv[1]);
-		if (c == NULL)
-			return pt_err_set(err, PT_EXIT_USAGE,
-			    "unknown command '%s'", argv[1]);
+		if ((c = cmd_lookup(argv[1], err)) == NULL)
+			return -1;
 		fprintf(s->out, "%s %s\n    %s\n", c->name, c->usage, c->summary);
 		if (c->alias != NULL)
 			fprintf(s->out, "    (alias: %s)\n", c->alias);
+		if (c->help != NULL)
+			fprintf(s->out, "%s", c->help);
 		return PT_EXIT_OK;
 	}
 	for (c = cmd_table; c->name != NULL; c++)
-		fprintf(s->out, "  %-8s %s\n", c->name, c->summary);
-	fprintf(s->out, "Addresses are hex (0x...) or decimal; '_' may group "
-	    "digits.  RANGE is START-END (END exclusive) or START+LEN.\n");
+		fprintf(s->out, "  %-10s %s\n", c->name, c->summary);
+	fprintf(s->out, "Addresses are hex (0x...) or decimal ('_' may group "
+	    "digits), or symbols\n(NAME, NAME+OFF) once loaded.  RANGE is "
+	    "START-END (END exclusive) or START+LEN.\nA unique prefix of a "
+	    "command is enough: 'du' is 'dump'.\n");
 	return PT_EXIT_OK;
 }
 

@@ -18,12 +18,22 @@
 typedef int (*cmd_fn)(struct session *s, int argc, char **argv,
     struct pt_err *err);
 
+/* What the shell completes after the command name. */
+enum cmd_complete {
+	CMD_COMPLETE_WORDS,	/* only `words` */
+	CMD_COMPLETE_FILE,	/* file names, and `words` */
+	CMD_COMPLETE_SYMBOL,	/* symbol names, and `words` */
+};
+
 struct cmd {
 	const char *name;
 	const char *alias;	/* or NULL */
 	cmd_fn fn;
 	const char *usage;	/* arguments, after the name */
 	const char *summary;	/* one line */
+	enum cmd_complete complete;
+	const char *words;	/* options and keywords, blank-separated */
+	const char *help;	/* more lines for `help NAME`, or NULL */
 };
 
 /* The table, ending with a zeroed entry. */
@@ -31,6 +41,13 @@ extern const struct cmd cmd_table[];
 
 /* Look a command up by name or alias; NULL when unknown. */
 const struct cmd *cmd_find(const char *name);
+
+/*
+ * Look a command up as the user typed it: its name, an alias, or a
+ * prefix of exactly one name, as GDB allows (`du` is `dump`).  NULL
+ * with err set when unknown or ambiguous.
+ */
+const struct cmd *cmd_lookup(const char *word, struct pt_err *err);
 
 /* Run one command given as words.  Returns as a handler does. */
 int cmd_exec_argv(struct session *s, int argc, char **argv,

@@ -11,4 +11,39 @@ int cmd_walk(struct session *s, int argc, char **argv, struct pt_err *err);
 int cmd_decode(struct session *s, int argc, char **argv, struct pt_err *err);
 int cmd_monitor(struct session *s, int argc, char **argv, struct pt_err *err);
 
+/* cmd_run.c: run control */
+int cmd_continue(struct session *s, int argc, char **argv, struct pt_err *err);
+int cmd_stepi(struct session *s, int argc, char **argv, struct pt_err *err);
+int cmd_interrupt(struct session *s, int argc, char **argv,
+    struct pt_err *err);
+int cmd_break(struct session *s, int argc, char **argv, struct pt_err *err);
+int cmd_delete(struct session *s, int argc, char **argv, struct pt_err *err);
+int cmd_watch(struct session *s, int argc, char **argv, struct pt_err *err);
+int cmd_watch_pte(struct session *s, int argc, char **argv,
+    struct pt_err *err);
+int cmd_catch(struct session *s, int argc, char **argv, struct pt_err *err);
+
+/* cmd_fault.c */
+int cmd_fault(struct session *s, int argc, char **argv, struct pt_err *err);
+
+/* cmd_sess.c: the session */
+int cmd_info(struct session *s, int argc, char **argv, struct pt_err *err);
+int cmd_cpu(struct session *s, int argc, char **argv, struct pt_err *err);
+int cmd_symbols(struct session *s, int argc, char **argv,
+    struct pt_err *err);
+int cmd_target(struct session *s, int argc, char **argv, struct pt_err *err);
+
+/* Shared helpers. */
+/* An address: a number or a symbol expression (symbols.h). */
+int cmd_addr(struct session *s, const char *word, uint64_t *addr,
+    struct pt_err *err);
+/* Print a stop in the session's format. */
+void cmd_print_stop(struct session *s, const struct run_stop *st);
+/*
+ * After a failed command: if the gdbstub hung up (QEMU exited, say),
+ * let go of the target, so that the next command connects again, and
+ * say so in err.  Returns -1.
+ */
+int cmd_target_lost(struct session *s, struct pt_err *err);
+
 #endif

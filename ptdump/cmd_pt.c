@@ -5,6 +5,8 @@
 #include "args.h"
 #include "cmd_impl.h"
 #include "fmt.h"
+#include "sig.h"
+#include "symbols.h"
 #include "walk.h"
 #include "x86pt.h"
 
@@ -92,10 +94,12 @@ parse_opts(struct session *s, int argc, char **argv, unsigned allowed,
 	return 0;
 }
 
-/* Read the registers that decide paging. */
+/* Read the registers that decide paging, and whose they are. */
 static int
-read_regs(struct target *t, struct fmt_regs *r, struct pt_err *err)
+read_regs(struct session *s, struct target *t, struct fmt_regs *r,
+    struct pt_err *err)
 {
+	r->cpu = session_cpu(s);
 	if (t->ops->read_reg(t->ctx, "cr0", &r->cr0, err) < 0 ||
 	    t->ops->read_reg(t->ctx, "cr2", &r->cr2, err) < 0 ||
 	    t->ops->read_reg(t->ctx, "cr3", &r->cr3, err) < 0 ||
@@ -127,12 +131,13 @@ prepare_walk(struct session *s, const struct cmd_opts *o, struct fmt_regs *r,
 	struct x86pt_ctx c;
 
 	/* Refuse before any output, rather than print half a dump. */
-	if (t == NULL || read_regs(t, r, err) < 0 ||
+	if (t == NULL || read_regs(s, t, r, err) < 0 ||
 	    walk_check_mode(r->mode, err) < 0)
 		return -1;
 	pt_ctx(s, r, &c);
 	walk_ctx_init(w, t, s->cache, &c, o->have_cr3 ? o->cr3 : r->cr3);
 	w->max_entries = s->opt.max_entries;
+	w->cancel = sig_cancel_cb;
 	return 0;
 }
 
@@ -146,7 +151,7 @@ cmd_regs(struct session *s, int argc, char **argv, struct pt_err *err)
 	if (parse_opts(s, argc, argv, OPT_FORMAT, 0, &o, err) < 0)
 		return -1;
 	t = session_target(s, err);
-	if (t == NULL || read_regs(t, &r, err) < 0)
+	if (t == NULL || read_regs(s, t, &r, err) < 0)
 		return -1;
 	if (o.format == OUT_JSON)
 		fmt_json_regs(s->out, &r);
@@ -167,13 +172,13 @@ cmd_dump(struct session *s, int argc, char **argv, struct pt_err *err)
 	if (parse_opts(s, argc, argv, OPT_FORMAT | OPT_PAGES | OPT_CR3, 1,
 	    &o, err) < 0)
 		return -1;
-	if (o.npos == 1 && args_range(o.pos[0], &range, err) < 0)
+	if (o.npos == 1 && sym_eval_range(s->syms, o.pos[0], &range, err) < 0)
 		return -1;
 	if (prepare_walk(s, &o, &r, &w, err) < 0)
 		return -1;
 	w.note = fmt_dump_note;
 	fmt_dump_begin(&d, s->out, o.format, o.pages, s->opt.color, &r,
-	    w.cr3 & ~0xfffull);
+	    x86pt_cr3_root(w.cr3, w.pt.maxphyaddr));
 	if (walk_range(&w, range.start, range.last, fmt_dump_leaf, &d,
 	    err) < 0) {
 		/* Close what was printed so the output stays well formed. */
@@ -198,7 +203,7 @@ cmd_walk(struct session *s, int argc, char **argv, struct pt_err *err)
 		return -1;
 	if (o.npos != 1)
 		return cmd_usage(cmd_find("walk"), err);
-	if (args_u64(o.pos[0], &va, err) < 0)
+	if (cmd_addr(s, o.pos[0], &va, err) < 0)
 		return pt_err_wrap(err, "walk");
 	if (prepare_walk(s, &o, &r, &w, err) < 0 ||
 	    walk_va(&w, va, &tr, err) < 0)
@@ -207,7 +212,8 @@ cmd_walk(struct session *s, int argc, char **argv, struct pt_err *err)
 		fmt_json_walk(s->out, &tr);
 	else
 		fmt_text_walk(s->out, &tr);
-	return PT_EXIT_OK;
+	/* Like grep finding nothing: not mapped is a finding, not an error. */
+	return tr.stop == WALK_OK ? PT_EXIT_OK : PT_EXIT_FINDINGS;
 }
 
 int

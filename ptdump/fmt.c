@@ -38,7 +38,12 @@ fmt_size(char *buf, size_t len, uint64_t bytes)
 void
 fmt_end(char *buf, size_t len, uint64_t last, bool pad)
 {
-	if (last == UINT64_MAX)
+	/*
+	 * The top page ends at 2^64.  Text keeps its 16-digit column and
+	 * shows the end modulo 2^64, as 64-bit arithmetic (and Linux's
+	 * page-table dump) do; JSON spells the exact value.
+	 */
+	if (last == UINT64_MAX && !pad)
 		snprintf(buf, len, "0x10000000000000000");
 	else if (pad)
 		snprintf(buf, len, "0x%016" PRIx64, last + 1);
@@ -56,11 +61,18 @@ fmt_dump_begin(struct fmt_dump *d, FILE *f, enum out_format format,
 	d->pages = pages;
 	d->color = color && format == OUT_TEXT;
 	if (format == OUT_JSON) {
-		fprintf(f, "{\"cpu\":0,\"cr3\":\"0x%" PRIx64 "\",\"mode\":\"%s\","
+		if (r->cpu >= 0)
+			fprintf(f, "{\"cpu\":%d,", r->cpu);
+		else
+			fprintf(f, "{\"cpu\":null,");
+		fprintf(f, "\"cr3\":\"0x%" PRIx64 "\",\"mode\":\"%s\","
 		    "\"ranges\":[", root, x86pt_mode_name(r->mode));
 		return;
 	}
-	fprintf(f, "# cr3 0x%" PRIx64 ", %s paging\n", root,
+	fprintf(f, "# ");
+	if (r->cpu >= 0)
+		fprintf(f, "cpu %d, ", r->cpu);
+	fprintf(f, "cr3 0x%" PRIx64 ", %s paging\n", root,
 	    x86pt_mode_name(r->mode));
 	if ((r->cr0 & X86PT_CR0_PG) && !(r->cr0 & X86PT_CR0_WP))
 		fprintf(f, "# CR0.WP=0: ring 0 ignores RW and may write the "
@@ -115,7 +127,9 @@ fmt_dump_leaf(void *cookie, const struct walk_leaf *l)
 	d->cur.memtype = l->memtype_name;
 	d->cur.rsvd = l->rsvd;
 	d->have = true;
-	return ferror(d->f) ? -1 : 0;
+	/* Output that cannot be written (a closed pipe, a full disk) ends
+	 * the walk; the command reports it once. */
+	return ferror(d->f) ? WALK_STOP : 0;
 }
 
 int
@@ -143,6 +157,10 @@ fmt_dump_end(struct fmt_dump *d, const struct walk_stats *st)
 			fprintf(d->f, ",\"resume_va\":\"0x%" PRIx64 "\"",
 			    st->resume_va);
 		fprintf(d->f, "}\n");
+	} else if (st->cancelled) {
+		fprintf(d->f, "... interrupted after %" PRIu64 " entries: the "
+		    "rest, from 0x%016" PRIx64 ", is not shown\n", st->leaves,
+		    st->resume_va);
 	} else if (st->truncated) {
 		fprintf(d->f, "... stopped after %" PRIu64 " entries: the rest, "
 		    "from 0x%016" PRIx64 ", is not shown (raise --max-entries or "

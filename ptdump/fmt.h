@@ -40,6 +40,7 @@ struct fmt_dump {
 
 /* The registers that decide paging, read once per command. */
 struct fmt_regs {
+	int cpu;		/* the vCPU they are of; -1 unknown */
 	uint64_t cr0, cr2, cr3, cr4, efer;
 	enum x86pt_mode mode;
 };
@@ -52,7 +53,7 @@ void fmt_dump_begin(struct fmt_dump *d, FILE *f, enum out_format format,
 int fmt_dump_leaf(void *cookie, const struct walk_leaf *leaf);
 int fmt_dump_note(void *cookie, const struct walk_note *note);
 
-/* Flush and close; returns 0, or -1 if writing failed. */
+/* Flush and close; returns 0, or -1 if writing failed (errno says why). */
 int fmt_dump_end(struct fmt_dump *d, const struct walk_stats *st);
 
 /* Printers, one pair per format. */
@@ -71,8 +72,9 @@ void fmt_json_entry(FILE *f, const struct x86pt_ctx *c,
 /* Shared helpers. */
 /* "4K", "2M", "1G", "12K", "3G": exact, never rounded. */
 void fmt_size(char *buf, size_t len, uint64_t bytes);
-/* An exclusive end as hex ("0x10000000000000000" past the top), padded
- * to 16 digits or not. */
+/* An exclusive end as hex.  Padded (text): 16 digits, the top page's end
+ * wrapping to 0x0000000000000000; unpadded (JSON): exact, so the top
+ * page ends at "0x10000000000000000". */
 void fmt_end(char *buf, size_t len, uint64_t last, bool pad);
 /* Named control-register bits, for regs. */
 struct fmt_bit {

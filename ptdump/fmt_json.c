@@ -59,7 +59,11 @@ json_bits(FILE *f, uint64_t v, const struct fmt_bit *b)
 void
 fmt_json_regs(FILE *f, const struct fmt_regs *r)
 {
-	fprintf(f, "{\"cr0\":\"0x%" PRIx64 "\",\"cr2\":\"0x%" PRIx64 "\","
+	if (r->cpu >= 0)
+		fprintf(f, "{\"cpu\":%d,", r->cpu);
+	else
+		fprintf(f, "{\"cpu\":null,");
+	fprintf(f, "\"cr0\":\"0x%" PRIx64 "\",\"cr2\":\"0x%" PRIx64 "\","
 	    "\"cr3\":\"0x%" PRIx64 "\",\"cr4\":\"0x%" PRIx64 "\","
 	    "\"efer\":\"0x%" PRIx64 "\",\"mode\":\"%s\",\"bits\":{\"cr0\":",
 	    r->cr0, r->cr2, r->cr3, r->cr4, r->efer, x86pt_mode_name(r->mode));

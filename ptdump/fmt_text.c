@@ -76,11 +76,13 @@ print_bits(FILE *f, uint64_t v, const struct fmt_bit *b)
 void
 fmt_text_regs(FILE *f, const struct fmt_regs *r)
 {
+	if (r->cpu >= 0)
+		fprintf(f, "cpu  %d\n", r->cpu);
 	fprintf(f, "cr0  0x%016" PRIx64 " ", r->cr0);
 	print_bits(f, r->cr0, fmt_cr0_bits);
 	fprintf(f, "\ncr2  0x%016" PRIx64 "\n", r->cr2);
 	fprintf(f, "cr3  0x%016" PRIx64 "  table=0x%" PRIx64, r->cr3,
-	    (uint64_t)(r->cr3 & 0x000ffffffffff000ull));
+	    x86pt_cr3_root(r->cr3, 52));
 	if (r->cr4 & (1ull << 17))	/* CR4.PCIDE */
 		fprintf(f, " PCID=%u", (unsigned)(r->cr3 & 0xfff));
 	else

@@ -1,56 +1,16 @@
-/* gdbremote.c - a target over a GDB remote stub: see gdbremote.h. */
+/*
+ * gdbremote.c - a target over a GDB remote stub (see gdbremote.h): the
+ * connection, the handshake, registers and memory.  QEMU's extensions
+ * are in gdbqemu.c, run control and vCPUs in gdbrun.c.
+ */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
-#include <expat.h>
-
-#include "gdbremote.h"
-#include "net.h"
-#include "rsp.h"
-
-#define XML_MAX_BYTES (1u << 20)	/* one target-description file */
-#define XML_MAX_DEPTH 8			/* nested xi:include */
-#define XML_MAX_FILES 32
-#define MONITOR_MAX_BYTES (16u << 20)
-#define THREADS_MAX 4096
-
-struct gr_reg {
-	char name[32];
-	unsigned regnum;
-	unsigned bits;
-	bool known;		/* `value` read since the last stop / Hg */
-	uint64_t value;
-};
-
-struct gr {
-	int fd;
-	struct rsp_conn rsp;
-	struct net_addr addr;
-	struct gdbremote_opts opt;
-
-	size_t packet_size;	/* the stub's PacketSize, capped */
-	size_t mem_chunk;	/* bytes per `m`: PacketSize/2 (hex doubles) */
-	bool multiprocess, xfer_features, phymem, noack_offered;
-	bool was_running;	/* an unsolicited stop came on connect */
-
-	int phymem_orig;	/* mode found at attach; -1 not yet asked */
-	int phymem_cur;		/* what the stub is set to now */
-	bool regs_synced;	/* `g` sent since the last stop / Hg */
-
-	struct gdbremote_thread thread;
-	char stop_reply[64];
-	char arch[32];
-
-	struct gr_reg *regs;
-	size_t nregs, regs_cap;
-	unsigned next_regnum;	/* running ordinal across xml files */
-	int xml_files;
-};
+#include "gdbremote_int.h"
 
 static const struct target_ops gr_ops;
 
@@ -66,16 +26,80 @@ gr_io_write(void *ctx, const void *buf, size_t len)
 	return net_write(*(int *)ctx, buf, len);
 }
 
-/* One request, one reply (c->rx, valid until the next exchange). */
-static int
+bool
+gr_is_hexdigit(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+	    (c >= 'A' && c <= 'F');
+}
+
+bool
+gr_is_stop_reply(const char *r, size_t n)
+{
+	return n >= 3 && (r[0] == 'T' || r[0] == 'S') &&
+	    gr_is_hexdigit(r[1]) && gr_is_hexdigit(r[2]);
+}
+
+bool
+gr_is_console(const char *r, size_t n)
+{
+	size_t i;
+
+	if (n < 3 || r[0] != 'O' || n % 2 == 0)
+		return false;
+	for (i = 1; i < n; i++)
+		if (!gr_is_hexdigit(r[i]))
+			return false;
+	return true;
+}
+
+void
+gr_forget_regs(struct gr *g)
+{
+	size_t i;
+
+	g->regs_synced = false;
+	for (i = 0; i < g->td.nregs; i++)
+		g->vals[i].known = false;
+}
+
+void
+gr_guest_changed(struct gr *g)
+{
+	gr_forget_regs(g);
+	if (g->tgt != NULL)
+		g->tgt->stop_gen++;
+}
+
+int
 gr_cmd(struct gr *g, const char *req, const char **reply, size_t *len,
     struct pt_err *err)
 {
-	return rsp_command(&g->rsp, req, reply, len, err);
+	int i;
+
+	if (g->running)
+		return pt_err_set(err, PT_EXIT_USAGE, "the guest is running; "
+		    "'interrupt' stops it");
+	if (rsp_send_str(&g->rsp, req, err) < 0)
+		return -1;
+	for (i = 0;; i++) {
+		if (rsp_recv(&g->rsp, reply, len, err) < 0)
+			return -1;
+		if (i >= 16)
+			return 0;
+		if (gr_is_stop_reply(*reply, *len)) {
+			/* Our packet stopped a guest that ran behind our
+			 * back: it must run again when we leave. */
+			g->found_running = true;
+			gr_note_stop(g, *reply, *len);
+			continue;
+		}
+		if (!gr_is_console(*reply, *len))
+			return 0;
+	}
 }
 
-/* A request whose only good answer is OK. */
-static int
+int
 gr_cmd_ok(struct gr *g, const char *req, struct pt_err *err)
 {
 	const char *r;
@@ -91,106 +115,6 @@ gr_cmd_ok(struct gr *g, const char *req, struct pt_err *err)
 		return pt_err_set(err, PT_EXIT_TARGET, "not supported");
 	return pt_err_set(err, PT_EXIT_TARGET, "unexpected reply '%.40s'",
 	    r);
-}
-
-static bool
-is_hexdigit(char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
-	    (c >= 'A' && c <= 'F');
-}
-
-/* `T05…`/`S05`: the stop replies a stub may send unasked. */
-static bool
-is_stop_reply(const char *r, size_t n)
-{
-	return n >= 3 && (r[0] == 'T' || r[0] == 'S') &&
-	    is_hexdigit(r[1]) && is_hexdigit(r[2]);
-}
-
-/* `O` + hex: console output, which may come at any time. */
-static bool
-is_console(const char *r, size_t n)
-{
-	size_t i;
-
-	if (n < 3 || r[0] != 'O' || n % 2 == 0)
-		return false;
-	for (i = 1; i < n; i++)
-		if (!is_hexdigit(r[i]))
-			return false;
-	return true;
-}
-
-int
-gdbremote_parse_thread(const char *s, const char **end,
-    struct gdbremote_thread *th)
-{
-	uint64_t v;
-
-	th->pid = 0;
-	if (*s == 'p') {
-		s++;
-		if (strncmp(s, "-1", 2) == 0) {
-			th->pid = -1;
-			s += 2;
-		} else if (rsp_parse_hex(&s, &v) < 0 || v > INT64_MAX) {
-			return -1;
-		} else {
-			th->pid = (int64_t)v;
-		}
-		if (*s != '.') {
-			th->tid = -1;	/* `pN` alone: all of its threads */
-			goto done;
-		}
-		s++;
-	}
-	if (strncmp(s, "-1", 2) == 0) {
-		th->tid = -1;
-		s += 2;
-	} else if (rsp_parse_hex(&s, &v) < 0 || v > INT64_MAX) {
-		return -1;
-	} else {
-		th->tid = (int64_t)v;
-	}
-done:
-	if (end != NULL)
-		*end = s;
-	return 0;
-}
-
-static void
-fmt_id(int64_t v, char *buf, size_t size)
-{
-	if (v < 0)
-		snprintf(buf, size, "-1");
-	else
-		snprintf(buf, size, "%" PRIx64, (uint64_t)v);
-}
-
-void
-gdbremote_format_thread(const struct gdbremote_thread *th,
-    bool multiprocess, char *buf, size_t size)
-{
-	char p[20], t[20];
-
-	fmt_id(th->pid, p, sizeof p);
-	fmt_id(th->tid, t, sizeof t);
-	if (multiprocess)
-		snprintf(buf, size, "p%s.%s", th->pid == 0 ? "1" : p, t);
-	else
-		snprintf(buf, size, "%s", t);
-}
-
-/* Take the thread:ID field of a T stop reply, if any, as current. */
-static void
-note_stop(struct gr *g, const char *r, size_t n)
-{
-	const char *f;
-
-	snprintf(g->stop_reply, sizeof g->stop_reply, "%.*s", (int)n, r);
-	if (r[0] == 'T' && (f = strstr(r, "thread:")) != NULL)
-		gdbremote_parse_thread(f + 7, NULL, &g->thread);
 }
 
 /* ---- handshake -------------------------------------------------------- */
@@ -241,13 +165,19 @@ parse_supported(struct gr *g, const char *r, struct pt_err *err)
 	return 0;
 }
 
-/* QEMU serves one debugger at a time; others wait, unanswered. */
+/*
+ * QEMU serves one debugger at a time: while another is attached, our
+ * connection waits in its listen queue, unanswered.
+ */
 static int
 first_fail(struct pt_err *err)
 {
 	if (strncmp(err->msg, "timed out", 9) == 0)
-		return pt_err_wrap(err, "no answer to qSupported (is another "
-		    "debugger attached?)");
+		return pt_err_wrap(err, "no answer to qSupported: another "
+		    "debugger seems to hold the gdbstub (QEMU serves one at a "
+		    "time).  When it leaves, QEMU takes up this abandoned "
+		    "connection, which pauses the guest ('cont' in QEMU's "
+		    "monitor resumes it)");
 	return pt_err_wrap(err, "qSupported");
 }
 
@@ -275,12 +205,12 @@ handshake(struct gr *g, struct pt_err *err)
 	for (i = 0;; i++) {
 		if (rsp_recv(&g->rsp, &r, &n, err) < 0)
 			return first_fail(err);
-		if (i < 16 && is_stop_reply(r, n)) {
-			g->was_running = true;
-			note_stop(g, r, n);
+		if (i < 16 && gr_is_stop_reply(r, n)) {
+			g->found_running = true;
+			gr_note_stop(g, r, n);
 			continue;
 		}
-		if (i < 16 && is_console(r, n))
+		if (i < 16 && gr_is_console(r, n))
 			continue;
 		break;
 	}
@@ -301,15 +231,16 @@ handshake(struct gr *g, struct pt_err *err)
 	else if (g->rsp.dead)
 		return pt_err_wrap(err, "QStartNoAckMode");
 
-	if (gr_cmd(g, "?", &r, &n, err) < 0)
+	/* Its answer is a stop reply, which gr_cmd would skip. */
+	if (rsp_command(&g->rsp, "?", &r, &n, err) < 0)
 		return pt_err_wrap(err, "reading the stop state (?)");
 	if (n > 0 && (r[0] == 'W' || r[0] == 'X'))
 		return pt_err_set(err, PT_EXIT_TARGET,
 		    "the target has exited ('%.20s')", r);
-	if (!is_stop_reply(r, n))
+	if (!gr_is_stop_reply(r, n))
 		return pt_err_set(err, PT_EXIT_TARGET, "unexpected reply "
 		    "'%.40s' to '?'", r);
-	note_stop(g, r, n);
+	gr_note_stop(g, r, n);
 	return 0;
 }
 
@@ -317,9 +248,10 @@ handshake(struct gr *g, struct pt_err *err)
 
 /* Fetch a whole qXfer:features:read annex into a malloc'd string. */
 static int
-xfer_read(struct gr *g, const char *annex, char **out, size_t *outlen,
+xfer_read(void *ctx, const char *annex, char **out, size_t *outlen,
     struct pt_err *err)
 {
+	struct gr *g = ctx;
 	char req[160];
 	char *buf = NULL, *p;
 	size_t len = 0, cap = 0, ask, n;
@@ -338,9 +270,9 @@ xfer_read(struct gr *g, const char *annex, char **out, size_t *outlen,
 			    "'%.20s'", r);
 			goto fail;
 		}
-		if (len + n > XML_MAX_BYTES) {
+		if (len + n > TDESC_MAX_BYTES) {
 			pt_err_set(err, PT_EXIT_TARGET, "larger than %u bytes",
-			    XML_MAX_BYTES);
+			    TDESC_MAX_BYTES);
 			goto fail;
 		}
 		if (len + n > cap) {
@@ -372,210 +304,15 @@ fail:
 	return pt_err_wrap(err, "reading %s", annex);
 }
 
-struct xml_ctx {
-	struct gr *g;
-	XML_Parser parser;
-	struct pt_err *err;
-	const char *annex;
-	int depth;
-	bool failed;
-	bool in_arch;
-};
-
-static int load_xml(struct gr *g, const char *annex, int depth,
-    struct pt_err *err);
-
-static const char *
-attr(const XML_Char **atts, const char *name)
-{
-	for (; atts[0] != NULL; atts += 2)
-		if (strcmp(atts[0], name) == 0)
-			return atts[1];
-	return NULL;
-}
-
-static void
-xml_fail(struct xml_ctx *x)
-{
-	x->failed = true;
-	XML_StopParser(x->parser, XML_FALSE);
-}
-
 static int
-parse_uint(const char *s, unsigned max, unsigned *out)
+load_tdesc(struct gr *g, struct pt_err *err)
 {
-	char *end;
-	unsigned long v;
-
-	if (s == NULL || *s < '0' || *s > '9')
+	if (tdesc_load(&g->td, "target.xml", xfer_read, g, err) < 0)
 		return -1;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v > max)
-		return -1;
-	*out = (unsigned)v;
-	return 0;
-}
-
-/* A <reg>: numbered by regnum= or one past the previous (as gdb does). */
-static void
-xml_reg(struct xml_ctx *x, const XML_Char **atts)
-{
-	struct gr *g = x->g;
-	const char *name = attr(atts, "name");
-	const char *num = attr(atts, "regnum");
-	unsigned regnum = g->next_regnum, bits;
-	struct gr_reg *r;
-
-	if (name == NULL || strlen(name) >= sizeof r->name ||
-	    parse_uint(attr(atts, "bitsize"), 4096, &bits) < 0 ||
-	    (num != NULL && parse_uint(num, 65535, &regnum) < 0)) {
-		pt_err_set(x->err, PT_EXIT_TARGET, "%s line %lu: bad <reg>",
-		    x->annex, (unsigned long)XML_GetCurrentLineNumber(x->parser));
-		xml_fail(x);
-		return;
-	}
-	if (g->nregs == g->regs_cap) {
-		size_t cap = g->regs_cap ? 2 * g->regs_cap : 64;
-
-		if (cap > 4096 ||
-		    (r = realloc(g->regs, cap * sizeof *r)) == NULL) {
-			pt_err_set(x->err, PT_EXIT_TARGET, "too many registers");
-			xml_fail(x);
-			return;
-		}
-		g->regs = r;
-		g->regs_cap = cap;
-	}
-	r = &g->regs[g->nregs++];
-	memcpy(r->name, name, strlen(name) + 1);
-	r->regnum = regnum;
-	r->bits = bits;
-	r->known = false;
-	g->next_regnum = regnum + 1;
-}
-
-/* Only plain file names: the annex goes into a `:`-separated packet. */
-static bool
-good_href(const char *h)
-{
-	size_t n = strspn(h, "abcdefghijklmnopqrstuvwxyz"
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-");
-
-	return n > 0 && n < 64 && h[n] == '\0';
-}
-
-static void XMLCALL
-xml_start(void *ud, const XML_Char *name, const XML_Char **atts)
-{
-	struct xml_ctx *x = ud;
-	const char *href;
-
-	if (x->failed)
-		return;
-	if (strcmp(name, "reg") == 0) {
-		xml_reg(x, atts);
-	} else if (strcmp(name, "xi:include") == 0) {
-		/* Included files count in place, like gdb's xinclude. */
-		href = attr(atts, "href");
-		if (href == NULL || !good_href(href)) {
-			pt_err_set(x->err, PT_EXIT_TARGET,
-			    "%s: bad xi:include href", x->annex);
-			xml_fail(x);
-		} else if (load_xml(x->g, href, x->depth + 1, x->err) < 0) {
-			xml_fail(x);
-		}
-	} else if (strcmp(name, "architecture") == 0) {
-		x->in_arch = true;
-		x->g->arch[0] = '\0';
-	}
-}
-
-static void XMLCALL
-xml_end(void *ud, const XML_Char *name)
-{
-	struct xml_ctx *x = ud;
-
-	if (strcmp(name, "architecture") == 0)
-		x->in_arch = false;
-}
-
-static void XMLCALL
-xml_text(void *ud, const XML_Char *s, int len)
-{
-	struct xml_ctx *x = ud;
-	size_t have;
-
-	if (!x->in_arch)
-		return;
-	have = strlen(x->g->arch);
-	if (len > 0 && have + (size_t)len < sizeof x->g->arch) {
-		memcpy(x->g->arch + have, s, (size_t)len);
-		x->g->arch[have + (size_t)len] = '\0';
-	}
-}
-
-static int
-load_xml(struct gr *g, const char *annex, int depth, struct pt_err *err)
-{
-	struct xml_ctx x;
-	char *text = NULL;
-	size_t len = 0;
-	int ok;
-
-	if (depth > XML_MAX_DEPTH || ++g->xml_files > XML_MAX_FILES)
-		return pt_err_set(err, PT_EXIT_TARGET, "%s: too many nested "
-		    "xi:include files", annex);
-	if (xfer_read(g, annex, &text, &len, err) < 0)
-		return -1;
-	memset(&x, 0, sizeof x);
-	x.g = g;
-	x.err = err;
-	x.annex = annex;
-	x.depth = depth;
-	if ((x.parser = XML_ParserCreate(NULL)) == NULL) {
-		free(text);
+	if (g->td.nregs > 0 &&
+	    (g->vals = calloc(g->td.nregs, sizeof *g->vals)) == NULL)
 		return pt_err_set(err, PT_EXIT_TARGET, "out of memory");
-	}
-	XML_SetUserData(x.parser, &x);
-	XML_SetElementHandler(x.parser, xml_start, xml_end);
-	XML_SetCharacterDataHandler(x.parser, xml_text);
-	ok = XML_Parse(x.parser, text, (int)len, XML_TRUE) == XML_STATUS_OK;
-	if (!ok && !x.failed)
-		pt_err_set(err, PT_EXIT_TARGET, "%s line %lu: %s", annex,
-		    (unsigned long)XML_GetCurrentLineNumber(x.parser),
-		    XML_ErrorString(XML_GetErrorCode(x.parser)));
-	XML_ParserFree(x.parser);
-	free(text);
-	if (!ok || x.failed)
-		return depth == 0 ? pt_err_wrap(err, "target description") :
-		    -1;
 	return 0;
-}
-
-static struct gr_reg *
-find_reg(const struct gr *g, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < g->nregs; i++)
-		if (strcasecmp(g->regs[i].name, name) == 0)
-			return &g->regs[i];
-	return NULL;
-}
-
-/*
- * Registers change only when the guest runs or another vCPU is chosen:
- * forget what was read, so the next read asks the stub again.
- */
-static void
-forget_regs(struct gr *g)
-{
-	size_t i;
-
-	g->regs_synced = false;
-	for (i = 0; i < g->nregs; i++)
-		g->regs[i].known = false;
 }
 
 /* ---- target operations ------------------------------------------------ */
@@ -605,23 +342,27 @@ static int
 gr_read_reg(void *ctx, const char *name, uint64_t *val, struct pt_err *err)
 {
 	struct gr *g = ctx;
-	struct gr_reg *reg = find_reg(g, name);
+	long idx = tdesc_find(&g->td, name);
+	const struct tdesc_reg *reg;
+	struct gr_regval *v;
 	char req[32];
 	uint8_t bytes[8];
 	const char *r;
 	size_t n, i, nbytes;
 
-	if (reg == NULL)
-		return pt_err_set(err, PT_EXIT_TARGET, g->nregs == 0 ?
+	if (idx < 0)
+		return pt_err_set(err, PT_EXIT_TARGET, g->td.nregs == 0 ?
 		    "no register '%s': the target offers no description" :
 		    "no register '%s' in the target description", name);
+	reg = &g->td.regs[idx];
+	v = &g->vals[idx];
 	nbytes = (reg->bits + 7) / 8;
 	if (nbytes > sizeof bytes)
 		return pt_err_set(err, PT_EXIT_TARGET, "register %s is %u "
 		    "bits wide; only up to 64 can be read", reg->name,
 		    reg->bits);
-	if (reg->known) {
-		*val = reg->value;
+	if (v->known) {
+		*val = v->value;
 		return 0;
 	}
 	if (sync_regs(g, err) < 0)
@@ -641,40 +382,8 @@ gr_read_reg(void *ctx, const char *name, uint64_t *val, struct pt_err *err)
 	*val = 0;
 	for (i = nbytes; i-- > 0;)	/* target byte order: little-endian */
 		*val = *val << 8 | bytes[i];
-	reg->value = *val;
-	reg->known = true;
-	return 0;
-}
-
-/* Put the stub in physical (1) or virtual (0) mode for `m`. */
-static int
-set_phymem(struct gr *g, int want, struct pt_err *err)
-{
-	char req[32];
-	const char *r;
-	size_t n;
-
-	if (!g->phymem) {
-		if (want == 0)
-			return 0;	/* a stub without the mode reads virtual */
-		return pt_err_set(err, PT_EXIT_TARGET, "the gdbstub cannot "
-		    "read physical memory (no qqemu.PhyMemMode; QEMU 4.1 or "
-		    "later has it)");
-	}
-	if (g->phymem_orig < 0) {
-		if (gr_cmd(g, "qqemu.PhyMemMode", &r, &n, err) < 0)
-			return pt_err_wrap(err, "qqemu.PhyMemMode");
-		if (n != 1 || (r[0] != '0' && r[0] != '1'))
-			return pt_err_set(err, PT_EXIT_TARGET, "unexpected "
-			    "reply '%.20s' to qqemu.PhyMemMode", r);
-		g->phymem_orig = g->phymem_cur = r[0] - '0';
-	}
-	if (g->phymem_cur == want)
-		return 0;
-	snprintf(req, sizeof req, "Qqemu.PhyMemMode:%d", want);
-	if (gr_cmd_ok(g, req, err) < 0)
-		return pt_err_wrap(err, "%s", req);
-	g->phymem_cur = want;
+	v->value = *val;
+	v->known = true;
 	return 0;
 }
 
@@ -691,7 +400,7 @@ read_mem(struct gr *g, bool phys, uint64_t addr, void *buf, size_t len,
 	if (len > 0 && addr + (len - 1) < addr)
 		return pt_err_set(err, PT_EXIT_TARGET, "reading %zu bytes at "
 		    "0x%" PRIx64 ": wraps past the top of memory", len, addr);
-	if (set_phymem(g, phys ? 1 : 0, err) < 0)
+	if (gr_set_phymem(g, phys ? 1 : 0, err) < 0)
 		return -1;
 	while (len > 0) {
 		ask = len < g->mem_chunk ? len : g->mem_chunk;
@@ -738,94 +447,17 @@ gr_read_virt(void *ctx, uint64_t va, void *buf, size_t len,
 	return read_mem(ctx, false, va, buf, len, err);
 }
 
-static int
-gr_monitor(void *ctx, const char *cmd, char **out, struct pt_err *err)
-{
-	struct gr *g = ctx;
-	size_t clen = strlen(cmd), n, len = 0, cap = 0, i;
-	char *req, *text = NULL, *p;
-	const char *r;
-	int rc;
-
-	*out = NULL;
-	if (6 + 2 * clen + 8 > g->packet_size)
-		return pt_err_set(err, PT_EXIT_TARGET,
-		    "monitor command too long");
-	if ((req = malloc(6 + 2 * clen + 1)) == NULL)
-		return pt_err_set(err, PT_EXIT_TARGET, "out of memory");
-	memcpy(req, "qRcmd,", 6);
-	rsp_hex_encode(cmd, clen, req + 6);
-	rc = rsp_send_str(&g->rsp, req, err);
-	free(req);
-	if (rc < 0)
-		goto fail;
-	for (;;) {
-		bool last;
-
-		if (rsp_recv(&g->rsp, &r, &n, err) < 0)
-			goto fail;
-		if (n == 2 && memcmp(r, "OK", 2) == 0)
-			break;
-		if (rsp_reply_error(r, n, err) < 0)
-			goto fail;
-		if (n == 0) {
-			pt_err_set(err, PT_EXIT_TARGET, "the gdbstub does not "
-			    "run monitor commands (qRcmd)");
-			goto fail;
-		}
-		/* `O`+hex is partial output; bare hex is the final one. */
-		last = !is_console(r, n);
-		if (!last) {
-			r++;
-			n--;
-		}
-		for (i = 0; i < n && is_hexdigit(r[i]); i++)
-			;
-		if (i != n || n % 2 != 0) {
-			pt_err_set(err, PT_EXIT_TARGET, "unexpected reply "
-			    "'%.20s'", r);
-			goto fail;
-		}
-		if (len + n / 2 + 1 > MONITOR_MAX_BYTES) {
-			pt_err_set(err, PT_EXIT_TARGET, "output over %u bytes",
-			    MONITOR_MAX_BYTES);
-			goto fail;
-		}
-		if (len + n / 2 + 1 > cap) {
-			cap = 2 * (len + n / 2 + 1);
-			if ((p = realloc(text, cap)) == NULL) {
-				pt_err_set(err, PT_EXIT_TARGET,
-				    "out of memory");
-				goto fail;
-			}
-			text = p;
-		}
-		rsp_hex_decode(r, text + len, n / 2);
-		len += n / 2;
-		if (last)
-			break;
-	}
-	if (text == NULL && (text = malloc(1)) == NULL) {
-		pt_err_set(err, PT_EXIT_TARGET, "out of memory");
-		goto fail;
-	}
-	text[len] = '\0';
-	*out = text;
-	return 0;
-fail:
-	free(text);
-	return pt_err_wrap(err, "monitor %s", cmd);
-}
-
 /*
- * Put the guest back as found: the physical-memory mode first (it is
- * global in QEMU and outlives us), then `D` if it was running at attach.
- * Closing without `D` leaves QEMU's guest paused.  Never `k`: it ends
- * QEMU.
+ * Put the guest back as found.  A guest we resumed is stopped, and the
+ * points we inserted are removed, before anything else; then the
+ * physical-memory mode (global in QEMU, it outlives us); then `D` if
+ * the guest ran when found (or runs now).  Closing without `D` leaves
+ * QEMU's guest paused.  Never `k`: it ends QEMU.
  */
 static int
 gr_detach(struct gr *g, struct pt_err *err)
 {
+	struct pt_err e2;
 	int rc = 0;
 	bool resume;
 	char req[32];
@@ -833,19 +465,27 @@ gr_detach(struct gr *g, struct pt_err *err)
 	if (g->rsp.dead)
 		return pt_err_set(err, PT_EXIT_TARGET, "connection lost; the "
 		    "guest stays as the gdbstub left it");
+	resume = g->running;
+	if (gr_run_cleanup(g, err) < 0)
+		rc = -1;
+	if (g->rsp.dead)
+		return -1;
 	if (g->phymem && g->phymem_orig >= 0 &&
 	    g->phymem_cur != g->phymem_orig &&
-	    set_phymem(g, g->phymem_orig, err) < 0)
+	    gr_set_phymem(g, g->phymem_orig, rc < 0 ? &e2 : err) < 0 &&
+	    rc == 0)
 		rc = pt_err_wrap(err, "restoring the physical-memory mode");
-	resume = g->opt.resume == GDBREMOTE_RESUME_ALWAYS ||
-	    (g->opt.resume == GDBREMOTE_RESUME_AUTO && g->was_running);
+	resume = resume || g->opt.resume == GDBREMOTE_RESUME_ALWAYS ||
+	    (g->opt.resume == GDBREMOTE_RESUME_AUTO && g->found_running);
+	if (g->opt.resume == GDBREMOTE_RESUME_NEVER)
+		resume = false;
 	if (resume && !g->rsp.dead) {
 		if (g->multiprocess)
 			snprintf(req, sizeof req, "D;%" PRIx64,
 			    (uint64_t)(g->thread.pid > 0 ? g->thread.pid : 1));
 		else
 			snprintf(req, sizeof req, "D");
-		if (gr_cmd_ok(g, req, err) < 0)
+		if (gr_cmd_ok(g, req, rc < 0 ? &e2 : err) < 0 && rc == 0)
 			rc = pt_err_wrap(err, "resuming the guest (%s)", req);
 	}
 	return rc;
@@ -857,7 +497,9 @@ gr_free(struct gr *g)
 	if (g->fd >= 0)
 		close(g->fd);
 	rsp_free(&g->rsp);
-	free(g->regs);
+	tdesc_free(&g->td);
+	free(g->vals);
+	free(g->threads);
 	free(g);
 }
 
@@ -876,6 +518,16 @@ static const struct target_ops gr_ops = {
 	.read_reg = gr_read_reg,
 	.monitor = gr_monitor,
 	.close = gr_close,
+	.resume = gr_resume,
+	.wait = gr_wait,
+	.interrupt = gr_interrupt,
+	.running = gr_running,
+	.insert_point = gr_insert_point,
+	.remove_point = gr_remove_point,
+	.cpu_count = gr_cpu_count,
+	.cpu_current = gr_cpu_current,
+	.select_cpu = gr_select_cpu,
+	.poll_fd = gr_poll_fd,
 };
 
 /* ---- public ----------------------------------------------------------- */
@@ -934,15 +586,23 @@ gdbremote_open(const char *spec, const struct gdbremote_opts *opts,
 
 	if (handshake(g, err) < 0)
 		goto fail;
-	if (g->xfer_features && load_xml(g, "target.xml", 0, err) < 0)
+	if (g->xfer_features && load_tdesc(g, err) < 0)
 		goto fail;
 	if (gr_cmd(g, "qqemu.Supported", &r, &n, err) < 0)
 		goto fail;
 	g->phymem = strstr(r, "PhyMemMode") != NULL;
+	/* The vCPUs, so that stops can name theirs; a stub without
+	 * threads still works for everything else. */
+	if (gr_load_threads(g, err) < 0) {
+		if (g->rsp.dead)
+			goto fail;
+		g->nthreads = 0;
+	}
 
 	out->ops = &gr_ops;
 	out->ctx = g;
 	out->stop_gen = 0;
+	g->tgt = out;
 	return 0;
 fail:
 	pt_err_wrap(err, "%s", g->addr.text);
@@ -950,7 +610,7 @@ fail:
 		struct pt_err ignored;
 
 		gr_detach(g, &ignored);
-	} else if (g->was_running) {
+	} else if (g->found_running) {
 		char msg[sizeof err->msg];
 
 		memcpy(msg, err->msg, sizeof msg);
@@ -965,6 +625,12 @@ bool
 gdbremote_is(const struct target *t)
 {
 	return t != NULL && t->ops == &gr_ops;
+}
+
+bool
+gdbremote_alive(const struct target *t)
+{
+	return gdbremote_is(t) && !((const struct gr *)t->ctx)->rsp.dead;
 }
 
 int
@@ -982,81 +648,6 @@ gdbremote_close(struct target *t, struct pt_err *err)
 }
 
 int
-gdbremote_threads(struct target *t, struct gdbremote_thread **list,
-    size_t *count, struct pt_err *err)
-{
-	struct gdbremote_thread *v = NULL, *nv;
-	size_t n = 0, cap = 0, len;
-	const char *r, *req = "qfThreadInfo";
-	struct gr *g;
-
-	*list = NULL;
-	*count = 0;
-	if (!gdbremote_is(t))
-		return pt_err_set(err, PT_EXIT_TARGET, "not a gdbstub target");
-	g = t->ctx;
-	for (;;) {
-		if (gr_cmd(g, req, &r, &len, err) < 0 ||
-		    rsp_reply_error(r, len, err) < 0)
-			goto fail;
-		if (len > 0 && r[0] == 'l')
-			break;
-		if (len < 2 || r[0] != 'm') {
-			pt_err_set(err, PT_EXIT_TARGET, "unexpected reply "
-			    "'%.20s'", r);
-			goto fail;
-		}
-		for (r++;;) {
-			if (n == cap) {
-				cap = cap ? 2 * cap : 16;
-				if (cap > THREADS_MAX || (nv = realloc(v,
-				    cap * sizeof *v)) == NULL) {
-					pt_err_set(err, PT_EXIT_TARGET,
-					    "too many threads");
-					goto fail;
-				}
-				v = nv;
-			}
-			if (gdbremote_parse_thread(r, &r, &v[n]) < 0) {
-				pt_err_set(err, PT_EXIT_TARGET,
-				    "bad thread id");
-				goto fail;
-			}
-			n++;
-			if (*r != ',')
-				break;
-			r++;
-		}
-		req = "qsThreadInfo";
-	}
-	*list = v;
-	*count = n;
-	return 0;
-fail:
-	free(v);
-	return pt_err_wrap(err, "listing threads");
-}
-
-int
-gdbremote_select_cpu(struct target *t, const struct gdbremote_thread *th,
-    struct pt_err *err)
-{
-	char req[64];
-	struct gr *g;
-
-	if (!gdbremote_is(t))
-		return pt_err_set(err, PT_EXIT_TARGET, "not a gdbstub target");
-	g = t->ctx;
-	memcpy(req, "Hg", 2);
-	gdbremote_format_thread(th, g->multiprocess, req + 2, sizeof req - 2);
-	if (gr_cmd_ok(g, req, err) < 0)
-		return pt_err_wrap(err, "selecting thread %s", req + 2);
-	g->thread = *th;
-	forget_regs(g);
-	return 0;
-}
-
-int
 gdbremote_get_info(const struct target *t, struct gdbremote_info *info)
 {
 	const struct gr *g;
@@ -1070,9 +661,9 @@ gdbremote_get_info(const struct target *t, struct gdbremote_info *info)
 	info->multiprocess = g->multiprocess;
 	info->noack = !g->rsp.ack;
 	info->phymem = g->phymem;
-	info->was_running = g->was_running;
-	info->nregs = g->nregs;
-	memcpy(info->arch, g->arch, sizeof info->arch);
+	info->was_running = g->found_running;
+	info->nregs = g->td.nregs;
+	memcpy(info->arch, g->td.arch, sizeof info->arch);
 	memcpy(info->stop_reply, g->stop_reply, sizeof info->stop_reply);
 	info->thread = g->thread;
 	return 0;
@@ -1082,14 +673,16 @@ int
 gdbremote_find_reg(const struct target *t, const char *name,
     unsigned *regnum, unsigned *bits, struct pt_err *err)
 {
-	const struct gr_reg *r;
+	const struct gr *g;
+	long i;
 
 	if (!gdbremote_is(t))
 		return pt_err_set(err, PT_EXIT_TARGET, "not a gdbstub target");
-	if ((r = find_reg(t->ctx, name)) == NULL)
+	g = t->ctx;
+	if ((i = tdesc_find(&g->td, name)) < 0)
 		return pt_err_set(err, PT_EXIT_TARGET,
 		    "no register '%s' in the target description", name);
-	*regnum = r->regnum;
-	*bits = r->bits;
+	*regnum = g->td.regs[i].regnum;
+	*bits = g->td.regs[i].bits;
 	return 0;
 }

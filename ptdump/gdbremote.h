@@ -59,6 +59,9 @@ int gdbremote_close(struct target *t, struct pt_err *err);
 /* True if `t` was made by gdbremote_open. */
 bool gdbremote_is(const struct target *t);
 
+/* False once the connection is lost (the stub hung up, framing lost). */
+bool gdbremote_alive(const struct target *t);
+
 /*
  * A thread id as RSP writes it: `p1.2` (multiprocess) or `2`.  QEMU
  * makes one thread per vCPU, numbered from 1.  -1 means all, 0 any.

@@ -12,6 +12,8 @@
 #include "cmd.h"
 #include "session.h"
 #include "shell.h"
+#include "sig.h"
+#include "symbols.h"
 
 static void
 usage(FILE *f)
@@ -34,11 +36,14 @@ usage(FILE *f)
 "      --timeout SECONDS          connect and reply timeout (default %d)\n"
 "      --max-entries N            stop a walk after N leaves\n"
 "      --trace                    print every RSP packet on stderr\n"
+"      --symbols FILE             load symbols (ELF or System.map)\n"
+"      --cpu N                    read vCPU N (from 0)\n"
 "  -h, --help                     this text\n"
 "  -V, --version                  version\n"
 "\n"
 "commands (`ptdump help` lists them all):\n"
-"  regs, dump [RANGE], walk VA, decode VALUE --level N, monitor CMD, help\n"
+"  regs, dump [RANGE], walk VA, decode VALUE --level N, fault, continue,\n"
+"  stepi, break, watch, watch-pte VA, catch pagefault, info, monitor CMD\n"
 "\n"
 "exit status: 0 ok, 1 findings, 2 usage error, 3 target or protocol error\n",
 	    SESSION_DEFAULT_TARGET, SESSION_DEFAULT_TIMEOUT_MS / 1000);
@@ -50,6 +55,8 @@ enum {
 	OPT_TIMEOUT,
 	OPT_MAX_ENTRIES,
 	OPT_TRACE,
+	OPT_SYMBOLS,
+	OPT_CPU,
 };
 
 /* One -c or -x, kept in command-line order. */
@@ -95,8 +102,18 @@ run_job(struct session *s, const struct job *j, struct pt_err *err)
 	return rc;
 }
 
-int
-main(int argc, char **argv)
+/* What the command line asked for, besides session options. */
+struct cli {
+	struct job *jobs;
+	size_t njobs;
+	const char *color;
+	const char *outpath;
+	bool done;		/* --help or --version answered */
+};
+
+/* Parse options into `s` and `cli`; returns an exit status, or -1 to go on. */
+static int
+parse_args(int argc, char **argv, struct session *s, struct cli *cli)
 {
 	static const struct option longopts[] = {
 		{ "target", required_argument, NULL, 't' },
@@ -107,153 +124,193 @@ main(int argc, char **argv)
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 		{ "max-entries", required_argument, NULL, OPT_MAX_ENTRIES },
 		{ "trace", no_argument, NULL, OPT_TRACE },
+		{ "symbols", required_argument, NULL, OPT_SYMBOLS },
+		{ "cpu", required_argument, NULL, OPT_CPU },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct session s;
 	struct pt_err err;
-	struct job *jobs;
-	const char *color = "auto", *outpath = NULL, *env;
-	FILE *out = stdout;
-	size_t njobs = 0, i;
 	uint64_t v;
-	int c, status = PT_EXIT_OK, rc;
-
-	jobs = calloc((size_t)argc + 1, sizeof *jobs);
-	if (jobs == NULL)
-		return fail("out of memory", PT_EXIT_TARGET);
-	session_init(&s, stdout);
-	env = getenv("PTDUMP_TARGET");
-	if (env != NULL && *env != '\0')
-		s.opt.target = env;
+	int c;
 
 	/* '+': options end at the command, which may have options of its own. */
 	while ((c = getopt_long(argc, argv, "+t:c:x:o:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 't':
-			s.opt.target = optarg;
+			s->opt.target = optarg;
 			break;
 		case 'c':
 		case 'x':
-			jobs[njobs].kind = (char)c;
-			jobs[njobs++].arg = optarg;
+			cli->jobs[cli->njobs].kind = (char)c;
+			cli->jobs[cli->njobs++].arg = optarg;
 			break;
 		case 'o':
-			outpath = optarg;
+			cli->outpath = optarg;
 			break;
 		case OPT_FORMAT:
 			if (strcmp(optarg, "text") == 0)
-				s.opt.format = OUT_TEXT;
+				s->opt.format = OUT_TEXT;
 			else if (strcmp(optarg, "json") == 0)
-				s.opt.format = OUT_JSON;
+				s->opt.format = OUT_JSON;
 			else
-				{
-				status = fail("--format takes text or json", PT_EXIT_USAGE);
-				goto done;
-			}
+				return fail("--format takes text or json",
+				    PT_EXIT_USAGE);
 			break;
 		case OPT_COLOR:
 			if (strcmp(optarg, "auto") != 0 &&
 			    strcmp(optarg, "always") != 0 &&
 			    strcmp(optarg, "never") != 0)
-				{
-				status = fail("--color takes auto, always or never",
+				return fail("--color takes auto, always or never",
 				    PT_EXIT_USAGE);
-				goto done;
-			}
-			color = optarg;
+			cli->color = optarg;
 			break;
 		case OPT_TIMEOUT:
 			if (args_u64(optarg, &v, &err) < 0 || v == 0 || v > 3600)
-				{
-				status = fail("--timeout takes seconds, 1 to 3600",
+				return fail("--timeout takes seconds, 1 to 3600",
 				    PT_EXIT_USAGE);
-				goto done;
-			}
-			s.opt.timeout_ms = (int)v * 1000;
+			s->opt.timeout_ms = (int)v * 1000;
 			break;
 		case OPT_MAX_ENTRIES:
 			if (args_u64(optarg, &v, &err) < 0 || v == 0)
-				{
-				status = fail("--max-entries takes a positive number",
+				return fail("--max-entries takes a positive number",
 				    PT_EXIT_USAGE);
-				goto done;
-			}
-			s.opt.max_entries = v;
+			s->opt.max_entries = v;
 			break;
 		case OPT_TRACE:
-			s.opt.trace = trace_packet;
+			s->opt.trace = trace_packet;
+			break;
+		case OPT_SYMBOLS:
+			if ((s->syms == NULL && (s->syms = sym_new(&err)) == NULL) ||
+			    sym_add_file(s->syms, optarg, 0, &err) < 0)
+				return fail(err.msg, err.kind);
+			break;
+		case OPT_CPU:
+			if (args_u64(optarg, &v, &err) < 0 || v > 4095)
+				return fail("--cpu takes a vCPU number, from 0",
+				    PT_EXIT_USAGE);
+			s->opt.cpu = (int)v;
 			break;
 		case 'h':
 			usage(stdout);
-			goto done;
+			cli->done = true;
+			return PT_EXIT_OK;
 		case 'V':
 			printf("ptdump %s\n", PTDUMP_VERSION);
-			goto done;
+			cli->done = true;
+			return PT_EXIT_OK;
 		default:
 			usage(stderr);
-			status = PT_EXIT_USAGE;
-			goto done;
+			return PT_EXIT_USAGE;
 		}
 	}
+	return -1;
+}
 
-	if (outpath != NULL) {
-		out = fopen(outpath, "w");
-		if (out == NULL) {
-			fprintf(stderr, "ptdump: cannot write %s: %s\n", outpath,
-			    strerror(errno));
-			status = PT_EXIT_USAGE;
-			goto done;
-		}
-		s.out = out;
-	}
-	if (strcmp(color, "always") == 0)
-		s.opt.color = true;
-	else if (strcmp(color, "auto") == 0) {
-		const char *no = getenv("NO_COLOR");
+/* Open -o's file and decide on colour; returns an exit status or -1. */
+static int
+setup_output(struct session *s, const struct cli *cli)
+{
+	const char *no = getenv("NO_COLOR");
 
-		s.opt.color = isatty(fileno(s.out)) && (no == NULL || *no == '\0');
+	if (cli->outpath != NULL) {
+		if ((s->out = fopen(cli->outpath, "w")) == NULL) {
+			fprintf(stderr, "ptdump: cannot write %s: %s\n",
+			    cli->outpath, strerror(errno));
+			s->out = stdout;
+			return PT_EXIT_USAGE;
+		}
 	}
+	if (strcmp(cli->color, "always") == 0)
+		s->opt.color = true;
+	else if (strcmp(cli->color, "auto") == 0)
+		s->opt.color = isatty(fileno(s->out)) &&
+		    (no == NULL || *no == '\0');
+	return -1;
+}
 
-	for (i = 0; i < njobs && !s.quit; i++) {
-		rc = run_job(&s, &jobs[i], &err);
-		if (rc < 0) {
-			status = fail(err.msg, err.kind);
-			goto out;
-		}
-		if (rc > status)
-			status = rc;
+/* Fold a command's result into the exit status; false: stop here. */
+static bool
+account(int rc, const struct pt_err *err, int *status)
+{
+	if (rc < 0) {
+		*status = fail(err->msg, err->kind);
+		return false;
 	}
-	if (optind < argc && !s.quit) {
-		rc = cmd_exec_argv(&s, argc - optind, argv + optind, &err);
-		if (rc < 0) {
-			status = fail(err.msg, err.kind);
-			goto out;
-		}
-		if (rc > status)
-			status = rc;
-	} else if (njobs == 0) {
+	if (rc > *status)
+		*status = rc;
+	return true;
+}
+
+/* The -c/-x jobs, the command after the options, or the shell. */
+static int
+run_commands(struct session *s, const struct cli *cli, int argc, char **argv)
+{
+	struct pt_err err;
+	int status = PT_EXIT_OK, rc;
+	size_t i;
+
+	for (i = 0; i < cli->njobs; i++) {
+		if (s->quit || s->out_closed || sig_pending())
+			return status;
+		if (!account(run_job(s, &cli->jobs[i], &err), &err, &status))
+			return status;
+	}
+	if (s->quit || s->out_closed || sig_pending())
+		return status;
+	if (argc > 0) {
+		account(cmd_exec_argv(s, argc, argv, &err), &err, &status);
+	} else if (cli->njobs == 0) {
 		if (isatty(STDIN_FILENO))
-			rc = shell_run(&s, &err);
+			rc = shell_run(s, &err);
 		else
-			rc = cmd_exec_file(&s, stdin, "<stdin>", &err);
+			rc = cmd_exec_file(s, stdin, "<stdin>", &err);
 		if (rc < 0)
 			status = fail(err.msg, err.kind);
 		else
 			status = rc;
 	}
-out:
+	return status;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct session s;
+	struct pt_err err;
+	struct cli cli = { .color = "auto" };
+	const char *env;
+	int status, sig;
+
+	if (sig_install() < 0)
+		return fail("cannot install signal handlers", PT_EXIT_TARGET);
+	if ((cli.jobs = calloc((size_t)argc + 1, sizeof *cli.jobs)) == NULL)
+		return fail("out of memory", PT_EXIT_TARGET);
+	session_init(&s, stdout);
+	if ((env = getenv("PTDUMP_TARGET")) != NULL && *env != '\0')
+		s.opt.target = env;
+	if ((status = parse_args(argc, argv, &s, &cli)) >= 0 || cli.done ||
+	    (status = setup_output(&s, &cli)) >= 0) {
+		session_close(&s, &err);
+		free(cli.jobs);
+		return status < 0 ? PT_EXIT_OK : status;
+	}
+
+	status = run_commands(&s, &cli, argc - optind, argv + optind);
+
+	/* Every way out goes through here: the guest is put back as found. */
 	if (session_close(&s, &err) < 0) {
 		fprintf(stderr, "ptdump: warning: %s\n", err.msg);
 		if (status == PT_EXIT_OK)
 			status = err.kind;
 	}
-	if (out != stdout && fclose(out) != 0 && status == PT_EXIT_OK)
+	if (s.out != stdout && fclose(s.out) != 0 && status == PT_EXIT_OK)
 		status = fail("error writing the output file", PT_EXIT_USAGE);
-	if (fflush(stdout) != 0 && status == PT_EXIT_OK)
+	if (fflush(stdout) != 0 && errno != EPIPE && status == PT_EXIT_OK)
 		status = fail("error writing standard output", PT_EXIT_USAGE);
-done:
-	free(jobs);
+	free(cli.jobs);
+	/* Asked to stop by a signal: say so in the status, as shells do. */
+	if ((sig = sig_which()) != 0)
+		status = 128 + sig;
 	return status;
 }

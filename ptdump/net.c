@@ -104,8 +104,8 @@ net_parse(const char *spec, struct net_addr *a, struct pt_err *err)
 	return 0;
 }
 
-static long long
-now_ms(void)
+long long
+net_now_ms(void)
 {
 	struct timespec ts;
 
@@ -152,7 +152,7 @@ connect_one(int family, const struct sockaddr *sa, socklen_t salen,
 			int wait = -1;
 
 			if (deadline >= 0) {
-				long long left = deadline - now_ms();
+				long long left = deadline - net_now_ms();
 
 				wait = left > 0 ? (int)left : 0;
 			}
@@ -203,7 +203,7 @@ conn_fail(struct pt_err *err, const struct net_addr *a, int why,
 int
 net_connect(const struct net_addr *a, int timeout_ms, struct pt_err *err)
 {
-	long long deadline = timeout_ms >= 0 ? now_ms() + timeout_ms : -1;
+	long long deadline = timeout_ms >= 0 ? net_now_ms() + timeout_ms : -1;
 	struct addrinfo hints, *res, *ai;
 	int fd = -1, why = 0, r;
 
@@ -248,7 +248,7 @@ net_open(const char *spec, int timeout_ms, struct pt_err *err)
 ssize_t
 net_read(int fd, void *buf, size_t len, int timeout_ms)
 {
-	long long deadline = timeout_ms >= 0 ? now_ms() + timeout_ms : -1;
+	long long deadline = timeout_ms >= 0 ? net_now_ms() + timeout_ms : -1;
 	struct pollfd pfd;
 	ssize_t n;
 	int r;
@@ -259,7 +259,7 @@ net_read(int fd, void *buf, size_t len, int timeout_ms)
 		int wait = -1;
 
 		if (deadline >= 0) {
-			long long left = deadline - now_ms();
+			long long left = deadline - net_now_ms();
 
 			wait = left > 0 ? (int)left : 0;
 		}
@@ -282,6 +282,20 @@ net_read(int fd, void *buf, size_t len, int timeout_ms)
 			return -1;
 		return -2;
 	}
+}
+
+int
+net_poll_in(int fd, int timeout_ms)
+{
+	struct pollfd pfd;
+	int r;
+
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	r = poll(&pfd, 1, timeout_ms);
+	if (r < 0)
+		return errno == EINTR ? 0 : -1;
+	return r > 0 ? 1 : 0;
 }
 
 int

@@ -50,6 +50,16 @@ int net_open(const char *spec, int timeout_ms, struct pt_err *err);
  */
 ssize_t net_read(int fd, void *buf, size_t len, int timeout_ms);
 
+/* A monotonic clock in milliseconds, for deadlines. */
+long long net_now_ms(void);
+
+/*
+ * Wait up to timeout_ms for fd to become readable.  Returns 1 when it
+ * is, 0 on timeout or when a signal came (the caller looks at its
+ * flags), -1 on an error with errno set.
+ */
+int net_poll_in(int fd, int timeout_ms);
+
 /* Write all of buf; 0, or -1 with errno set.  Never raises SIGPIPE. */
 int net_write(int fd, const void *buf, size_t len);
 

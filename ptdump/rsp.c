@@ -108,15 +108,21 @@ rsp_set_rx_max(struct rsp_conn *c, size_t rx_max, struct pt_err *err)
 	return 0;
 }
 
-/* Next byte from the stream, or -1 with err set (and the conn dead). */
+/*
+ * Next byte from the stream within timeout_ms, or -1 with err set (and
+ * the conn dead), or -2 on a timeout when `soft` (the conn lives on).
+ */
 static int
-getbyte(struct rsp_conn *c, struct pt_err *err)
+getbyte_within(struct rsp_conn *c, int timeout_ms, bool soft,
+    struct pt_err *err)
 {
 	ssize_t n;
 
 	if (c->in_pos < c->in_len)
 		return c->in[c->in_pos++];
-	n = c->io.read(c->io.ctx, c->in, sizeof c->in, c->timeout_ms);
+	n = c->io.read(c->io.ctx, c->in, sizeof c->in, timeout_ms);
+	if (n == RSP_IO_TIMEOUT && soft)
+		return -2;
 	if (n > 0) {
 		c->in_pos = 0;
 		c->in_len = (size_t)n;
@@ -124,11 +130,18 @@ getbyte(struct rsp_conn *c, struct pt_err *err)
 	}
 	if (n == RSP_IO_TIMEOUT)
 		return fail_dead(c, err, "timed out waiting for reply "
-		    "(%d ms)", c->timeout_ms);
+		    "(%d ms)", timeout_ms);
 	if (n == RSP_IO_CLOSED)
 		return fail_dead(c, err, "connection closed by target");
 	return fail_dead(c, err, "cannot read from target: %s",
 	    strerror(errno));
+}
+
+/* Next byte within the connection's timeout; -1 with err set. */
+static int
+getbyte(struct rsp_conn *c, struct pt_err *err)
+{
+	return getbyte_within(c, c->timeout_ms, false, err);
 }
 
 static int
@@ -361,6 +374,7 @@ rsp_send(struct rsp_conn *c, const char *payload, size_t len,
 {
 	int n, try, ch;
 	size_t noise = 0;
+	bool dropped = false;
 
 	if (c->dead)
 		return pt_err_set(err, PT_EXIT_TARGET,
@@ -371,21 +385,29 @@ rsp_send(struct rsp_conn *c, const char *payload, size_t len,
 		c->trace(c->trace_ctx, RSP_TRACE_SEND, payload, len);
 	c->n_sent++;
 	for (try = 0; try < c->tries; try++) {
-		if (try > 0) {
+		if (try > 0)
 			c->n_retransmit++;
-			note(c, "NAK from target, sending again");
-		}
 		if (putbytes(c, c->tx, (size_t)n, err) < 0)
 			return -1;
 		if (!c->ack)
 			return 0;
 		for (;;) {
-			if ((ch = getbyte(c, err)) < 0)
+			ch = dropped ? getbyte_within(c, RSP_DROPPED_MS, true,
+			    err) : getbyte(c, err);
+			if (ch == -2) {
+				note(c, "a stop reply instead of an ack: the "
+				    "target dropped the packet; sending again");
+				dropped = false;
+				break;
+			}
+			if (ch < 0)
 				return -1;
 			if (ch == '+')
 				return 0;
-			if (ch == '-')
+			if (ch == '-') {
+				note(c, "NAK from target, sending again");
 				break;
+			}
 			if (ch == '$') {
 				/* A stop or console packet sent before it
 				 * read ours: keep it for rsp_recv. */
@@ -397,6 +419,8 @@ rsp_send(struct rsp_conn *c, const char *payload, size_t len,
 				}
 				if (stash_early(c, err) < 0)
 					return -1;
+				dropped = c->rx_len > 0 && (c->rx[0] == 'T' ||
+				    c->rx[0] == 'S');
 				continue;
 			}
 			c->n_noise++;
@@ -445,6 +469,12 @@ rsp_recv(struct rsp_conn *c, const char **payload, size_t *len,
 	*payload = c->rx;
 	*len = c->rx_len;
 	return 0;
+}
+
+bool
+rsp_pending(const struct rsp_conn *c)
+{
+	return c->n_early > 0 || c->in_pos < c->in_len;
 }
 
 int

@@ -48,6 +48,8 @@ typedef void (*rsp_trace_fn)(void *ctx, enum rsp_trace_kind kind,
 
 /* How many times a packet is sent, or a corrupt one re-requested. */
 #define RSP_DEFAULT_TRIES 3
+/* How long an ack may lag behind a stop reply before we resend. */
+#define RSP_DROPPED_MS 300
 /* Received packets that arrived early (while we waited for an ack). */
 #define RSP_MAX_EARLY 4
 
@@ -99,7 +101,10 @@ int rsp_set_rx_max(struct rsp_conn *c, size_t rx_max, struct pt_err *err);
 /*
  * Send one packet and, in ack mode, wait for its `+`: a `-` resends it,
  * up to c->tries times.  Packets that arrive while waiting are acked and
- * kept for rsp_recv, in order.  Returns 0 or -1 with err set.
+ * kept for rsp_recv, in order.  A stop reply (`T`/`S`) in place of the
+ * ack means the stub took our first byte as a request to stop a running
+ * target and dropped the rest (QEMU does): when no ack follows within
+ * RSP_DROPPED_MS, the packet is sent again.  Returns 0 or -1 with err.
  */
 int rsp_send(struct rsp_conn *c, const char *payload, size_t len,
     struct pt_err *err);
@@ -116,6 +121,10 @@ int rsp_send_str(struct rsp_conn *c, const char *payload,
  */
 int rsp_recv(struct rsp_conn *c, const char **payload, size_t *len,
     struct pt_err *err);
+
+/* True if a packet (or part of one) is already buffered: rsp_recv will
+ * not wait for the stream. */
+bool rsp_pending(const struct rsp_conn *c);
 
 /* rsp_send then rsp_recv. */
 int rsp_command(struct rsp_conn *c, const char *request,

@@ -3,6 +3,8 @@
 
 #include "gdbremote.h"
 #include "session.h"
+#include "sig.h"
+#include "symbols.h"
 #include "walk.h"
 
 void
@@ -16,6 +18,8 @@ session_init(struct session *s, FILE *out)
 	s->opt.max_entries = WALK_DEFAULT_MAX_ENTRIES;
 	s->opt.maxphyaddr = X86PT_MAXPHYADDR_DEFAULT;
 	s->opt.pat = X86PT_PAT_DEFAULT;
+	s->opt.cpu = -1;
+	run_reset(&s->run);
 }
 
 struct target *
@@ -40,11 +44,45 @@ session_target(struct session *s, struct pt_err *err)
 		}
 	}
 	s->connected = true;
+	run_reset(&s->run);
+	if (s->opt.cpu >= 0 && (s->tgt.ops->select_cpu == NULL ||
+	    s->tgt.ops->select_cpu(s->tgt.ctx, (unsigned)s->opt.cpu, err) < 0)) {
+		struct pt_err ignored;
+
+		if (s->tgt.ops->select_cpu == NULL)
+			pt_err_set(err, PT_EXIT_USAGE, "this target has no vCPUs "
+			    "to choose from");
+		session_disconnect(s, &ignored);
+		return NULL;
+	}
 	return &s->tgt;
 }
 
 int
-session_close(struct session *s, struct pt_err *err)
+session_walk_ctx(struct session *s, struct walk_ctx *w, struct pt_err *err)
+{
+	struct target *t = session_target(s, err);
+
+	if (t == NULL || walk_ctx_load(w, t, s->cache, err) < 0 ||
+	    walk_check_mode(w->pt.mode, err) < 0)
+		return -1;
+	x86pt_ctx_set_maxphyaddr(&w->pt, s->opt.maxphyaddr);
+	x86pt_ctx_set_pat(&w->pt, s->opt.pat);
+	w->max_entries = s->opt.max_entries;
+	w->cancel = sig_cancel_cb;
+	return 0;
+}
+
+int
+session_cpu(struct session *s)
+{
+	if (!s->connected || s->tgt.ops->cpu_current == NULL)
+		return -1;
+	return s->tgt.ops->cpu_current(s->tgt.ctx);
+}
+
+int
+session_disconnect(struct session *s, struct pt_err *err)
 {
 	int rc = 0;
 
@@ -55,7 +93,18 @@ session_close(struct session *s, struct pt_err *err)
 			s->tgt.ops->close(s->tgt.ctx);
 		s->connected = false;
 	}
+	run_reset(&s->run);
+	return rc;
+}
+
+int
+session_close(struct session *s, struct pt_err *err)
+{
+	int rc = session_disconnect(s, err);
+
 	walk_cache_free(s->cache);
 	s->cache = NULL;
+	sym_free(s->syms);
+	s->syms = NULL;
 	return rc;
 }

@@ -11,6 +11,7 @@
 
 #include "err.h"
 #include "rsp.h"
+#include "run.h"
 #include "target.h"
 
 enum out_format {
@@ -28,9 +29,11 @@ struct session_opts {
 	uint64_t pat;		/* IA32_PAT; QEMU does not expose it */
 	rsp_trace_fn trace;	/* sees every RSP packet; NULL: none */
 	void *trace_ctx;
+	int cpu;		/* vCPU to select on connect; -1: as found */
 };
 
 struct walk_cache;
+struct sym_table;
 
 struct session {
 	struct session_opts opt;
@@ -38,7 +41,12 @@ struct session {
 	struct target tgt;
 	bool connected;
 	struct walk_cache *cache;
+	struct run_state run;	/* points and the last stop */
+	struct sym_table *syms;	/* NULL until `symbols` */
+	bool interactive;	/* the readline shell runs the commands */
+	char target_buf[400];	/* `target HOST:PORT` keeps its spec here */
 	bool quit;		/* set by `quit` */
+	bool out_closed;	/* the reader of our output went away */
 	int source_depth;	/* nesting of `source` */
 };
 
@@ -50,6 +58,25 @@ void session_init(struct session *s, FILE *out);
 
 /* Connect on first use; returns the target or NULL with `err` set. */
 struct target *session_target(struct session *s, struct pt_err *err);
+
+/*
+ * Let go of the target, leaving the guest as it was found; the next
+ * command connects again.  Returns 0, or -1 with `err` set when
+ * restoring the guest failed.
+ */
+int session_disconnect(struct session *s, struct pt_err *err);
+
+struct walk_ctx;
+/*
+ * Set up a walk of the current vCPU's tables with the session's settings
+ * (MAXPHYADDR, PAT, budget; Ctrl-C cuts it short).  Returns 0, or -1
+ * with `err` set (no target, paging off or a mode not walked).
+ */
+int session_walk_ctx(struct session *s, struct walk_ctx *w,
+    struct pt_err *err);
+
+/* The vCPU commands read (-1 when not connected or not known). */
+int session_cpu(struct session *s);
 
 /*
  * Leave the guest as it was found and release everything.  Returns 0, or

@@ -5,9 +5,6 @@
 #include "walk.h"
 
 /* Physical address bits lo..maxphyaddr-1. */
-#define PHYS_MASK(pt, lo) \
-	((~0ull >> (64 - (pt)->maxphyaddr)) & (~0ull << (lo)))
-
 /* ---- table cache --------------------------------------------------- */
 
 struct cache_slot {
@@ -192,7 +189,7 @@ top_level(const struct walk_ctx *w)
 static int
 root_table(const struct walk_ctx *w, uint64_t *root, struct pt_err *err)
 {
-	*root = w->cr3 & PHYS_MASK(&w->pt, 12);
+	*root = x86pt_cr3_root(w->cr3, w->pt.maxphyaddr);
 	if (w->ram_limit != 0 && *root >= w->ram_limit)
 		return pt_err_set(err, PT_EXIT_TARGET,
 		    "CR3 0x%llx points past the end of RAM (0x%llx)",
@@ -246,6 +243,16 @@ note(struct run *r, enum walk_note_kind kind, enum x86pt_level level,
 	return cb_result(r, r->w->note(r->cookie, &n));
 }
 
+/* Did the caller ask to stop?  Remembered, so the sink can say why. */
+static bool
+cancelled(struct walk_ctx *w)
+{
+	if (w->cancel == NULL || !w->cancel(w->cancel_ctx))
+		return false;
+	w->stats.cancelled = true;
+	return true;
+}
+
 /* A budget ran out at `va`: record where, tell the sink, stop. */
 static int
 truncate_at(struct run *r, enum x86pt_level level, uint64_t va,
@@ -293,7 +300,7 @@ walk_entry(struct run *r, const struct x86pt_entry *e, uint64_t va,
 	if (!e->is_leaf) {
 		if (w->ram_limit != 0 && e->addr >= w->ram_limit)
 			return note(r, WALK_NOTE_PAST_RAM, level, va, entry_pa, e);
-		if (w->stats.tables >= r->max_tables)
+		if (w->stats.tables >= r->max_tables || cancelled(w))
 			return truncate_at(r, level, va, entry_pa);
 		for (unsigned l = level; l <= r->top; l++) {
 			if (r->path[l] != e->addr)
@@ -306,7 +313,7 @@ walk_entry(struct run *r, const struct x86pt_entry *e, uint64_t va,
 		return walk_table(r, level - 1, e->addr, va, &ps);
 	}
 
-	if (w->stats.leaves >= r->max_entries)
+	if (w->stats.leaves >= r->max_entries || cancelled(w))
 		return truncate_at(r, level, va, entry_pa);
 	leaf = (struct walk_leaf){
 		.va = va, .page_size = e->page_size, .level = level,

@@ -117,9 +117,10 @@ struct walk_stats {
 	uint64_t leaves;	/* reported */
 	uint64_t tables;	/* table visits, revisits included */
 	uint64_t notes;		/* findings, reported or not */
-	bool truncated;		/* a budget ran out ... */
+	bool truncated;		/* a budget ran out or `cancel` said so ... */
 	uint64_t resume_va;	/* ... and this is the first VA not walked */
 	bool stopped;		/* a callback returned WALK_STOP */
+	bool cancelled;		/* `cancel` cut the walk (truncated too) */
 };
 
 struct walk_ctx {
@@ -132,6 +133,10 @@ struct walk_ctx {
 	uint64_t max_tables;	/* table visits per walk_range(); 0: default */
 	bool holes;		/* report non-present entries */
 	walk_note_fn note;	/* NULL: findings are only counted */
+	/* Asked before each table and leaf; true cuts the walk short like
+	 * a budget (e.g. on Ctrl-C).  NULL: never. */
+	bool (*cancel)(void *ctx);
+	void *cancel_ctx;
 	struct walk_stats stats;	/* of the last walk_range() */
 };
 

@@ -340,3 +340,11 @@ x86pt_is_canonical(uint64_t va, bool la57)
 {
 	return x86pt_canonical(va, la57) == va;
 }
+
+uint64_t
+x86pt_cr3_root(uint64_t cr3, unsigned maxphyaddr)
+{
+	if (maxphyaddr < 32 || maxphyaddr > 52)
+		maxphyaddr = 52;
+	return cr3 & (~0ull >> (64 - maxphyaddr)) & ~0xfffull;
+}

@@ -176,6 +176,12 @@ bool x86pt_ctx_set_maxphyaddr(struct x86pt_ctx *c, unsigned bits);
 /* Set IA32_PAT; false (unchanged) if an entry holds a reserved type. */
 bool x86pt_ctx_set_pat(struct x86pt_ctx *c, uint64_t pat);
 
+/*
+ * The top table's physical address in CR3: bits 12 up to MAXPHYADDR-1
+ * (the low bits are PCID, or PWT/PCD; the high ones LAM and reserved).
+ */
+uint64_t x86pt_cr3_root(uint64_t cr3, unsigned maxphyaddr);
+
 /* True if every entry of `pat` is a defined memory type. */
 bool x86pt_pat_valid(uint64_t pat);
 

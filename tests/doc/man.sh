@@ -12,6 +12,14 @@ for m in "$TOP"/man/*.[17]; do
 	fi
 done
 
+# An argument placeholder glued to punctuation renders as "file ...:port".
+for m in "$TOP"/man/*.[17]; do
+	if mandoc -Tascii "$m" | col -b | grep -n 'file \.\.\.:' >"$T/render"; then
+		tl_fail "$(basename "$m") renders an empty argument as 'file ...'"
+		tl_show "$T/render"
+	fi
+done
+
 "$PTDUMP" help >"$T/help" || tl_fail "ptdump help failed"
 n=0
 for c in $(awk '/^  [a-z]/ {print $1}' "$T/help"); do

