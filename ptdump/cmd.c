@@ -174,6 +174,7 @@ int
 cmd_exec_argv(struct session *s, int argc, char **argv, struct pt_err *err)
 {
 	const struct cmd *c;
+	struct pt_err lost;
 	int rc;
 
 	if (argc == 0)
@@ -185,6 +186,10 @@ cmd_exec_argv(struct session *s, int argc, char **argv, struct pt_err *err)
 	rc = c->fn(s, argc, argv, err);
 	if (rc < 0)
 		cmd_target_lost(s, err);
+	else {
+		pt_err_clear(&lost);
+		cmd_target_lost(s, &lost);
+	}
 	/* Output nobody reads any more (`| head`) ends ptdump quietly;
 	 * other write errors are errors. */
 	if (fflush(s->out) == EOF || ferror(s->out)) {
@@ -246,6 +251,7 @@ cmd_target_lost(struct session *s, struct pt_err *err)
 	if (s->connected && gdbremote_is(&s->tgt) &&
 	    !gdbremote_alive(&s->tgt)) {
 		session_disconnect(s, &ignored);
+		run_reset(&s->run);
 		if (strlen(err->msg) + 40 < sizeof err->msg)
 			strcat(err->msg, " (disconnected; the next command "
 			    "connects again)");

@@ -105,6 +105,38 @@ tense(char *why, size_t size)
 	memcpy(p, future, sizeof future - 1);
 }
 
+/*
+ * The CPU saw a reserved bit that the walk, with the session's
+ * MAXPHYADDR, does not: the gdbstub cannot tell the CPU's physical
+ * width (CPUID), so name the address bit that would explain it.
+ */
+static void
+width_hint(const struct session *s, const struct walk_trace *t, char *note,
+    size_t size)
+{
+	unsigned i, top = 0, level = 0, b;
+
+	for (i = 0; i < t->nsteps; i++) {
+		uint64_t a = t->step[i].e.raw & 0x000ffffffffff000ull;
+
+		for (b = 51; b >= 32 && a != 0; b--)
+			if (a >> b & 1) {
+				if (b > top) {
+					top = b;
+					level = t->step[i].level;
+				}
+				break;
+			}
+	}
+	if (top == 0 || top >= s->opt.maxphyaddr)
+		return;
+	snprintf(note, size, "the error code reports a reserved bit, but none "
+	    "is set with MAXPHYADDR %u.  Address bit %u of the level-%u entry "
+	    "is reserved if the CPU's physical width is %u or less (the "
+	    "gdbstub does not tell it: 'set maxphyaddr N'; QEMU's -cpu max "
+	    "has 40)", s->opt.maxphyaddr, top, level, top);
+}
+
 /* The exception the last stop caught. */
 static int
 caught(struct session *s, struct fmt_fault *ff, struct pt_err *err)
@@ -139,6 +171,8 @@ caught(struct session *s, struct fmt_fault *ff, struct pt_err *err)
 		if (!x86fault_compare(&ff->verdict, st->frame.errcode,
 		    ff->note, sizeof ff->note))
 			ff->note[0] = '\0';	/* they agree: nothing to add */
+		else if (st->frame.errcode & X86FAULT_PF_RSVD)
+			width_hint(s, &ff->walk, ff->note, sizeof ff->note);
 		break;
 	case 8:
 		/* A fault while delivering another; a #PF that could not
@@ -150,10 +184,11 @@ caught(struct session *s, struct fmt_fault *ff, struct pt_err *err)
 		if (judge(s, &a, ff, err) < 0)
 			return -1;
 		ff->has_verdict = false;
+		tense(ff->verdict.why, sizeof ff->verdict.why);
 		snprintf(ff->note, sizeof ff->note, "a double fault is an "
 		    "exception raised while the CPU delivered another.  If a "
-		    "page fault led to it, CR2 is its address; pushing a frame "
-		    "there: %s", ff->verdict.why);
+		    "page fault led to it, CR2 is its address, and a %s",
+		    ff->verdict.why);
 		break;
 	case 13:
 		snprintf(ff->note, sizeof ff->note, "#GP does not say which "

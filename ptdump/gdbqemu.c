@@ -147,6 +147,12 @@ gr_monitor(void *ctx, const char *cmd, char **out, struct pt_err *err)
 	gr_guest_changed(g);
 	g->found_running = false;
 	if (gr_cmd(g, "qAttached", &r, &n, err) < 0) {
+		/* `quit`, or a guest that ran to its end: QEMU is gone, the
+		 * command did what it was asked. */
+		if (g->rsp.dead) {
+			g->found_running = false;
+			return 0;
+		}
 		free(*out);
 		*out = NULL;
 		return pt_err_wrap(err, "monitor %s: reading the run state",

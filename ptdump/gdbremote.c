@@ -468,6 +468,8 @@ gr_detach(struct gr *g, struct pt_err *err)
 	resume = g->running;
 	if (gr_run_cleanup(g, err) < 0)
 		rc = -1;
+	if (g->rsp.closed && rc == 0)
+		return 0;	/* QEMU exited while the guest ran */
 	if (g->rsp.dead)
 		return -1;
 	if (g->phymem && g->phymem_orig >= 0 &&

@@ -337,8 +337,15 @@ gr_run_cleanup(struct gr *g, struct pt_err *err)
 	if (g->running) {
 		if (gr_interrupt(g, err) < 0 ||
 		    gr_wait(g, g->opt.reply_timeout_ms, NULL, NULL, &st,
-		    err) < 0)
+		    err) < 0) {
+			/* QEMU ended (the guest ran to its end): nothing is
+			 * left to put back. */
+			if (g->rsp.closed) {
+				g->running = g->found_running = false;
+				return 0;
+			}
 			return pt_err_wrap(err, "stopping the guest");
+		}
 		if (g->running) {
 			g->rsp.dead = true;
 			return pt_err_set(err, PT_EXIT_TARGET, "the guest did "

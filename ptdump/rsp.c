@@ -131,8 +131,10 @@ getbyte_within(struct rsp_conn *c, int timeout_ms, bool soft,
 	if (n == RSP_IO_TIMEOUT)
 		return fail_dead(c, err, "timed out waiting for reply "
 		    "(%d ms)", timeout_ms);
-	if (n == RSP_IO_CLOSED)
+	if (n == RSP_IO_CLOSED) {
+		c->closed = true;
 		return fail_dead(c, err, "connection closed by target");
+	}
 	return fail_dead(c, err, "cannot read from target: %s",
 	    strerror(errno));
 }

@@ -64,6 +64,7 @@ struct rsp_conn {
 	int tries;		/* send attempts and checksum retries */
 	bool ack;		/* false once QStartNoAckMode is in force */
 	bool dead;		/* framing lost or stream closed: no more I/O */
+	bool closed;		/* ... because the peer closed the stream */
 
 	size_t rx_max;		/* largest decoded payload accepted */
 	char *rx;		/* rx_max + 1 bytes; last packet, NUL-terminated */

@@ -802,7 +802,9 @@ sym_add_file(struct sym_table *t, const char *path, uint64_t offset,
 	if (fd < 0)
 		return pt_err_set(err, PT_EXIT_USAGE, "%s: %s", path,
 		    strerror(errno));
-	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+	if (fstat(fd, &st) < 0)
+		memset(&st, 0, sizeof st);	/* then read what comes */
+	if (S_ISDIR(st.st_mode)) {
 		close(fd);
 		return pt_err_set(err, PT_EXIT_USAGE, "%s: %s", path,
 		    strerror(EISDIR));
@@ -854,8 +856,9 @@ cmp_name(const char *stored, const char *key, size_t len)
 		unsigned char a = (unsigned char)stored[i];
 		unsigned char b = (unsigned char)key[i];
 
-		if (a != b)
-			return a < b ? -1 : 1;
+		/* A NUL in KEY must not walk past the stored name's end. */
+		if (a == '\0' || a != b)
+			return a <= b ? -1 : 1;
 	}
 	return stored[len] != '\0';
 }

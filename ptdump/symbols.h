@@ -21,7 +21,7 @@
 #define SYM_POOL_MAX (256u << 20)	/* bytes of names per table */
 #define SYM_SEC_MAX (1u << 16)		/* ELF sections per table */
 #define SYM_TEXT_MAX (256u << 20)	/* bytes read from a text map */
-#define SYM_EXPR_MAX 4096		/* bytes in an address expression */
+#define SYM_EXPR_MAX 1024		/* bytes in an address expression */
 #define SYM_MAP_SPAN (1u << 20)		/* reach of a System.map symbol */
 
 struct sym_table;
@@ -42,7 +42,8 @@ void sym_clear(struct sym_table *t);
  * parses, size unknown; other lines are skipped.  Returns the number
  * added (an ELF symbol table may hold none) or -1 with `err` and nothing
  * added: PT_EXIT_USAGE, naming PATH, when it cannot be read, is not ELF
- * nor text, has no symbol table (ELF) or no line that parses (text).
+ * nor text, has no symbol table (ELF), or has no line that parses or
+ * only zero addresses, as kallsyms shows them without privilege (text).
  */
 long sym_add_file(struct sym_table *t, const char *path, uint64_t offset,
     struct pt_err *err);
@@ -58,15 +59,14 @@ int sym_lookup(const struct sym_table *t, const char *name, size_t namelen,
     uint64_t *addr);
 
 /*
- * The symbol at the highest address <= ADDR that covers ADDR, and
- * ADDR's offset into it; NULL if none.  A symbol covers its own address
- * and then: its size when known; else up to the end of its ELF section;
- * nothing more when absolute (ELF SHN_ABS, map type A); else, from a
- * System.map, SYM_MAP_SPAN bytes.  Of symbols at one address the
- * covering one wins, then a global, then a FUNC (map types T/t), then
- * one with a size, then the one loaded first.  Only the symbols at the
- * nearest address count: one nested in a bigger one hides the bigger
- * one past its own end.
+ * Of the symbols at the highest address <= ADDR, the best that covers
+ * ADDR, and ADDR's offset into it; NULL if none.  A symbol covers its
+ * own address and then: its size when known; else up to the end of its
+ * ELF section; nothing more when absolute (ELF SHN_ABS, map type A);
+ * else, from a System.map, SYM_MAP_SPAN bytes.  Best is a global, then
+ * a FUNC (map types T/t), then one with a size, then the one loaded
+ * first.  A symbol nested in a bigger one hides the bigger one past its
+ * own end.
  */
 const char *sym_at(const struct sym_table *t, uint64_t addr, uint64_t *off);
 
