@@ -588,6 +588,106 @@ test_map_many(void **state)
 	sym_free(t);
 }
 
+/*
+ * The sorts against a brute-force oracle: names sharing prefixes, many
+ * duplicates, addresses out of order with ties, over two files.
+ */
+#define ORA_N 3000
+#define ORA_NAMES 97
+
+struct ora_line {
+	uint64_t addr;
+	char type;
+	char name[16];
+};
+
+static uint32_t
+lcg(uint32_t *x)
+{
+	*x = *x * 1103515245u + 12345u;
+	return *x >> 8;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Lower is preferred at one address: global, then T/t, then earlier. */
+static int
+ora_rank(const struct ora_line *l)
+{
+	return (l->type >= 'a') * 2 + (l->type != 'T' && l->type != 't');
+}
+
+static void
+test_sort_oracle(void **state)
+{
+	static const char *const stems[] = { "a", "ab", "abc", "__pfx_ab",
+	    "__pfx_abc", "__pfx_b", "z", "\xe9" };
+	static const char types[] = "TtDdbR";
+	static const uint64_t bases[] = { 0x1000, 0x555500000000ull,
+	    0xffff888000000000ull, 0xffffffff81000000ull };
+	static struct ora_line l[2 * ORA_N];
+	static char text[2][ORA_N * 48];
+	static char *sorted[ORA_NAMES];
+	struct sym_table *t = table();
+	uint32_t x = 12345;
+	size_t i, j, len[2] = { 0, 0 }, nsorted = 0;
+	struct pt_err e;
+
+	for (i = 0; i < 2 * ORA_N; i++) {
+		unsigned nm = lcg(&x) % ORA_NAMES;
+
+		l[i].addr = bases[lcg(&x) % 4] + (lcg(&x) % 512) * 8;
+		l[i].type = types[lcg(&x) % 6];
+		snprintf(l[i].name, sizeof l[i].name, "%s%.0u",
+		    stems[nm % 8], nm / 8);
+		len[i / ORA_N] += (size_t)snprintf(text[i / ORA_N] +
+		    len[i / ORA_N], sizeof text[0] - len[i / ORA_N],
+		    "%016llx %c %s\n", (unsigned long long)l[i].addr,
+		    l[i].type, l[i].name);
+	}
+	assert_int_equal(sym_add_file(t, put(state, "ora1.map", text[0],
+	    len[0]), 0, &e), ORA_N);
+	assert_int_equal(sym_add_file(t, put(state, "ora2.map", text[1],
+	    len[1]), 0, &e), ORA_N);
+	for (i = 0; i < 2 * ORA_N; i++) {
+		const struct ora_line *want = NULL;
+		uint64_t off = 1;
+
+		/* By name: the first global, else the first. */
+		for (j = 0; j < 2 * ORA_N; j++)
+			if (strcmp(l[j].name, l[i].name) == 0 && (want == NULL ||
+			    (want->type >= 'a' && l[j].type < 'a')))
+				want = &l[j];
+		assert_true(lookup(t, l[i].name) == want->addr);
+		/* By address: the best rank, then the first. */
+		want = NULL;
+		for (j = 0; j < 2 * ORA_N; j++)
+			if (l[j].addr == l[i].addr && (want == NULL ||
+			    ora_rank(&l[j]) < ora_rank(want)))
+				want = &l[j];
+		assert_string_equal(sym_at(t, l[i].addr, &off), want->name);
+		assert_true(off == 0);
+		/* Completion lists each distinct name once, in order. */
+		for (j = 0; j < nsorted && strcmp(sorted[j], l[i].name); j++)
+			;
+		if (j == nsorted) {
+			assert_true(nsorted < ORA_NAMES);
+			sorted[nsorted++] = l[i].name;
+		}
+	}
+	qsort(sorted, nsorted, sizeof sorted[0], cmp_str);
+	for (i = 0; i < nsorted; i++)
+		assert_string_equal(sym_complete(t, "", i), sorted[i]);
+	assert_null(sym_complete(t, "", nsorted));
+	/* A NUL inside the key does not match a shorter name. */
+	assert_int_equal(sym_lookup(t, "ab\0c", 4, &(uint64_t){ 0 }), -1);
+	sym_free(t);
+}
+
 /* ---- expressions ------------------------------------------------------- */
 
 static const char eval_map[] =
@@ -763,6 +863,7 @@ main(void)
 		cmocka_unit_test(test_map_offset_and_files),
 		cmocka_unit_test(test_map_errors),
 		cmocka_unit_test(test_map_many),
+		cmocka_unit_test(test_sort_oracle),
 		cmocka_unit_test(test_eval),
 		cmocka_unit_test(test_eval_range),
 	};
