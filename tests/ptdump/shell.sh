@@ -16,13 +16,14 @@ trap 'TM kill-server >/dev/null 2>&1; tl_cleanup' EXIT
 tl_boot_halted boot boot 2>&1 || { tl_fail "kernel did not boot"; tl_done; }
 
 # The pane keeps ptdump's exit status on screen after it leaves.
+PANE=pt
 TM new-session -d -s pt -x 200 -y 50 \
     "$PTDUMP -t 127.0.0.1:$GDBPORT; echo shell-exit=\$?; sleep 30" ||
 	{ tl_fail "tmux could not start a session"; tl_done; }
 
 # pane: the screen and its scroll-back, in $T/pane.
 pane() {
-	TM capture-pane -p -t pt -S -200 >"$T/pane" 2>/dev/null
+	TM capture-pane -p -t "$PANE" -S -200 >"$T/pane" 2>/dev/null
 }
 
 # show_pane: the pane without its empty lines, for failure reports.
@@ -46,7 +47,7 @@ wait_pane() {
 
 # send TEXT: type TEXT literally, then Enter.
 send() {
-	TM send-keys -t pt -l "$1" && TM send-keys -t pt Enter
+	TM send-keys -t "$PANE" -l "$1" && TM send-keys -t "$PANE" Enter
 }
 
 # check WHAT REGEX [COUNT]: the pane shows REGEX (COUNT times), or fail
@@ -84,13 +85,13 @@ fi
 
 # Tab completes "wal" to "walk " (with its blank); had it not, the line
 # would read "wal0x101000" and be an unknown command.
-TM send-keys -t pt -l wal
-TM send-keys -t pt Tab
+TM send-keys -t "$PANE" -l wal
+TM send-keys -t "$PANE" Tab
 # Let readline finish the completion before more keys arrive.
 wait_pane '^\(ptdump\) walk ?$' 1 10 ||
 	{ tl_fail "completion: 'wal' + Tab did not give 'walk '"; show_pane; }
-TM send-keys -t pt -l 0x101000
-TM send-keys -t pt Enter
+TM send-keys -t "$PANE" -l 0x101000
+TM send-keys -t "$PANE" Enter
 check "tab completion runs walk" '=> 0x0000000000101000'
 check "completed line as typed" '^\(ptdump\) walk 0x101000$'
 n=$(grep -c '^error:' "$T/pane")
@@ -98,6 +99,85 @@ n=$(grep -c '^error:' "$T/pane")
 
 send quit
 check "quit leaves with status 0" '^shell-exit=0$'
+
+# ---- part 2: signals, running in the background, completion, history,
+# the init file.  History and init live in a private XDG tree.
+mkdir -p "$T/config/ptdump" "$T/state"
+echo "symbols $KERNEL" >"$T/config/ptdump/init"
+shell2() { # NAME: a shell in session NAME with the private XDG tree
+	PANE=$1
+	TM new-session -d -s "$1" -x 200 -y 50 \
+	    "XDG_CONFIG_HOME=$T/config XDG_STATE_HOME=$T/state $PTDUMP -t 127.0.0.1:$GDBPORT; echo shell-exit=\$?; sleep 30" ||
+		{ tl_fail "tmux could not start $1"; tl_done; }
+}
+shell2 pt2
+check "the init file ran: symbols loaded" '^[0-9]+ symbols from .*kernel\.elf$'
+
+# Ctrl-C at the prompt drops the line and keeps the shell: had the
+# half-typed "dump 0xb8" stayed, the next line would be an error.
+TM send-keys -t "$PANE" -l "dump 0xb8"
+wait_pane '^\(ptdump\) dump 0xb8$' 1 10
+TM send-keys -t "$PANE" C-c
+send "walk 0xb8000"
+check "Ctrl-C at the prompt: line dropped, shell alive" '^\(ptdump\) walk 0xb8000$'
+check "Ctrl-C at the prompt: next command runs" '=> 0x00000000000b8000'
+
+# continue, then Ctrl-C: the guest stops, the shell stays.
+send continue
+sleep 1
+TM send-keys -t "$PANE" C-c
+# (The terminal echoes ^C in front of the stop line.)
+check "continue + Ctrl-C: the guest is interrupted" 'cpu 0 stopped at 0x[0-9a-f]{16} <[a-z_]+(\+0x[0-9a-f]+)?>: interrupted$'
+
+# continue &: the prompt says so; commands that need a stop refuse;
+# interrupt stops it; then again with Ctrl-C.
+send "continue &"
+check "continue &: the guest runs" '^the guest runs; .interrupt. \(or Ctrl-C\) stops it$'
+check "continue &: the prompt says running" '^\(ptdump: running\) ?$'
+send regs
+check "regs while running: refused" '^error: the guest is running; .interrupt. stops it$'
+send interrupt
+check "interrupt: the stop is reported" 'cpu 0 stopped at .*: interrupted$' 2
+send "continue &"
+check "continue & again" '^\(ptdump\) continue &$' 2
+sleep 1
+TM send-keys -t "$PANE" C-c
+check "continue & + Ctrl-C: the stop comes to the prompt" 'cpu 0 stopped at .*: interrupted$' 3
+check "prompt back to stopped" '^\(ptdump\) ?$'
+
+# Completion of an option and of a symbol.
+TM send-keys -t "$PANE" -l "walk 0x101000 --for"
+TM send-keys -t "$PANE" Tab
+wait_pane '^\(ptdump\) walk 0x101000 --format ?$' 1 10 ||
+	{ tl_fail "completion: '--for' + Tab did not give '--format '"; show_pane; }
+TM send-keys -t "$PANE" -l "json"
+TM send-keys -t "$PANE" Enter
+check "option completed and used" '^\{"va":"0x101000"'
+TM send-keys -t "$PANE" -l "break checkp"
+TM send-keys -t "$PANE" Tab
+wait_pane '^\(ptdump\) break checkpoint ?$' 1 10 ||
+	{ tl_fail "completion: 'checkp' + Tab did not give 'checkpoint'"; show_pane; }
+TM send-keys -t "$PANE" Enter
+check "symbol completed and used" '^breakpoint 1 at 0x[0-9a-f]{16} <checkpoint>$'
+send "delete"
+send quit
+check "second shell: quit, status 0" '^shell-exit=0$'
+
+# History across runs: a new shell recalls the last lines with Up.
+[ -s "$T/state/ptdump/history" ] && tl_ok "history file written" ||
+	tl_fail "no history file in \$XDG_STATE_HOME/ptdump"
+shell2 pt3
+check "third shell up" '^[0-9]+ symbols from'
+TM send-keys -t "$PANE" Up Up Up
+check "history: Up recalls a line of the last run" '^\(ptdump\) break checkpoint$'
+TM send-keys -t "$PANE" C-c
+send quit
+check "third shell: quit, status 0" '^shell-exit=0$'
+
+# The shells left the guest as they found it: running.
+$PTDUMP -t "127.0.0.1:$GDBPORT" --trace regs >/dev/null 2>"$T/trace"
+grep -q '^rsp <- T02' "$T/trace" && tl_ok "the guest runs after the shells" ||
+	tl_fail "the guest was left stopped"
 
 tl_stop "$QPID"
 tl_done
