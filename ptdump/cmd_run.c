@@ -190,22 +190,49 @@ cmd_watch_pte(struct session *s, int argc, char **argv, struct pt_err *err)
 int
 cmd_catch(struct session *s, int argc, char **argv, struct pt_err *err)
 {
+	struct run_catch_filter f = { 0 };
 	const struct x86fault_vector *v;
+	const struct run_point *p;
+	struct args_range r;
+	const char *word = NULL;
 	char sym[300];
 	unsigned vec, num;
+	int i;
 
-	if (argc != 2)
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--user") == 0) {
+			f.user_only = true;
+		} else if (strcmp(argv[i], "--cr2") == 0 && i + 1 < argc) {
+			if (sym_eval_range(s->syms, argv[++i], &r, err) < 0)
+				return pt_err_wrap(err, "catch --cr2");
+			f.cr2 = true;
+			f.cr2_lo = r.start;
+			f.cr2_hi = r.last;
+		} else if (argv[i][0] != '-' && word == NULL) {
+			word = argv[i];
+		} else {
+			return cmd_usage(cmd_find("catch"), err);
+		}
+	}
+	if (word == NULL)
 		return cmd_usage(cmd_find("catch"), err);
-	if (x86fault_vector_by_word(argv[1], &vec) < 0)
+	if (x86fault_vector_by_word(word, &vec) < 0)
 		return pt_err_set(err, PT_EXIT_USAGE, "catch: '%s' is not an "
 		    "exception (pagefault, gp, df, a mnemonic such as #UD, or "
-		    "a vector 0 to 31)", argv[1]);
-	if (run_add_catch(s, vec, &num, err) < 0)
+		    "a vector 0 to 31)", word);
+	if (f.cr2 && vec != 14)
+		return pt_err_set(err, PT_EXIT_USAGE, "catch: --cr2 is for page "
+		    "faults");
+	if (run_add_catch(s, vec, &f, &num, err) < 0)
 		return -1;
 	v = x86fault_vector(vec);
-	fprintf(s->out, "catchpoint %u: #%s %s (vector %u), handler at 0x%016"
-	    PRIx64 "%s\n", num, v->mnemonic, v->name, vec,
-	    run_find(&s->run, num)->addr[0],
-	    fmt_sym(s->syms, run_find(&s->run, num)->addr[0], sym, sizeof sym));
+	p = run_find(&s->run, num);
+	fprintf(s->out, "catchpoint %u: #%s %s (vector %u)%s", num,
+	    v->mnemonic, v->name, vec, f.user_only ? " from ring 3" : "");
+	if (f.cr2)
+		fprintf(s->out, " with cr2 in 0x%" PRIx64 "-0x%" PRIx64, f.cr2_lo,
+		    f.cr2_hi);
+	fprintf(s->out, ", handler at 0x%016" PRIx64 "%s\n", p->addr[0],
+	    fmt_sym(s->syms, p->addr[0], sym, sizeof sym));
 	return PT_EXIT_OK;
 }

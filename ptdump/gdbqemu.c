@@ -69,6 +69,13 @@ run_monitor(void *ctx, const char *cmd, char **out, struct pt_err *err)
 
 		if (rsp_recv(&g->rsp, &r, &n, err) < 0)
 			goto fail;
+		if (gr_is_stop_reply(r, n)) {
+			/* Our packet stopped a guest someone else had
+			 * started (see gr_cmd): not the answer. */
+			g->found_running = true;
+			gr_note_stop(g, r, n);
+			continue;
+		}
 		if (n == 2 && memcmp(r, "OK", 2) == 0)
 			break;
 		if (rsp_reply_error(r, n, err) < 0)
@@ -135,7 +142,7 @@ int
 gr_monitor(void *ctx, const char *cmd, char **out, struct pt_err *err)
 {
 	struct gr *g = ctx;
-	bool found = g->found_running;
+	bool found;
 	const char *r;
 	size_t n;
 
@@ -144,6 +151,7 @@ gr_monitor(void *ctx, const char *cmd, char **out, struct pt_err *err)
 		    "'interrupt' stops it");
 	if (run_monitor(g, cmd, out, err) < 0)
 		return -1;
+	found = g->found_running;	/* run_monitor may have found it running */
 	gr_guest_changed(g);
 	g->found_running = false;
 	if (gr_cmd(g, "qAttached", &r, &n, err) < 0) {

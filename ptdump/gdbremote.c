@@ -459,19 +459,23 @@ gr_detach(struct gr *g, struct pt_err *err)
 {
 	struct pt_err e2;
 	int rc = 0;
-	bool resume;
+	bool resume, exited;
 	char req[32];
 
+	/* A guest that ended (W/X) has nothing left to put back. */
+	exited = g->stop_reply[0] == 'W' || g->stop_reply[0] == 'X';
 	if (g->rsp.dead)
-		return pt_err_set(err, PT_EXIT_TARGET, "connection lost; the "
-		    "guest stays as the gdbstub left it");
+		return exited ? 0 : pt_err_set(err, PT_EXIT_TARGET,
+		    "connection lost; the guest stays as the gdbstub left it");
 	resume = g->running;
 	if (gr_run_cleanup(g, err) < 0)
 		rc = -1;
-	if (g->rsp.closed && rc == 0)
+	exited = g->stop_reply[0] == 'W' || g->stop_reply[0] == 'X';
+	if ((g->rsp.closed || exited) && rc == 0)
 		return 0;	/* QEMU exited while the guest ran */
 	if (g->rsp.dead)
-		return -1;
+		return rc < 0 ? -1 : pt_err_set(err, PT_EXIT_TARGET,
+		    "connection lost; the guest stays as the gdbstub left it");
 	if (g->phymem && g->phymem_orig >= 0 &&
 	    g->phymem_cur != g->phymem_orig &&
 	    gr_set_phymem(g, g->phymem_orig, rc < 0 ? &e2 : err) < 0 &&

@@ -186,6 +186,18 @@ gr_resume(void *ctx, bool step, struct pt_err *err)
 		snprintf(req, sizeof req, "vCont;c");
 	if (rsp_send_str(&g->rsp, req, err) < 0)
 		return pt_err_wrap(err, "%s", req);
+	/* A stop reply ahead of the ack ended a run someone else had
+	 * started (our first byte stopped it), not the one we begin. */
+	while (g->rsp.n_early > 0 && gr_is_stop_reply(g->rsp.early[0].data,
+	    g->rsp.early[0].len)) {
+		const char *r;
+		size_t n;
+
+		if (rsp_recv(&g->rsp, &r, &n, err) < 0)
+			return pt_err_wrap(err, "%s", req);
+		g->found_running = true;
+		gr_note_stop(g, r, n);
+	}
 	g->running = true;
 	gr_guest_changed(g);
 	return 0;
@@ -223,7 +235,7 @@ gr_wait(void *ctx, int timeout_ms, target_cancel_fn cancel,
 				continue;
 			if (n > 0 && (r[0] == 'W' || r[0] == 'X')) {
 				parse_stop(g, r, n, st);
-				g->running = false;
+				gr_note_stop(g, r, n);	/* close sees W/X */
 				g->found_running = false;
 				g->rsp.dead = true;	/* nothing left to talk to */
 				return 1;

@@ -299,8 +299,15 @@ recv_frame(struct rsp_conn *c, bool started, struct pt_err *err)
 		if (putbytes(c, "-", 1, err) < 0)
 			return -1;
 	}
-	if (c->ack && putbytes(c, "+", 1, err) < 0)
-		return -1;
+	if (c->ack && c->io.write(c->io.ctx, "+", 1) != 0) {
+		if (errno != EPIPE && errno != ECONNRESET)
+			return fail_dead(c, err, "cannot send to target: %s",
+			    strerror(errno));
+		/* It sent this and hung up (QEMU does after W/X): the
+		 * packet stands, but nothing more can be said. */
+		note(c, "target hung up after its last packet");
+		c->dead = c->closed = true;
+	}
 	if (f == FRAME_TOOLONG)
 		return pt_err_set(err, PT_EXIT_TARGET, "packet too long "
 		    "(more than %zu bytes)", c->rx_max);

@@ -148,20 +148,26 @@ read_idtr(struct target *t, uint64_t *base, uint64_t *limit,
 }
 
 int
-run_add_catch(struct session *s, unsigned vector, unsigned *num,
-    struct pt_err *err)
+run_add_catch(struct session *s, unsigned vector,
+    const struct run_catch_filter *f, unsigned *num, struct pt_err *err)
 {
 	const struct x86fault_vector *v = x86fault_vector(vector);
 	struct target *t = stopped_target(s, err);
 	struct run_point p = { .kind = RUN_CATCH, .type = TARGET_BREAK_HW,
 	    .vector = vector, .naddr = 1 };
-	uint64_t base = 0, limit = 0, gate[2], handler;
+	uint64_t base = 0, limit = 0, gate[2], handler, efer;
 
 	if (t == NULL)
 		return -1;
 	if (v == NULL)
 		return pt_err_set(err, PT_EXIT_USAGE, "catch: vector %u is not "
 		    "an exception (0 to 31)", vector);
+	if (t->ops->read_reg(t->ctx, "efer", &efer, err) < 0)
+		return -1;
+	if (!(efer & (1u << 10)))	/* EFER.LMA */
+		return pt_err_set(err, PT_EXIT_USAGE, "catch: the guest is not "
+		    "in long mode yet (EFER.LMA=0), so it has no 64-bit IDT; "
+		    "stop it later, once it has set one up");
 	if (read_idtr(t, &base, &limit, err) < 0)
 		return -1;
 	if (limit < vector * 16 + 15)
@@ -171,14 +177,36 @@ run_add_catch(struct session *s, unsigned vector, unsigned *num,
 	if (t->ops->read_virt(t->ctx, base + vector * 16, gate, sizeof gate,
 	    err) < 0)
 		return pt_err_wrap(err, "catch: reading IDT gate %u", vector);
-	/* A 64-bit gate: offset 15:0, 31:16 and 63:32; P is bit 47. */
+	/* A 64-bit gate: offset 15:0, 31:16 and 63:32; type in bits 43:40
+	 * (0xE interrupt, 0xF trap gate); P is bit 47. */
 	if (!(gate[0] >> 47 & 1))
 		return pt_err_set(err, PT_EXIT_TARGET, "catch: IDT gate %u is "
 		    "not present", vector);
+	if ((gate[0] >> 40 & 0xe) != 0xe)
+		return pt_err_set(err, PT_EXIT_TARGET, "catch: IDT gate %u "
+		    "(0x%016" PRIx64 "%016" PRIx64 ") is not an interrupt or "
+		    "trap gate", vector, gate[1], gate[0]);
 	handler = (gate[0] & 0xffff) | (gate[0] >> 48 & 0xffff) << 16 |
 	    (gate[1] & 0xffffffffull) << 32;
+	/* A real-mode IVT left in IDTR reads as garbage gates. */
+	if (!x86pt_is_canonical(handler, true))
+		return pt_err_set(err, PT_EXIT_TARGET, "catch: IDT gate %u "
+		    "points to 0x%" PRIx64 ", not a canonical address: the IDT "
+		    "(base 0x%" PRIx64 ") is not set up yet; stop the guest later",
+		    vector, handler, base);
 	p.addr[0] = handler;
-	snprintf(p.where, sizeof p.where, "#%s %s", v->mnemonic, v->name);
+	if (f != NULL) {
+		p.user_only = f->user_only;
+		p.cr2_filter = f->cr2;
+		p.cr2_lo = f->cr2_lo;
+		p.cr2_hi = f->cr2_hi;
+	}
+	snprintf(p.where, sizeof p.where, "#%s %s%s", v->mnemonic, v->name,
+	    p.user_only ? ", ring 3" : "");
+	if (p.cr2_filter)
+		snprintf(p.where + strlen(p.where), sizeof p.where -
+		    strlen(p.where), ", cr2 0x%" PRIx64 "-0x%" PRIx64, p.cr2_lo,
+		    p.cr2_hi);
 	return add_point(s, t, &p, num, err);
 }
 
@@ -375,6 +403,14 @@ classify(struct session *s, struct target *t, const struct target_stop *ts,
 			    t->ops->read_reg(t->ctx, "cr2", &st->cr2, err) < 0)
 				return -1;
 			st->have_frame = true;
+			/* The RPL of the interrupted CS is the CPL it ran at. */
+			if ((p->user_only && (st->frame.cs & 3) != 3) ||
+			    (p->cr2_filter && (st->cr2 < p->cr2_lo ||
+			    st->cr2 > p->cr2_hi))) {
+				p->hits--;
+				p->skipped++;
+				st->skip = true;
+			}
 		} else {
 			st->reason = RUN_STOP_BREAK;
 			if (p->temp) {
@@ -440,8 +476,25 @@ step_over(struct session *s, struct target *t, bool *moved,
 	return rc;
 }
 
+static int go_one(struct session *s, unsigned count, bool background,
+    struct run_stop *stop, struct pt_err *err);
+
 int
 run_go(struct session *s, unsigned count, bool background,
+    struct run_stop *stop, struct pt_err *err)
+{
+	int rc;
+
+	/* Run through the stops of filtered catchpoints that do not match,
+	 * unless asked to stop. */
+	while ((rc = go_one(s, count, background, stop, err)) == 0 &&
+	    stop->skip && !sig_pending())
+		;
+	return rc;
+}
+
+static int
+go_one(struct session *s, unsigned count, bool background,
     struct run_stop *stop, struct pt_err *err)
 {
 	struct target *t = stopped_target(s, err);
@@ -507,6 +560,12 @@ run_poll(struct session *s, int timeout_ms, struct run_stop *stop,
 		return rc;
 	if (classify(s, t, &ts, false, stop, err) < 0)
 		return -1;
+	if (stop->skip && !sig_pending()) {
+		/* Not the fault asked for: on, past the handler's point. */
+		rc = go_one(s, 0, true, stop, err);
+		if (rc != 0)
+			return rc < 0 ? -1 : 0;
+	}
 	s->run.last = *stop;
 	s->run.have_stop = true;
 	return 1;

@@ -38,7 +38,11 @@ struct run_point {
 	unsigned naddr;
 	unsigned len;		/* watchpoints: bytes watched */
 	bool temp;		/* tbreak: deleted when hit */
-	unsigned vector;	/* RUN_CATCH */
+	unsigned vector;	/* RUN_CATCH ... */
+	bool user_only;		/* ... only from CPL 3 (the frame's CS) */
+	bool cr2_filter;	/* ... only with CR2 in [cr2_lo, cr2_hi] */
+	uint64_t cr2_lo, cr2_hi;
+	unsigned skipped;	/* stops that did not match, run through */
 	uint64_t pte_va;	/* RUN_WATCH_PTE: whose entry ... */
 	uint64_t pte_pa;	/* ... lives here ... */
 	enum x86pt_level pte_level;	/* ... at this level */
@@ -78,6 +82,7 @@ struct run_stop {
 	struct run_frame frame;
 	uint64_t cr2;		/* read at the stop */
 	uint64_t gen;		/* target stop_gen of this stop */
+	bool skip;		/* a filtered catchpoint that did not match */
 };
 
 struct run_state {
@@ -103,10 +108,18 @@ int run_add_watch(struct session *s, enum target_point type, uint64_t addr,
 
 /*
  * catch VECTOR: read IDTR (from the monitor's `info registers`) and gate
- * VECTOR through the current tables, and break on its handler.
+ * VECTOR through the current tables, and break on its handler.  With a
+ * filter (f may be NULL), stops that do not match it (a fault from ring
+ * 0, CR2 elsewhere) are run through, as GDB runs through a breakpoint
+ * whose condition is false.
  */
-int run_add_catch(struct session *s, unsigned vector, unsigned *num,
-    struct pt_err *err);
+struct run_catch_filter {
+	bool user_only;
+	bool cr2;
+	uint64_t cr2_lo, cr2_hi;	/* inclusive */
+};
+int run_add_catch(struct session *s, unsigned vector,
+    const struct run_catch_filter *f, unsigned *num, struct pt_err *err);
 
 /*
  * watch-pte VA: the entry that maps VA (the leaf, or the entry where
