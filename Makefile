@@ -115,7 +115,7 @@ $(ISO): $(KERNEL) kernel/grub.cfg
 		{ cat $(B)/kernel/grub-mkrescue.log >&2; exit 1; }
 
 # ---- tests ------------------------------------------------------------
-$(B)/tests/test_%: tests/unit/test_%.c $(PT_SAN_LIB_OBJS) config.h | $(B)/tests
+$(B)/tests/test_%: tests/unit/test_%.c $(wildcard tests/unit/fake_*) $(PT_SAN_LIB_OBJS) config.h | $(B)/tests
 	$(CC) $(TEST_CFLAGS) -o $@ $< $(PT_SAN_LIB_OBJS) $(TEST_LIBS)
 
 $(B)/tests/%: tests/fakestub/%.c $(PT_SAN_LIB_OBJS) config.h | $(B)/tests

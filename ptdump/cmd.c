@@ -167,8 +167,8 @@ cmd_lookup(const char *word, struct pt_err *err)
 int
 cmd_usage(const struct cmd *c, struct pt_err *err)
 {
-	return pt_err_set(err, PT_EXIT_USAGE, "usage: %s %s", c->name,
-	    c->usage);
+	return pt_err_set(err, PT_EXIT_USAGE, "usage: %s%s%s", c->name,
+	    c->usage[0] != '\0' ? " " : "", c->usage);
 }
 
 int

@@ -218,7 +218,7 @@ cmd_catch(struct session *s, int argc, char **argv, struct pt_err *err)
 		return cmd_usage(cmd_find("catch"), err);
 	if (x86fault_vector_by_word(word, &vec) < 0)
 		return pt_err_set(err, PT_EXIT_USAGE, "catch: '%s' is not an "
-		    "exception (pagefault, gp, df, a mnemonic such as #UD, or "
+		    "exception (pagefault, gp, df, a mnemonic such as ud, or "
 		    "a vector 0 to 31)", word);
 	if (f.cr2 && vec != 14)
 		return pt_err_set(err, PT_EXIT_USAGE, "catch: --cr2 is for page "

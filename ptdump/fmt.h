@@ -64,6 +64,8 @@ void fmt_text_regs(FILE *f, const struct fmt_regs *r);
 void fmt_json_regs(FILE *f, const struct fmt_regs *r);
 void fmt_text_walk(FILE *f, const struct walk_trace *t);
 void fmt_json_walk(FILE *f, const struct walk_trace *t);
+/* The walk's object alone, without a newline, to embed in another. */
+void fmt_json_walk_obj(FILE *f, const struct walk_trace *t);
 void fmt_text_entry(FILE *f, const struct x86pt_ctx *c,
     const struct x86pt_entry *e);
 void fmt_json_entry(FILE *f, const struct x86pt_ctx *c,

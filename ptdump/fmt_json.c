@@ -95,6 +95,13 @@ json_entry_fields(FILE *f, const struct x86pt_entry *e)
 void
 fmt_json_walk(FILE *f, const struct walk_trace *t)
 {
+	fmt_json_walk_obj(f, t);
+	fputc('\n', f);
+}
+
+void
+fmt_json_walk_obj(FILE *f, const struct walk_trace *t)
+{
 	unsigned i;
 
 	fprintf(f, "{\"va\":\"0x%" PRIx64 "\",\"cr3\":\"0x%" PRIx64 "\","
@@ -117,7 +124,7 @@ fmt_json_walk(FILE *f, const struct walk_trace *t)
 		    jbool(t->eff.exec));
 	else if (t->stop != WALK_NONCANONICAL)
 		fprintf(f, ",\"stop_level\":%d", (int)t->stop_level);
-	fprintf(f, "}\n");
+	fputc('}', f);
 }
 
 void

@@ -341,7 +341,7 @@ json_fault(FILE *f, const struct fmt_fault *ff, const struct sym_table *syms)
 	}
 	if (ff->has_walk) {
 		fprintf(f, ",\"walk\":");
-		fmt_json_walk(f, &ff->walk);
+		fmt_json_walk_obj(f, &ff->walk);
 	}
 	if (ff->has_verdict) {
 		fprintf(f, ",\"faults\":%s,\"cause\":\"%s\",\"level\":%d,"

@@ -155,14 +155,15 @@ run_add_catch(struct session *s, unsigned vector,
 	struct target *t = stopped_target(s, err);
 	struct run_point p = { .kind = RUN_CATCH, .type = TARGET_BREAK_HW,
 	    .vector = vector, .naddr = 1 };
-	uint64_t base = 0, limit = 0, gate[2], handler, efer;
+	uint64_t base = 0, limit = 0, gate[2], handler, efer, cr4;
 
 	if (t == NULL)
 		return -1;
 	if (v == NULL)
 		return pt_err_set(err, PT_EXIT_USAGE, "catch: vector %u is not "
 		    "an exception (0 to 31)", vector);
-	if (t->ops->read_reg(t->ctx, "efer", &efer, err) < 0)
+	if (t->ops->read_reg(t->ctx, "efer", &efer, err) < 0 ||
+	    t->ops->read_reg(t->ctx, "cr4", &cr4, err) < 0)	/* LA57: bit 12 */
 		return -1;
 	if (!(efer & (1u << 10)))	/* EFER.LMA */
 		return pt_err_set(err, PT_EXIT_USAGE, "catch: the guest is not "
@@ -189,7 +190,7 @@ run_add_catch(struct session *s, unsigned vector,
 	handler = (gate[0] & 0xffff) | (gate[0] >> 48 & 0xffff) << 16 |
 	    (gate[1] & 0xffffffffull) << 32;
 	/* A real-mode IVT left in IDTR reads as garbage gates. */
-	if (!x86pt_is_canonical(handler, true))
+	if (!x86pt_is_canonical(handler, (cr4 & (1u << 12)) != 0))
 		return pt_err_set(err, PT_EXIT_TARGET, "catch: IDT gate %u "
 		    "points to 0x%" PRIx64 ", not a canonical address: the IDT "
 		    "(base 0x%" PRIx64 ") is not set up yet; stop the guest later",
@@ -467,8 +468,12 @@ step_over(struct session *s, struct target *t, bool *moved,
 	if (t->ops->remove_point(t->ctx, p->type, rip, p->len, err) < 0)
 		return -1;
 	rc = go_once(s, t, true, ts, err);
-	if (ts->exited)
-		return rc;
+	/* *ts is only filled by a wait that succeeded.  A guest that exited
+	 * has nothing to put back, and its exit is the stop to report. */
+	if (rc == 0 && ts->exited) {
+		*moved = true;
+		return 0;
+	}
 	if (t->ops->insert_point(t->ctx, p->type, rip, p->len,
 	    rc < 0 ? &e2 : err) < 0 && rc == 0)
 		return -1;
@@ -486,10 +491,16 @@ run_go(struct session *s, unsigned count, bool background,
 	int rc;
 
 	/* Run through the stops of filtered catchpoints that do not match,
-	 * unless asked to stop. */
+	 * unless asked to stop.  A step ends where it ends: stopped at such
+	 * a catchpoint, that is a step, not one more round of steps. */
 	while ((rc = go_one(s, count, background, stop, err)) == 0 &&
-	    stop->skip && !sig_pending())
+	    stop->skip && count == 0 && !sig_pending())
 		;
+	if (rc == 0 && stop->skip && count > 0) {
+		stop->reason = RUN_STOP_STEP;
+		stop->skip = false;
+		s->run.last = *stop;
+	}
 	return rc;
 }
 

@@ -2,7 +2,7 @@
  * fakestub - a small gdbstub that behaves like QEMU 7.2's, for tests.
  *
  *   fakestub [-S] [-m MODE]... [-c NCPU] [-P HEXSIZE] [-p 0|1] [-l LOG]
- *            unix:PATH | tcp
+ *            [-t MS:REPLY]... [-R PREFIX] [-d MS] unix:PATH | tcp
  *
  * It listens, prints "ready" (or "port N" for tcp) on stdout, serves one
  * connection and exits when the client hangs up.  The guest is a tiny
@@ -15,6 +15,26 @@
  * nothing is sent.  PhyMemMode starts as -p says and survives only the
  * connection.  `p` answers nothing until target.xml has been read, and
  * (as under KVM) shows stale zeros until `g` has been sent for the vCPU.
+ *
+ * Run control, as QEMU 7.2 does it:
+ *   - `vCont;c` (or `c`) starts the guest and answers nothing until it
+ *     stops; `vCont;s:TID` (or `s`) steps that vCPU and answers T05.
+ *   - While the guest runs, any byte stops it and gets `T02thread:ID;`
+ *     for the current vCPU; the rest of a packet whose `$` stopped it is
+ *     dropped unread (QEMU's gdb_read_byte).  0x03 is that byte; sent to
+ *     a stopped guest it is ignored.
+ *   - Each resume takes the next -t script entry: after MS milliseconds
+ *     the stub sends REPLY (`T05thread:p01.02;watch:1000;`, `S05`...);
+ *     `W..`/`X..` are sent and the stub exits (QEMU ends), `close` hangs
+ *     up without a word, `run` keeps running.  No entry left: a continue
+ *     runs until interrupted, a step stops at once.  A stop names its
+ *     vCPU, which becomes the current one (as QEMU's gdb_set_stop_cpu).
+ *   - -R PREFIX: after answering the first packet that starts with
+ *     PREFIX, the guest starts running behind the client's back (someone
+ *     typed `cont` in QEMU's monitor).  qRcmd `cont` starts it too.
+ *   - -d MS: a 0x03 takes MS milliseconds to stop the guest.
+ *   - Z0-Z4 insert break- and watchpoints, z removes them (E22 for one
+ *     not inserted); `?` and `D` remove them all; `D` resumes the guest.
  *
  * Fault-injection modes (-m, repeatable):
  *   badsum-once    first `m` reply has a bad checksum
@@ -32,14 +52,23 @@
  *   nomp           do not offer multiprocess
  *   short          answer `m` with at most half of what was asked
  *   bigsize        advertise 4 times the PacketSize it really takes
+ *   deaf           a running guest ignores every byte: never stops
+ *   nopoints       answer Z/z with nothing (not supported)
  *
- * The log (-l) gets one line per packet received ("< payload") and, at
- * exit, "final phymem=N detached=N killed=N naks=N".
+ * The log (-l) gets one line per packet received ("< payload"), per stop
+ * reply sent ("> T05thread:p01.01;"), per interrupt byte ("interrupt"),
+ * per packet dropped because its first byte stopped the guest ("dropped
+ * payload"), "run" when the guest starts without a vCont (-R, monitor
+ * `cont`), "hangup" for a scripted one, and at exit "final phymem=N
+ * detached=N killed=N naks=N running=N points=N".
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -47,10 +76,13 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MEM_SIZE 0x10000
 #define MAX_CPUS 4
+#define MAX_SCRIPT 16
+#define MAX_POINTS 64
 
 enum {
 	M_BADSUM_ONCE = 1 << 0, M_BADSUM_ALWAYS = 1 << 1,
@@ -58,7 +90,7 @@ enum {
 	M_EREPLY = 1 << 5, M_NOPHYMEM = 1 << 6, M_NOACK = 1 << 7,
 	M_NAK_ONCE = 1 << 8, M_NAK_ALWAYS = 1 << 9, M_RLE = 1 << 10,
 	M_NOISE = 1 << 11, M_NOMP = 1 << 12, M_SHORT = 1 << 13,
-	M_BIGSIZE = 1 << 14,
+	M_BIGSIZE = 1 << 14, M_DEAF = 1 << 15, M_NOPOINTS = 1 << 16,
 };
 
 static const struct {
@@ -71,7 +103,8 @@ static const struct {
 	{ "nophymem", M_NOPHYMEM }, { "noack", M_NOACK },
 	{ "nak-once", M_NAK_ONCE }, { "nak-always", M_NAK_ALWAYS },
 	{ "rle", M_RLE }, { "noise", M_NOISE }, { "nomp", M_NOMP },
-	{ "short", M_SHORT }, { "bigsize", M_BIGSIZE },
+	{ "short", M_SHORT }, { "bigsize", M_BIGSIZE }, { "deaf", M_DEAF },
+	{ "nopoints", M_NOPOINTS },
 };
 
 /* The target description: register numbers come from order and regnum=. */
@@ -148,6 +181,25 @@ static struct {
 	int naks_got, m_replies, packets_in;
 	char *last;		/* last frame, for a NAK */
 	size_t last_len;
+	bool await_ack;		/* `last` not acked yet (QEMU's last_packet) */
+
+	/* Run control. */
+	bool running;
+	long long stop_at;	/* when `stop_text` is due; -1: never */
+	char stop_text[64];	/* a stop reply, or "close" */
+	struct {
+		int ms;
+		char text[64];
+	} script[MAX_SCRIPT];
+	int nscript, next_script;
+	const char *start_after;	/* -R */
+	int intr_ms;		/* -d */
+	struct {
+		int type;
+		unsigned long long addr;
+		unsigned long len;
+	} points[MAX_POINTS];
+	int npoints;
 
 	uint8_t in[4096];
 	size_t in_pos, in_len;
@@ -162,11 +214,38 @@ die(const char *what)
 }
 
 static void
+logline(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void
+logline(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (st.log == NULL)
+		return;
+	va_start(ap, fmt);
+	vfprintf(st.log, fmt, ap);
+	va_end(ap);
+	fputc('\n', st.log);
+	fflush(st.log);
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
 finish(int status)
 {
 	if (st.log != NULL) {
-		fprintf(st.log, "final phymem=%d detached=%d killed=%d naks=%d\n",
-		    st.phymem, st.detached, st.killed, st.naks_got);
+		fprintf(st.log, "final phymem=%d detached=%d killed=%d naks=%d "
+		    "running=%d points=%d\n", st.phymem, st.detached,
+		    st.killed, st.naks_got, st.running, st.npoints);
 		fclose(st.log);
 	}
 	exit(status);
@@ -190,13 +269,29 @@ put(const void *buf, size_t len)
 	}
 }
 
-/* Next byte from the client, or -1 when it hung up. */
+/*
+ * Next byte from the client, -1 when it hung up, or -2 if `deadline`
+ * (now_ms() time; -1: none) comes first.
+ */
 static int
-get(void)
+get_until(long long deadline)
 {
+	struct pollfd pf;
+	long long left;
 	ssize_t n;
+	int r;
 
 	if (st.in_pos == st.in_len) {
+		while (deadline >= 0) {
+			if ((left = deadline - now_ms()) <= 0)
+				return -2;
+			pf.fd = st.fd;
+			pf.events = POLLIN;
+			if ((r = poll(&pf, 1, (int)left)) > 0)
+				break;
+			if (r < 0 && errno != EINTR)
+				return -1;
+		}
 		do
 			n = read(st.fd, st.in, sizeof st.in);
 		while (n < 0 && errno == EINTR);
@@ -206,6 +301,12 @@ get(void)
 		st.in_len = (size_t)n;
 	}
 	return st.in[st.in_pos++];
+}
+
+static int
+get(void)
+{
+	return get_until(-1);
 }
 
 static const char hexd[] = "0123456789abcdef";
@@ -266,6 +367,7 @@ frame(const char *data, size_t len, bool binary, bool badsum, bool hold)
 	free(st.last);
 	st.last = f;
 	st.last_len = o;
+	st.await_ack = st.ack;
 }
 
 static void
@@ -310,6 +412,40 @@ thread_id(int cpu, char *buf, size_t size)
 		snprintf(buf, size, "%02x", cpu + 1);
 }
 
+static char *read_frame(bool *ok);
+
+/* The vCPU (0-based) a thread id `p01.02` or `02` names; -1 if none. */
+static int
+parse_thread(const char *t)
+{
+	char *end;
+	long tid;
+
+	if (*t == 'p') {
+		if ((t = strchr(t, '.')) == NULL)
+			return -1;
+		t++;
+	}
+	tid = strtol(t, &end, 16);
+	return end == t || tid < 1 || tid > st.ncpu ? -1 : (int)tid - 1;
+}
+
+/* Send a stop reply: the guest stops, and its vCPU becomes current. */
+static void
+send_stop(const char *text)
+{
+	const char *t;
+	int cpu;
+
+	logline("> %s", text);
+	if (text[0] == 'T' && (t = strstr(text, "thread:")) != NULL &&
+	    (cpu = parse_thread(t + 7)) >= 0)
+		st.cpu = cpu;
+	st.running = false;
+	st.stop_at = -1;
+	reply(text);
+}
+
 static void
 stop_reply(int sig)
 {
@@ -317,7 +453,109 @@ stop_reply(int sig)
 
 	thread_id(st.cpu, id, sizeof id);
 	snprintf(buf, sizeof buf, "T%02xthread:%s;", sig, id);
-	reply(buf);
+	send_stop(buf);
+}
+
+/* A scripted event is due: a stop, an exit, or a hangup. */
+static void
+scripted_stop(void)
+{
+	st.stop_at = -1;
+	if (strcmp(st.stop_text, "close") == 0) {
+		logline("hangup");
+		finish(0);
+	}
+	send_stop(st.stop_text);
+	if (st.stop_text[0] == 'W' || st.stop_text[0] == 'X')
+		finish(0);	/* QEMU ends, and the connection with it */
+}
+
+/* Let the guest run (step: one instruction of vCPU `cpu`, if >= 0). */
+static void
+resume(bool step, int cpu)
+{
+	if (cpu >= 0)
+		st.cpu = cpu;
+	st.running = true;
+	st.stop_at = -1;
+	if (st.next_script < st.nscript) {
+		int i = st.next_script++;
+
+		if (strcmp(st.script[i].text, "run") != 0) {
+			st.stop_at = now_ms() + st.script[i].ms;
+			snprintf(st.stop_text, sizeof st.stop_text, "%s",
+			    st.script[i].text);
+		}
+		return;
+	}
+	if (step)
+		stop_reply(5);
+}
+
+/* vCont?, vCont;c, vCont;s:TID (QEMU takes one action per vCPU). */
+static void
+do_vcont(const char *p)
+{
+	int cpu = -1;
+
+	if (strcmp(p, "?") == 0) {
+		reply("vCont;c;C;s;S");
+		return;
+	}
+	if (p[0] != ';' || (p[1] != 'c' && p[1] != 's')) {
+		reply("");
+		return;
+	}
+	if (p[2] == ':' && (cpu = parse_thread(p + 3)) < 0) {
+		reply("E22");
+		return;
+	}
+	if (p[2] != ':' && p[2] != '\0') {
+		reply("E22");
+		return;
+	}
+	resume(p[1] == 's', cpu);
+}
+
+/*
+ * A byte while the guest runs (QEMU's gdb_read_byte): one awaited as
+ * the ack of our last packet is just that; any other stops the guest
+ * with T02, and the rest of a packet it began is dropped.
+ */
+static void
+byte_while_running(int c)
+{
+	bool ok;
+	char *p;
+
+	if (st.await_ack && c != '$') {
+		if (c == '+')
+			st.await_ack = false;
+		else if (c == '-' && st.last != NULL) {
+			st.naks_got++;
+			put(st.last, st.last_len);
+		}
+		return;
+	}
+	st.await_ack = false;
+	if (c == 0x03)
+		logline("interrupt");
+	if (c == 0x03 && st.intr_ms > 0 && !(st.modes & M_DEAF)) {
+		long long at = now_ms() + st.intr_ms;
+		char id[16];
+
+		if (st.stop_at < 0 || at < st.stop_at) {
+			st.stop_at = at;
+			thread_id(st.cpu, id, sizeof id);
+			snprintf(st.stop_text, sizeof st.stop_text,
+			    "T02thread:%s;", id);
+		}
+		return;
+	}
+	if (!(st.modes & M_DEAF))
+		stop_reply(2);
+	if (c == '$' && (p = read_frame(&ok)) != NULL)
+		logline("dropped %s", p);
 }
 
 static uint64_t
@@ -533,6 +771,12 @@ do_monitor(const char *hex)
 	} else if (strcmp(cmd, "fail") == 0) {
 		reply("E01");
 		return;
+	} else if (strcmp(cmd, "cont") == 0) {
+		/* QEMU answers, then the guest runs: nothing says so. */
+		reply("OK");
+		st.running = true;
+		logline("run");
+		return;
 	} else {
 		char line[300];
 
@@ -566,6 +810,46 @@ do_read_reg(const char *args)
 	reply("E14");
 }
 
+/* Z/z TYPE,ADDR,KIND: QEMU (TCG) keeps them per address and type. */
+static void
+do_point(const char *p)
+{
+	unsigned long long addr;
+	unsigned long len;
+	int type = p[1] - '0', i;
+
+	if (st.modes & M_NOPOINTS) {
+		reply("");	/* unsupported, as for -ENOSYS */
+		return;
+	}
+	if (sscanf(p + 2, ",%llx,%lx", &addr, &len) != 2 || len == 0) {
+		reply("E22");
+		return;
+	}
+	if (p[0] == 'Z') {
+		if (st.npoints == MAX_POINTS) {
+			reply("E22");
+			return;
+		}
+		st.points[st.npoints].type = type;
+		st.points[st.npoints].addr = addr;
+		st.points[st.npoints].len = len;
+		st.npoints++;
+		reply("OK");
+		return;
+	}
+	for (i = 0; i < st.npoints; i++)
+		if (st.points[i].type == type && st.points[i].addr == addr &&
+		    (type <= 1 || st.points[i].len == len))
+			break;
+	if (i == st.npoints) {
+		reply("E22");	/* -ENOENT */
+		return;
+	}
+	st.points[i] = st.points[--st.npoints];
+	reply("OK");
+}
+
 static void
 do_packet(char *p)
 {
@@ -591,6 +875,7 @@ do_packet(char *p)
 		reply("OK");
 		st.ack = false;
 	} else if (strcmp(p, "?") == 0) {
+		st.npoints = 0;		/* QEMU removes them all */
 		stop_reply(5);
 	} else if (strncmp(p, "qXfer:features:read:", 20) == 0) {
 		do_xfer(p + 20);
@@ -651,7 +936,18 @@ do_packet(char *p)
 			return;
 		}
 		st.detached = true;
+		st.npoints = 0;
 		reply("OK");
+		st.running = true;	/* QEMU's gdb_continue */
+	} else if (strncmp(p, "vCont", 5) == 0) {
+		do_vcont(p + 5);
+	} else if (strcmp(p, "c") == 0 || strcmp(p, "s") == 0) {
+		resume(p[0] == 's', -1);
+	} else if ((p[0] == 'Z' || p[0] == 'z') && p[1] >= '0' &&
+	    p[1] <= '4') {
+		do_point(p);
+	} else if (strncmp(p, "qAttached", 9) == 0) {
+		reply("1");
 	} else if (strcmp(p, "k") == 0 || strncmp(p, "vKill", 5) == 0) {
 		st.killed = true;
 		finish(3);
@@ -698,15 +994,26 @@ static void
 serve(void)
 {
 	char *p;
-	bool ok;
+	bool ok, started = false;
 	int c;
 
 	st.ack = true;
+	st.stop_at = -1;
 	if (!st.stopped)
 		stop_reply(2);	/* the pause on connect */
-	while ((c = get()) >= 0) {
+	while ((c = get_until(st.running ? st.stop_at : -1)) != -1) {
+		if (c == -2) {
+			scripted_stop();
+			continue;
+		}
 		if (st.modes & M_SILENT)
 			continue;
+		if (st.running) {
+			byte_while_running(c);
+			continue;
+		}
+		if (c == '+' || c == '$')
+			st.await_ack = false;
 		if (c == '+')
 			continue;
 		if (c == '-') {
@@ -716,7 +1023,7 @@ serve(void)
 			continue;
 		}
 		if (c == 0x03) {
-			stop_reply(2);
+			logline("interrupt");	/* QEMU ignores it: stopped */
 			continue;
 		}
 		if (c != '$')
@@ -738,6 +1045,12 @@ serve(void)
 		if (st.ack)
 			put("+", 1);
 		do_packet(p);
+		if (!started && st.start_after != NULL && strncmp(p,
+		    st.start_after, strlen(st.start_after)) == 0) {
+			started = true;
+			st.running = true;
+			logline("run");
+		}
 	}
 	finish(0);
 }
@@ -746,7 +1059,8 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: fakestub [-S] [-m MODE]... [-c NCPU] "
-	    "[-P HEXSIZE] [-p 0|1] [-l LOG] unix:PATH|tcp\n");
+	    "[-P HEXSIZE] [-p 0|1] [-l LOG] [-t MS:REPLY]... [-R PREFIX] "
+	    "[-d MS] unix:PATH|tcp\n");
 	exit(2);
 }
 
@@ -759,7 +1073,7 @@ main(int argc, char **argv)
 
 	st.ncpu = 1;
 	st.packet_size = 0x1000;
-	while ((opt = getopt(argc, argv, "Sm:c:P:p:l:")) != -1) {
+	while ((opt = getopt(argc, argv, "Sm:c:P:p:l:t:R:d:")) != -1) {
 		switch (opt) {
 		case 'S':
 			st.stopped = true;
@@ -789,6 +1103,23 @@ main(int argc, char **argv)
 		case 'l':
 			if ((st.log = fopen(optarg, "w")) == NULL)
 				die(optarg);
+			break;
+		case 't': {
+			char *colon = strchr(optarg, ':');
+
+			if (st.nscript == MAX_SCRIPT || colon == NULL ||
+			    strlen(colon + 1) >= sizeof st.script[0].text)
+				usage();
+			st.script[st.nscript].ms = atoi(optarg);
+			strcpy(st.script[st.nscript].text, colon + 1);
+			st.nscript++;
+			break;
+		}
+		case 'R':
+			st.start_after = optarg;
+			break;
+		case 'd':
+			st.intr_ms = atoi(optarg);
 			break;
 		default:
 			usage();
@@ -837,6 +1168,11 @@ main(int argc, char **argv)
 	if ((st.fd = accept(lfd, NULL, NULL)) < 0)
 		die("accept");
 	close(lfd);
+	/* QEMU's gdbstub chardev has nodelay=on; without it, an ack and
+	 * its reply sent apart wait out the client's delayed ACK. */
+	if (strcmp(addr, "tcp") == 0 && setsockopt(st.fd, IPPROTO_TCP,
+	    TCP_NODELAY, &one, sizeof one) < 0)
+		die("TCP_NODELAY");
 	serve();
 	return 0;
 }

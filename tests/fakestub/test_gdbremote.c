@@ -197,6 +197,82 @@ log_has(const struct stub *s, const char *text)
 	return strstr(s->logtext, text) != NULL;
 }
 
+/* Where the line `line` begins in the log at or after `from`, or NULL. */
+static const char *
+log_line_at(const struct stub *s, const char *from, const char *line)
+{
+	size_t n = strlen(line);
+	const char *p = from;
+
+	while ((p = strstr(p, line)) != NULL) {
+		if ((p == s->logtext || p[-1] == '\n') && p[n] == '\n')
+			return p;
+		p += n;
+	}
+	return NULL;
+}
+
+/* Does the log line at `p` read exactly `line`? */
+static bool
+log_line_is(const char *p, const char *line)
+{
+	size_t n = strlen(line);
+
+	return strncmp(p, line, n) == 0 && p[n] == '\n';
+}
+
+/*
+ * The log holds these lines (NULL-terminated) in this order; with
+ * `adjacent`, one right after the other, with nothing in between.
+ */
+static void
+check_log_lines(const struct stub *s, bool adjacent, ...)
+{
+	const char *lines[16], *at, *p;
+	size_t n = 0, i;
+	va_list ap;
+
+	va_start(ap, adjacent);
+	while (n < 16 && (lines[n] = va_arg(ap, const char *)) != NULL)
+		n++;
+	va_end(ap);
+	assert_true(n > 0 && n < 16);
+	if (!adjacent) {
+		for (at = s->logtext, i = 0; i < n; i++) {
+			if ((p = log_line_at(s, at, lines[i])) == NULL)
+				fail_msg("stub log lacks '%s' after '%s':\n%s",
+				    lines[i], i > 0 ? lines[i - 1] : "",
+				    s->logtext);
+			at = p + strlen(lines[i]) + 1;
+		}
+		return;
+	}
+	for (at = s->logtext; (p = log_line_at(s, at, lines[0])) != NULL;
+	    at = p + 1) {
+		const char *q = p;
+
+		for (i = 0; i < n && log_line_is(q, lines[i]); i++)
+			q += strlen(lines[i]) + 1;
+		if (i == n)
+			return;
+	}
+	fail_msg("stub log lacks these lines in a row, from '%s':\n%s",
+	    lines[0], s->logtext);
+}
+
+#define log_order(s, ...) check_log_lines(s, false, __VA_ARGS__, (char *)NULL)
+#define log_seq(s, ...) check_log_lines(s, true, __VA_ARGS__, (char *)NULL)
+
+static double
+ms_since(const struct timespec *a)
+{
+	struct timespec b;
+
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	return (double)(b.tv_sec - a->tv_sec) * 1e3 +
+	    (double)(b.tv_nsec - a->tv_nsec) / 1e6;
+}
+
 static void
 fast_opts(struct gdbremote_opts *o)
 {
@@ -736,6 +812,598 @@ test_nak_always_gives_up(void **state)
 	    "hwbreak+;vContSupported+"), 3);
 	}
 
+/* ---- run control -------------------------------------------------------- */
+
+static void
+open_with(struct stub *s, struct target *t, int reply_ms,
+    enum gdbremote_resume resume)
+{
+	struct gdbremote_opts o;
+	struct pt_err e;
+
+	fast_opts(&o);
+	o.reply_timeout_ms = reply_ms;
+	o.resume = resume;
+	if (gdbremote_open(s->spec, &o, t, &e) < 0)
+		fail_msg("open %s: %s", s->spec, e.msg);
+}
+
+static void
+resume_ok(struct target *t, bool step)
+{
+	struct pt_err e;
+
+	if (t->ops->resume(t->ctx, step, &e) < 0)
+		fail_msg("resume: %s", e.msg);
+}
+
+/* Wait for a stop that must come within `ms`. */
+static void
+wait_stop(struct target *t, int ms, struct target_stop *st)
+{
+	struct pt_err e;
+	int rc = t->ops->wait(t->ctx, ms, NULL, NULL, st, &e);
+
+	if (rc < 0)
+		fail_msg("wait: %s", e.msg);
+	if (rc == 0)
+		fail_msg("wait: no stop within %d ms", ms);
+}
+
+/* Counts its calls; says "stop" from the `after`th on. */
+struct cancel_count {
+	int calls, after;
+};
+
+static bool
+cancel_after(void *ctx)
+{
+	struct cancel_count *c = ctx;
+
+	return ++c->calls >= c->after;
+}
+
+/* Two vCPUs; breakpoint stops scripted 50 ms after each continue. */
+static void
+test_resume_and_wait(void **state)
+{
+	struct stub *s = *state;
+	struct target t;
+	struct target_stop st;
+	struct timespec a;
+	struct pt_err e;
+	uint64_t gen, v;
+	char *out;
+
+	stub_start(s, false, "-c", "2", "-t", "50:T05thread:p01.01;",
+	    "-t", "50:T05thread:p01.02;", (char *)NULL);
+	open_ok(s, &t);
+	assert_false(t.ops->running(t.ctx));
+	assert_int_equal(reg(&t, "cr3"), 0x1000);
+	gen = t.stop_gen;
+	resume_ok(&t, false);
+	assert_true(t.ops->running(t.ctx));
+	assert_true(t.stop_gen > gen);
+
+	/* Nothing but waiting and interrupting while it runs. */
+	assert_int_equal(t.ops->read_reg(t.ctx, "rip", &v, &e), -1);
+	assert_string_equal(e.msg, "the guest is running; 'interrupt' stops "
+	    "it");
+	assert_int_equal(e.kind, PT_EXIT_USAGE);
+	assert_int_equal(t.ops->read_phys(t.ctx, 0x1000, &v, 8, &e), -1);
+	assert_non_null(strstr(e.msg, "the guest is running"));
+	assert_int_equal(t.ops->monitor(t.ctx, "info status", &out, &e), -1);
+	assert_non_null(strstr(e.msg, "the guest is running"));
+	assert_int_equal(t.ops->insert_point(t.ctx, TARGET_BREAK_SW, 0x1000,
+	    1, &e), -1);
+	assert_non_null(strstr(e.msg, "the guest is running"));
+	assert_int_equal(t.ops->select_cpu(t.ctx, 1, &e), -1);
+	assert_non_null(strstr(e.msg, "the guest is running"));
+	assert_int_equal(t.ops->resume(t.ctx, false, &e), -1);
+	assert_string_equal(e.msg, "the guest is already running");
+
+	gen = t.stop_gen;
+	wait_stop(&t, 1000, &st);
+	assert_int_equal(st.signal, 5);
+	assert_int_equal(st.cpu, 0);
+	assert_false(st.watch);
+	assert_false(st.exited);
+	assert_string_equal(st.reply, "T05thread:p01.01;");
+	assert_false(t.ops->running(t.ctx));
+	assert_true(t.stop_gen > gen);
+	assert_int_equal(t.ops->wait(t.ctx, 10, NULL, NULL, &st, &e), -1);
+	assert_string_equal(e.msg, "the guest is not running");
+
+	/* A stop on the second vCPU makes it the current one. */
+	resume_ok(&t, false);
+	wait_stop(&t, 1000, &st);
+	assert_int_equal(st.cpu, 1);
+	assert_int_equal(t.ops->cpu_current(t.ctx), 1);
+	assert_int_equal(reg(&t, "cr3"), 0x5000);
+
+	/* No stop scripted: it runs until interrupted. */
+	resume_ok(&t, false);
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	assert_int_equal(t.ops->wait(t.ctx, 150, NULL, NULL, &st, &e), 0);
+	assert_true(ms_since(&a) >= 140);
+	assert_true(t.ops->running(t.ctx));
+	assert_int_equal(t.ops->interrupt(t.ctx, &e), 0);
+	wait_stop(&t, 1000, &st);
+	assert_int_equal(st.signal, 2);
+	assert_int_equal(st.cpu, 1);
+	assert_false(t.ops->running(t.ctx));
+	assert_int_equal(t.ops->interrupt(t.ctx, &e), -1);
+	assert_string_equal(e.msg, "the guest is not running");
+
+	assert_int_equal(gdbremote_close(&t, &e), 0);
+	stub_finish(s);
+	/* Not one packet while it ran: each continue is followed by its
+	 * stop; the registers of the new vCPU are read after that one. */
+	assert_int_equal(log_count(s, "< vCont;c"), 3);
+	log_seq(s, "< vCont;c", "> T05thread:p01.01;", "< vCont;c",
+	    "> T05thread:p01.02;", "< g");
+	log_seq(s, "< vCont;c", "interrupt", "> T02thread:p01.02;", "< D;1");
+	assert_int_equal(log_count(s, "interrupt"), 1);
+	assert_false(log_has(s, "dropped"));
+	assert_true(log_has(s, "detached=1 killed=0"));
+}
+
+/* The cancel callback asks once; 0x03 goes out once, T02 comes late. */
+static void
+test_wait_cancel_interrupts_once(void **state)
+{
+	struct stub *s = *state;
+	struct cancel_count cc = { 0, 2 };
+	struct target t;
+	struct target_stop st;
+	struct timespec a;
+	struct pt_err e;
+
+	stub_start(s, false, "-d", "250", (char *)NULL);
+	open_ok(s, &t);
+	resume_ok(&t, false);
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	assert_int_equal(t.ops->wait(t.ctx, -1, cancel_after, &cc, &st, &e),
+	    1);
+	assert_true(ms_since(&a) >= 250);
+	assert_int_equal(st.signal, 2);
+	assert_int_equal(st.cpu, 0);
+	assert_string_equal(st.reply, "T02thread:p01.01;");
+	assert_int_equal(cc.calls, 2);
+	assert_false(t.ops->running(t.ctx));
+	assert_int_equal(gdbremote_close(&t, &e), 0);
+	stub_finish(s);
+	assert_int_equal(log_count(s, "interrupt"), 1);
+	log_seq(s, "< vCont;c", "interrupt", "> T02thread:p01.01;", "< D;1");
+}
+
+/* A stub deaf to 0x03: the wait gives up after the reply timeout. */
+static void
+test_wait_interrupt_unanswered(void **state)
+{
+	struct stub *s = *state;
+	struct cancel_count cc = { 0, 1 };
+	struct target t;
+	struct target_stop st;
+	struct timespec a;
+	struct pt_err e;
+	double ms;
+
+	stub_start(s, false, "-m", "deaf", (char *)NULL);
+	open_with(s, &t, 300, GDBREMOTE_RESUME_AUTO);
+	resume_ok(&t, false);
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	assert_int_equal(t.ops->wait(t.ctx, 50, cancel_after, &cc, &st, &e),
+	    -1);
+	ms = ms_since(&a);
+	assert_true(ms >= 290 && ms < 1500);
+	assert_string_equal(e.msg, "the guest did not stop after an "
+	    "interrupt");
+	assert_int_equal(e.kind, PT_EXIT_TARGET);
+	assert_false(gdbremote_alive(&t));
+	assert_int_equal(gdbremote_close(&t, &e), -1);
+	assert_non_null(strstr(e.msg, "connection lost"));
+	stub_finish(s);
+	assert_int_equal(log_count(s, "interrupt"), 1);
+	assert_false(log_has(s, "< D"));
+}
+
+/* A step names the current vCPU; the stop names the stepped one. */
+static void
+test_step(void **state)
+{
+	struct stub *s = *state;
+	struct target t;
+	struct target_stop st;
+	struct pt_err e;
+
+	stub_start(s, false, "-c", "2", (char *)NULL);
+	open_ok(s, &t);
+	resume_ok(&t, true);
+	assert_true(t.ops->running(t.ctx));
+	wait_stop(&t, 1000, &st);
+	assert_int_equal(st.signal, 5);
+	assert_int_equal(st.cpu, 0);
+	assert_int_equal(t.ops->select_cpu(t.ctx, 1, &e), 0);
+	resume_ok(&t, true);
+	wait_stop(&t, 1000, &st);
+	assert_int_equal(st.cpu, 1);
+	assert_int_equal(gdbremote_close(&t, &e), 0);
+	stub_finish(s);
+	log_seq(s, "< vCont;s:p1.1", "> T05thread:p01.01;");
+	log_seq(s, "< Hgp1.2", "< vCont;s:p1.2", "> T05thread:p01.02;",
+	    "< D;1");
+
+	/* Without multiprocess the id is bare. */
+	stub_start(s, false, "-m", "nomp", (char *)NULL);
+	open_ok(s, &t);
+	resume_ok(&t, true);
+	wait_stop(&t, 1000, &st);
+	assert_int_equal(st.cpu, 0);
+	t.ops->close(t.ctx);
+	stub_finish(s);
+	log_seq(s, "< vCont;s:1", "> T05thread:01;", "< D");
+}
+
+/* Stop replies as QEMU words them, one scripted per continue. */
+static void
+test_stop_reply_parsing(void **state)
+{
+	static const struct {
+		const char *script;	/* the stub's -t */
+		int signal, cpu;
+		bool watch;
+		enum target_point type;
+		uint64_t addr;
+	} cases[] = {
+		{ "20:T05thread:p01.01;watch:1000;", 5, 0, true,
+		    TARGET_WATCH_WRITE, 0x1000 },
+		{ "20:T05thread:p01.01;rwatch:2000;", 5, 0, true,
+		    TARGET_WATCH_READ, 0x2000 },
+		{ "20:T05thread:p01.02;awatch:ffffffff81000000;", 5, 1, true,
+		    TARGET_WATCH_ACCESS, 0xffffffff81000000ull },
+		{ "20:T05thread:p01.01;", 5, 0, false, 0, 0 },
+		/* No thread: the current vCPU, the one that stopped last. */
+		{ "20:S05", 5, 0, false, 0, 0 },
+		{ "20:T05thread:02;swbreak:;", 5, 1, false, 0, 0 },
+	};
+	struct stub *s = *state;
+	struct target t;
+	struct target_stop st;
+	struct pt_err e;
+	size_t i;
+
+	stub_start(s, false, "-c", "2", "-t", cases[0].script, "-t",
+	    cases[1].script, "-t", cases[2].script, "-t", cases[3].script,
+	    "-t", cases[4].script, "-t", cases[5].script, (char *)NULL);
+	open_ok(s, &t);
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		resume_ok(&t, false);
+		wait_stop(&t, 1000, &st);
+		if (st.signal != cases[i].signal || st.cpu != cases[i].cpu ||
+		    st.watch != cases[i].watch || st.exited ||
+		    (st.watch && (st.watch_type != cases[i].type ||
+		    st.watch_addr != cases[i].addr)) ||
+		    strcmp(st.reply, strchr(cases[i].script, ':') + 1) != 0)
+			fail_msg("%s: signal %d cpu %d watch %d type %d addr "
+			    "%#llx reply '%s'", cases[i].script, st.signal,
+			    st.cpu, st.watch, (int)st.watch_type,
+			    (unsigned long long)st.watch_addr, st.reply);
+	}
+	assert_int_equal(gdbremote_close(&t, &e), 0);
+	stub_finish(s);
+	assert_int_equal(log_count(s, "< vCont;c"), 6);
+}
+
+/* Z/z as QEMU takes them; close removes what is left before `D`. */
+static void
+test_points(void **state)
+{
+	struct stub *s = *state;
+	struct target t;
+	struct pt_err e;
+
+	stub_start(s, false, (char *)NULL);
+	open_ok(s, &t);
+	/* Breakpoints: kind 1 (int3), whatever length is passed. */
+	assert_int_equal(t.ops->insert_point(t.ctx, TARGET_BREAK_SW,
+	    0xffffffff81000000ull, 8, &e), 0);
+	assert_int_equal(t.ops->insert_point(t.ctx, TARGET_BREAK_HW,
+	    0xffffffff81000010ull, 1, &e), 0);
+	assert_int_equal(t.ops->insert_point(t.ctx, TARGET_WATCH_WRITE,
+	    0x1000, 8, &e), 0);
+	assert_int_equal(t.ops->insert_point(t.ctx, TARGET_WATCH_READ,
+	    0x2000, 4, &e), 0);
+	assert_int_equal(t.ops->insert_point(t.ctx, TARGET_WATCH_ACCESS,
+	    0x3000, 2, &e), 0);
+	assert_int_equal(t.ops->remove_point(t.ctx, TARGET_WATCH_READ,
+	    0x2000, 4, &e), 0);
+	/* The stub knows no such point. */
+	assert_int_equal(t.ops->remove_point(t.ctx, TARGET_BREAK_SW, 0x1234,
+	    1, &e), -1);
+	assert_string_equal(e.msg, "z0,1234,1: target replied E22");
+	assert_int_equal(gdbremote_close(&t, &e), 0);
+	stub_finish(s);
+	log_seq(s, "< Z0,ffffffff81000000,1", "< Z1,ffffffff81000010,1",
+	    "< Z2,1000,8", "< Z3,2000,4", "< Z4,3000,2", "< z3,2000,4",
+	    "< z0,1234,1");
+	assert_int_equal(log_count(s, "< z3,2000,4"), 1);
+	log_order(s, "< z0,1234,1", "< z0,ffffffff81000000,1", "< D;1");
+	log_order(s, "< z0,1234,1", "< z1,ffffffff81000010,1", "< D;1");
+	log_order(s, "< z0,1234,1", "< z2,1000,8", "< D;1");
+	log_order(s, "< z0,1234,1", "< z4,3000,2", "< D;1");
+	assert_int_equal(log_count(s, "< D;1"), 1);
+
+	/* Left stopped (no `D` to clear them): the stub ends with none. */
+	stub_start(s, false, "-S", (char *)NULL);
+	open_ok(s, &t);
+	assert_int_equal(t.ops->insert_point(t.ctx, TARGET_BREAK_SW, 0x1000,
+	    1, &e), 0);
+	assert_int_equal(t.ops->insert_point(t.ctx, TARGET_WATCH_WRITE,
+	    0x2000, 8, &e), 0);
+	assert_int_equal(gdbremote_close(&t, &e), 0);
+	stub_finish(s);
+	assert_false(log_has(s, "< D"));
+	assert_true(log_has(s, "running=0 points=0"));
+}
+
+static void
+test_points_unsupported(void **state)
+{
+	struct stub *s = *state;
+	struct target t;
+	struct pt_err e;
+
+	stub_start(s, false, "-m", "nopoints", (char *)NULL);
+	open_ok(s, &t);
+	assert_int_equal(t.ops->insert_point(t.ctx, TARGET_BREAK_SW, 0x1000,
+	    1, &e), -1);
+	assert_string_equal(e.msg, "the gdbstub does not support this "
+	    "breakpoint kind");
+	assert_int_equal(t.ops->insert_point(t.ctx, TARGET_WATCH_WRITE,
+	    0x1000, 8, &e), -1);
+	assert_string_equal(e.msg, "the gdbstub does not support this "
+	    "watchpoint kind");
+	assert_int_equal(gdbremote_close(&t, &e), 0);
+	stub_finish(s);
+	/* Nothing was inserted, so nothing is removed. */
+	assert_false(log_has(s, "< z"));
+	log_seq(s, "< Z0,1000,1", "< Z2,1000,8", "< D;1");
+}
+
+/* Closing a guest we left running: stop it, remove points, then D. */
+static void
+test_close_running_with_points(void **state)
+{
+	struct stub *s = *state;
+	struct target t;
+	struct pt_err e;
+
+	stub_start(s, false, (char *)NULL);
+	open_ok(s, &t);
+	assert_int_equal(t.ops->insert_point(t.ctx, TARGET_BREAK_SW,
+	    0xffffffff81000000ull, 1, &e), 0);
+	assert_int_equal(t.ops->insert_point(t.ctx, TARGET_WATCH_WRITE,
+	    0x1000, 8, &e), 0);
+	resume_ok(&t, false);
+	assert_int_equal(gdbremote_close(&t, &e), 0);
+	stub_finish(s);
+	log_seq(s, "< vCont;c", "interrupt", "> T02thread:p01.01;");
+	log_order(s, "> T02thread:p01.01;", "< z0,ffffffff81000000,1",
+	    "< D;1");
+	log_order(s, "> T02thread:p01.01;", "< z2,1000,8", "< D;1");
+	assert_int_equal(log_count(s, "interrupt"), 1);
+	assert_false(log_has(s, "dropped"));
+	assert_true(log_has(s, "detached=1"));
+}
+
+/* ---- a guest started behind ptdump's back ----------------------------- */
+
+/*
+ * Someone typed `cont` in QEMU's monitor after we attached.  Our `D;1`
+ * stops the guest instead of being read (T02); sent again, it detaches.
+ */
+static void
+test_close_guest_started_behind_back(void **state)
+{
+	struct stub *s = *state;
+	struct target t;
+	struct timespec a;
+	struct pt_err e;
+	double ms;
+
+	stub_start(s, false, "-R", "qsThreadInfo", (char *)NULL);
+	open_ok(s, &t);
+	assert_false(t.ops->running(t.ctx));
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	assert_int_equal(gdbremote_close(&t, &e), 0);
+	ms = ms_since(&a);
+	assert_true(ms >= 250 && ms < 1500);	/* one RSP_DROPPED_MS */
+	stub_finish(s);
+	log_seq(s, "< qsThreadInfo", "run", "> T02thread:p01.01;",
+	    "dropped D;1", "< D;1");
+	assert_int_equal(log_count(s, "< D;1"), 1);
+	assert_true(log_has(s, "detached=1 killed=0 naks=0 running=1"));
+}
+
+/* Found stopped (-S), started behind our back: the first request stops
+ * it, and close lets it run again. */
+static void
+test_request_after_guest_started_behind_back(void **state)
+{
+	struct stub *s = *state;
+	struct target t;
+	struct gdbremote_info info;
+	struct pt_err e;
+
+	stub_start(s, false, "-S", "-R", "qsThreadInfo", (char *)NULL);
+	open_ok(s, &t);
+	gdbremote_get_info(&t, &info);
+	assert_false(info.was_running);
+	assert_int_equal(reg(&t, "cr3"), 0x1000);
+	gdbremote_get_info(&t, &info);
+	assert_true(info.was_running);
+	assert_false(t.ops->running(t.ctx));
+	assert_int_equal(gdbremote_close(&t, &e), 0);
+	stub_finish(s);
+	log_seq(s, "run", "> T02thread:p01.01;", "dropped g", "< g");
+	assert_int_equal(log_count(s, "< g"), 1);
+	assert_int_equal(log_count(s, "< D;1"), 1);
+	assert_true(log_has(s, "detached=1"));
+}
+
+/* `monitor cont` starts the guest: ptdump sees it and lets it run. */
+static void
+test_monitor_cont_starts_guest(void **state)
+{
+	struct stub *s = *state;
+	struct target t;
+	struct pt_err e;
+	uint64_t v;
+	char *out;
+
+	stub_start(s, false, "-S", (char *)NULL);
+	open_ok(s, &t);
+	assert_int_equal(t.ops->monitor(t.ctx, "cont", &out, &e), 0);
+	assert_string_equal(out, "");
+	free(out);
+	assert_true(t.ops->running(t.ctx));
+	assert_int_equal(t.ops->read_reg(t.ctx, "cr3", &v, &e), -1);
+	assert_non_null(strstr(e.msg, "the guest is running"));
+	assert_int_equal(gdbremote_close(&t, &e), 0);
+	stub_finish(s);
+	log_seq(s, "< qRcmd,636f6e74", "run", "> T02thread:p01.01;",
+	    "dropped qAttached", "< qAttached", "< vCont;c", "interrupt",
+	    "> T02thread:p01.01;", "< D;1");
+	assert_true(log_has(s, "detached=1"));
+}
+
+/* A continue while the guest runs behind our back: the stop its packet
+ * caused is not the stop of the continue. */
+static void
+test_resume_guest_started_behind_back(void **state)
+{
+	struct stub *s = *state;
+	struct target t;
+	struct target_stop st;
+	struct pt_err e;
+
+	stub_start(s, false, "-S", "-R", "qsThreadInfo", "-t",
+	    "100:T05thread:p01.01;", (char *)NULL);
+	open_ok(s, &t);
+	resume_ok(&t, false);
+	wait_stop(&t, 1000, &st);
+	assert_int_equal(st.signal, 5);
+	assert_string_equal(st.reply, "T05thread:p01.01;");
+	assert_int_equal(gdbremote_close(&t, &e), 0);
+	stub_finish(s);
+	log_seq(s, "run", "> T02thread:p01.01;", "dropped vCont;c",
+	    "< vCont;c", "> T05thread:p01.01;");
+	/* It was found running: it runs again. */
+	assert_int_equal(log_count(s, "< D;1"), 1);
+}
+
+/* A monitor command while the guest runs behind our back. */
+static void
+test_monitor_guest_started_behind_back(void **state)
+{
+	struct stub *s = *state;
+	struct target t;
+	struct pt_err e;
+	char *out;
+
+	stub_start(s, false, "-S", "-R", "qsThreadInfo", (char *)NULL);
+	open_ok(s, &t);
+	if (t.ops->monitor(t.ctx, "info registers", &out, &e) < 0)
+		fail_msg("monitor: %s", e.msg);
+	assert_string_equal(out, "CR0=0000000080050033\r\n"
+	    "CR2=000000000dead000\r\nCR3=0000000000001000\r\n");
+	free(out);
+	assert_false(t.ops->running(t.ctx));
+	/* The stream is in step. */
+	assert_int_equal(reg(&t, "cr3"), 0x1000);
+	assert_int_equal(gdbremote_close(&t, &e), 0);
+	stub_finish(s);
+	log_seq(s, "run", "> T02thread:p01.01;", "dropped qRcmd,696e666f2072"
+	    "6567697374657273", "< qRcmd,696e666f20726567697374657273",
+	    "< qAttached");
+	assert_int_equal(log_count(s, "< D;1"), 1);
+}
+
+/* ---- the guest ends or the stub goes away ------------------------------ */
+
+static void
+check_exit(struct stub *s, const char *script, int status)
+{
+	struct target t;
+	struct target_stop st;
+	struct pt_err e;
+
+	stub_start(s, false, "-t", script, (char *)NULL);
+	open_ok(s, &t);
+	resume_ok(&t, false);
+	wait_stop(&t, 1000, &st);
+	assert_true(st.exited);
+	assert_int_equal(st.exit_status, status);
+	assert_false(t.ops->running(t.ctx));
+	if (gdbremote_close(&t, &e) < 0)
+		fail_msg("close after %s: %s", script, e.msg);
+	stub_finish(s);
+	assert_false(log_has(s, "< D"));
+}
+
+static void
+test_exit_while_waiting(void **state)
+{
+	check_exit(*state, "30:W00", 0);
+	check_exit(*state, "30:X09", 9);
+}
+
+/* The guest ends just as close interrupts it (over TCP, where writing to
+ * a stub that is gone still succeeds). */
+static void
+test_exit_during_close(void **state)
+{
+	struct stub *s = *state;
+	struct target t;
+	struct pt_err e;
+	int rc;
+
+	stub_start(s, true, "-t", "0:W00", (char *)NULL);
+	open_ok(s, &t);
+	resume_ok(&t, false);
+	nanosleep(&(struct timespec){ 0, 100000000 }, NULL);
+	memset(&e, 0, sizeof e);
+	strcpy(e.msg, "unset");
+	rc = gdbremote_close(&t, &e);
+	if (rc < 0)
+		fail_msg("close: %s", e.msg);
+	stub_finish(s);
+}
+
+static void
+test_hangup_while_running(void **state)
+{
+	struct stub *s = *state;
+	struct target t;
+	struct target_stop st;
+	struct pt_err e;
+
+	stub_start(s, false, "-t", "50:close", (char *)NULL);
+	open_ok(s, &t);
+	resume_ok(&t, false);
+	assert_int_equal(t.ops->wait(t.ctx, 1000, NULL, NULL, &st, &e), -1);
+	assert_string_equal(e.msg, "waiting for the guest to stop: "
+	    "connection closed by target");
+	assert_int_equal(e.kind, PT_EXIT_TARGET);
+	assert_false(gdbremote_alive(&t));
+	if (gdbremote_close(&t, &e) < 0 &&
+	    strncmp(e.msg, "connection lost", 15) != 0)
+		fail_msg("close: %s", e.msg);
+	stub_finish(s);
+	assert_true(log_has(s, "hangup"));
+}
+
 /* ---- addresses and connecting ------------------------------------------ */
 
 static void
@@ -911,6 +1579,22 @@ main(int argc, char **argv)
 		T(test_packet_size_overstated),
 		T(test_nak_once_retransmits),
 		T(test_nak_always_gives_up),
+		T(test_resume_and_wait),
+		T(test_wait_cancel_interrupts_once),
+		T(test_wait_interrupt_unanswered),
+		T(test_step),
+		T(test_stop_reply_parsing),
+		T(test_points),
+		T(test_points_unsupported),
+		T(test_close_running_with_points),
+		T(test_close_guest_started_behind_back),
+		T(test_request_after_guest_started_behind_back),
+		T(test_monitor_cont_starts_guest),
+		T(test_resume_guest_started_behind_back),
+		T(test_monitor_guest_started_behind_back),
+		T(test_exit_while_waiting),
+		T(test_exit_during_close),
+		T(test_hangup_while_running),
 		T(test_bad_specs_are_usage_errors),
 		T(test_parse_forms),
 		T(test_connect_failures),

@@ -33,7 +33,95 @@ fetch() {
 	dpkg-deb -x "$T"/deb/*.deb "$T/x" || { tl_fail "dpkg-deb -x failed"; tl_done; }
 	mkdir -p "$L"
 	cp "$T"/x/boot/vmlinuz-* "$L/vmlinuz.new" && mv "$L/vmlinuz.new" "$L/vmlinuz"
+	rm -f "$L/kallsyms"
 	echo "$pkg" >"$L/package"
+}
+
+# initramfs: $T/init.cpio holds one static program as /init, which says
+# so on the console and then reads the unmapped address 0xdead0000.
+initramfs() {
+	mkdir -p "$T/root"
+	${CC:-cc} -static -O2 -o "$T/root/init" "$TOP/tests/ptdump/linux-init.c" ||
+		{ tl_fail "cannot build the guest's init"; return 1; }
+	(cd "$T/root" && echo init | cpio -o -H newc --quiet) >"$T/init.cpio" ||
+		{ tl_fail "cpio failed"; return 1; }
+}
+
+# kallsyms: the guest's own symbol table in $L/kallsyms.  Debian's
+# linux-image holds only a stub System.map (the real one is in the 280 MB
+# -dbg package), so one boot of the init copies /proc/kallsyms out
+# through a second serial port; nokaslr keeps it valid for later boots.
+kallsyms() {
+	[ -s "$L/kallsyms" ] && return 0
+	"$QEMU" -accel tcg -cpu max -m 512M -nic none -display none -no-reboot \
+	    -serial "file:$T/k.serial" -serial "file:$T/kallsyms" \
+	    -kernel "$L/vmlinuz" -initrd "$T/init.cpio" \
+	    -append "console=ttyS0 nokaslr panic=0 -- kallsyms" 2>"$T/k.qemu-err" &
+	QPID=$!
+	tl_pids="$tl_pids $QPID"
+	tl_wait_exit "$QPID" 240
+	if ! grep -q 'ptdump-init: kallsyms copied' "$T/k.serial" ||
+	    ! grep -q ' [Tt] kernel_init$' "$T/kallsyms"; then
+		tl_fail "linux: could not read the guest's /proc/kallsyms"
+		tail -n 20 "$T/k.serial" | tl_show /dev/stdin
+		return 1
+	fi
+	cp "$T/kallsyms" "$L/kallsyms"
+}
+
+# fault: Linux paused at reset with that init, two vCPUs.  Break on a
+# System.map symbol, catch the init's page fault at 0xdead0000 (run
+# through the ordinary faults of a starting process) and explain it;
+# then let Linux go on and hold its own report ("segfault at ... ip ...
+# error N") against what ptdump read.
+fault() {
+	initramfs && kallsyms || return
+	GDBPORT=$(tl_free_port)
+	: >"$T/f.serial"
+	"$QEMU" -accel tcg -cpu max -smp 2 -m 512M -nic none -display none \
+	    -no-reboot -serial "file:$T/f.serial" -gdb "tcp:127.0.0.1:$GDBPORT" \
+	    -S -kernel "$L/vmlinuz" -initrd "$T/init.cpio" \
+	    -append "console=ttyS0 nokaslr panic=0" 2>"$T/f.qemu-err" &
+	QPID=$!
+	tl_pids="$tl_pids $QPID"
+	sleep 0.3
+	PT="$PTDUMP -t 127.0.0.1:$GDBPORT --timeout 30"
+	$PT --symbols "$L/kallsyms" -c 'break kernel_init' -c continue \
+	    -c delete -c 'catch pagefault --user --cr2 0xdead0000+4' \
+	    -c continue -c fault -c 'info breakpoints' -c 'info cpus' \
+	    >"$T/f.out" 2>"$T/f.err"
+	rc=$?
+	if [ "$rc" != 0 ]; then
+		tl_fail "linux fault: ptdump exit $rc"; tl_show "$T/f.err"
+		tl_show "$T/f.out"; tl_stop "$QPID"; return
+	fi
+	grep -Eq '^cpu [01] stopped at 0xffffffff[0-9a-f]{8} <kernel_init>: breakpoint 1$' "$T/f.out" &&
+		tl_ok "linux: break on the System.map symbol kernel_init" ||
+		{ tl_fail "linux: no stop at kernel_init"; tl_show "$T/f.out"; }
+	grep -Eq '^cause: user read from 0xdead0000 faulted: the level-[1-5] entry \((PML5E|PML4E|PDPTE|PDE|PTE)\) at index [0-9]+ is not present$' "$T/f.out" &&
+		tl_ok "linux: init's read of 0xdead0000 explained: $(grep '^cause:' "$T/f.out" | cut -d: -f3-)" ||
+		{ tl_fail "linux: no cause for the init's fault"; tl_show "$T/f.out"; }
+	grep -Eq '^[*] [01] .* (4|5)-level$' "$T/f.out" &&
+		grep -Eq '^  [01] .* (4|5)-level' "$T/f.out" &&
+		tl_ok "linux -smp 2: info cpus lists both vCPUs in long mode" ||
+		{ tl_fail "linux -smp 2: info cpus"; tl_show "$T/f.out"; }
+
+	# Linux's own report, once it runs on: the same RIP, CR2 and error.
+	$PTDUMP -t "127.0.0.1:$GDBPORT" -c 'monitor cont' >/dev/null 2>&1
+	if ! tl_wait_line "$T/f.serial" 'segfault at dead0000 ip [0-9a-f]+ .* error [0-9a-f]+' 120; then
+		tl_fail "linux: no segfault report from the kernel"
+		tail -n 20 "$T/f.serial" | tl_show /dev/stdin
+	else
+		kl=$(grep -Eo 'segfault at dead0000 ip [0-9a-f]+ .* error [0-9a-f]+' "$T/f.serial" | head -n 1)
+		kip=$(echo "$kl" | sed 's/.* ip 0*\([0-9a-f]*\) .*/\1/')
+		kerr=$(echo "$kl" | sed 's/.* error \([0-9a-f]*\)$/\1/')
+		if grep -Eq "catchpoint 2, #PF page fault from 0x$kip( <[^>]*>)?, cr2 0xdead0000, error 0x$kerr " "$T/f.out"; then
+			tl_ok "linux: ptdump's stop matches the kernel's report (ip $kip, error $kerr)"
+		else
+			tl_fail "linux: ptdump's stop differs from '$kl'"; tl_show "$T/f.out"
+		fi
+	fi
+	tl_stop "$QPID"
 }
 
 # boot NAME CPU: start Linux with the gdbstub on a free port (GDBPORT),
@@ -99,4 +187,5 @@ fetch
 echo "guest: $(cat "$L/package")"
 check linux-5level max 5-level 0xff11000000000000
 check linux-4level max,la57=off 4-level 0xffff888000000000
+fault
 tl_done

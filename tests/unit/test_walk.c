@@ -15,6 +15,8 @@
 
 #include "walk.h"
 
+#include "fake_target.c"
+
 #define MEM_SIZE	0x20000u
 #define CR0_LONG	(X86PT_CR0_PG | X86PT_CR0_WP | 1)
 #define CR4_LONG	X86PT_CR4_PAE
@@ -35,63 +37,11 @@
 #define GiB1	0x40000000ull
 
 struct fake {
-	struct target tgt;
-	unsigned char *mem;
-	unsigned reads;
-	bool bad_read;		/* a read that is not one aligned page */
-	uint64_t fail_pa;	/* reads of this page fail; 0: none */
-	uint64_t reg[4];	/* cr0, cr3, cr4, efer */
-	const char *fail_reg;	/* reads of this register fail */
+	struct fake_target ft;
 	struct walk_cache *cache;
 	struct walk_ctx w;
 	struct pt_err err;
 };
-
-static int
-fake_read_phys(void *ctx, uint64_t pa, void *buf, size_t len,
-    struct pt_err *err)
-{
-	struct fake *f = ctx;
-	unsigned char *out = buf;
-
-	f->reads++;
-	if (len != 4096 || pa % 4096 != 0)
-		f->bad_read = true;
-	if (f->fail_pa != 0 && pa == f->fail_pa)
-		return pt_err_set(err, PT_EXIT_TARGET, "fake: E14");
-	for (size_t i = 0; i < len; i++)
-		out[i] = pa + i < MEM_SIZE ? f->mem[pa + i] : 0;
-	return 0;
-}
-
-static int
-fake_read_reg(void *ctx, const char *name, uint64_t *val, struct pt_err *err)
-{
-	static const char *const names[] = { "cr0", "cr3", "cr4", "efer" };
-	struct fake *f = ctx;
-
-	for (size_t i = 0; i < 4; i++)
-		if (strcmp(name, names[i]) == 0 &&
-		    (f->fail_reg == NULL || strcmp(name, f->fail_reg) != 0)) {
-			*val = f->reg[i];
-			return 0;
-		}
-	return pt_err_set(err, PT_EXIT_TARGET, "fake: no register %s", name);
-}
-
-static const struct target_ops fake_ops = {
-	.read_phys = fake_read_phys,
-	.read_reg = fake_read_reg,
-};
-
-/* Store a little-endian entry. */
-static void
-put(struct fake *f, uint64_t table, unsigned index, uint64_t val)
-{
-	for (int b = 0; b < 8; b++)
-		f->mem[table + 8u * index + (unsigned)b] =
-		    (unsigned char)(val >> (8 * b));
-}
 
 /* (Re)initialise the walker with these registers. */
 static void
@@ -101,7 +51,7 @@ setup_walk(struct fake *f, uint64_t cr0, uint64_t cr4, uint64_t efer,
 	struct x86pt_ctx pt;
 
 	x86pt_ctx_init(&pt, cr0, cr4, efer);
-	walk_ctx_init(&f->w, &f->tgt, f->cache, &pt, cr3);
+	walk_ctx_init(&f->w, &f->ft.tgt, f->cache, &pt, cr3);
 }
 
 static int
@@ -109,13 +59,8 @@ setup(void **state)
 {
 	struct fake *f = calloc(1, sizeof *f);
 
-	if (f == NULL || (f->mem = calloc(1, MEM_SIZE)) == NULL)
-		return -1;
-	f->tgt.ops = &fake_ops;
-	f->tgt.ctx = f;
-	f->tgt.stop_gen = 1;
-	f->cache = walk_cache_new(0, &f->err);
-	if (f->cache == NULL)
+	if (f == NULL || fake_init(&f->ft, MEM_SIZE) < 0 ||
+	    (f->cache = walk_cache_new(0, &f->err)) == NULL)
 		return -1;
 	setup_walk(f, CR0_LONG, CR4_LONG, EFER_LONG, PML4);
 	*state = f;
@@ -128,7 +73,7 @@ teardown(void **state)
 	struct fake *f = *state;
 
 	walk_cache_free(f->cache);
-	free(f->mem);
+	fake_free(&f->ft);
 	free(f);
 	return 0;
 }
@@ -148,15 +93,15 @@ teardown(void **state)
 static void
 basic_layout(struct fake *f)
 {
-	put(f, PML4, 0, PDPT | 0x7);
-	put(f, PDPT, 0, PD | 0x7);
-	put(f, PDPT, 1, 0x80000000 | 0x87);
-	put(f, PD, 0, PT | 0x7);
-	put(f, PD, 1, 0x200000 | 0x83);
-	put(f, PT, 1, 0x100000 | 0x3);
-	put(f, PT, 2, 0x8000000000101001ull);
-	put(f, PML4, 511, PDPT_HI | 0x3);
-	put(f, PDPT_HI, 510, 0x183);
+	fake_put(&f->ft, PML4, 0, PDPT | 0x7);
+	fake_put(&f->ft, PDPT, 0, PD | 0x7);
+	fake_put(&f->ft, PDPT, 1, 0x80000000 | 0x87);
+	fake_put(&f->ft, PD, 0, PT | 0x7);
+	fake_put(&f->ft, PD, 1, 0x200000 | 0x83);
+	fake_put(&f->ft, PT, 1, 0x100000 | 0x3);
+	fake_put(&f->ft, PT, 2, 0x8000000000101001ull);
+	fake_put(&f->ft, PML4, 511, PDPT_HI | 0x3);
+	fake_put(&f->ft, PDPT_HI, 510, 0x183);
 }
 
 /* ---- a sink that records what it is told ---------------------------- */
@@ -330,8 +275,8 @@ test_pages_of_every_size(void **state)
 	assert_false(f->w.stats.truncated);
 	assert_false(f->w.stats.stopped);
 	assert_int_equal(f->w.stats.notes, 0);
-	assert_int_equal(f->reads, 5);
-	assert_false(f->bad_read);
+	assert_int_equal(f->ft.reads, 5);
+	assert_false(f->ft.bad_read);
 }
 
 static void
@@ -531,8 +476,8 @@ test_reserved_above_maxphyaddr(void **state)
 
 	basic_layout(f);
 	/* Bit 45 in the PDE that points to the PT, bit 44 in a PTE. */
-	put(f, PD, 0, 0x0000200000000000ull | PT | 0x7);
-	put(f, PT, 1, 0x0000100000100003ull);
+	fake_put(&f->ft, PD, 0, 0x0000200000000000ull | PT | 0x7);
+	fake_put(&f->ft, PT, 1, 0x0000100000100003ull);
 	assert_true(x86pt_ctx_set_maxphyaddr(&f->w.pt, 40));
 	assert_int_equal(walk_all(f, &g), 0);
 	assert_int_equal(g.notes[WALK_NOTE_RSVD], 2);
@@ -572,7 +517,7 @@ test_ps_in_pml4e_is_reserved(void **state)
 	struct log g;
 
 	basic_layout(f);
-	put(f, PML4, 1, PDPT | 0x87);
+	fake_put(&f->ft, PML4, 1, PDPT | 0x87);
 	log_init(&g);
 	f->w.note = log_note;
 	assert_int_equal(walk_range(&f->w, 0x8000000000ull, 0xffffffffffull,
@@ -605,10 +550,10 @@ test_ps_in_pml4e_is_reserved(void **state)
 static void
 chain_layout(struct fake *f)
 {
-	put(f, PML4, 0, PDPT | 0x3);
-	put(f, PDPT, 0, PD | 0x3);
-	put(f, PD, 0, PT | 0x3);
-	put(f, PT, 1, 0x100000 | 0x3);
+	fake_put(&f->ft, PML4, 0, PDPT | 0x3);
+	fake_put(&f->ft, PDPT, 0, PD | 0x3);
+	fake_put(&f->ft, PD, 0, PT | 0x3);
+	fake_put(&f->ft, PT, 1, 0x100000 | 0x3);
 }
 
 static void
@@ -620,7 +565,7 @@ test_recursive_slot_511(void **state)
 	struct log g;
 
 	chain_layout(f);
-	put(f, PML4, 511, PML4 | 0x3);
+	fake_put(&f->ft, PML4, 511, PML4 | 0x3);
 	assert_int_equal(walk_all(f, &g), 0);
 	/*
 	 * Through slot 511 each table is seen one level lower: PML4[511]
@@ -655,7 +600,7 @@ test_recursive_slot_511(void **state)
 	assert_int_equal(n->va, 0xffffffffffe00000ull);
 
 	/* Every table is read once, though visited more often. */
-	assert_int_equal(f->reads, 4);
+	assert_int_equal(f->ft.reads, 4);
 	assert_int_equal(f->w.stats.tables, 10);
 
 	assert_int_equal(walk_va(&f->w, 0xfffffffffffff010ull, &t, &f->err), 0);
@@ -680,7 +625,7 @@ test_recursive_slot_510(void **state)
 	struct log g;
 
 	chain_layout(f);
-	put(f, PML4, 510, PML4 | 0x3);
+	fake_put(&f->ft, PML4, 510, PML4 | 0x3);
 	assert_int_equal(walk_all(f, &g), 0);
 	assert_int_equal(g.leaves, 5);
 	assert_leaf(nth_leaf(&g, 1), 0xffffff0000000000ull, PT, X86PT_L1, PD);
@@ -707,7 +652,7 @@ test_shared_subtables(void **state)
 	struct log g;
 
 	basic_layout(f);
-	put(f, PML4, 1, PDPT | 0x7);
+	fake_put(&f->ft, PML4, 1, PDPT | 0x7);
 	assert_int_equal(walk_all(f, &g), 0);
 	assert_int_equal(g.leaves, 9);
 	assert_true(g.ascending);
@@ -726,7 +671,7 @@ test_shared_subtables(void **state)
 	assert_int_equal(nth_leaf(&g, 8)->va, 0xffffffff80000000ull);
 	assert_int_equal(g.notes[WALK_NOTE_RECURSIVE], 0);
 	assert_int_equal(f->w.stats.tables, 8);
-	assert_int_equal(f->reads, 5);
+	assert_int_equal(f->ft.reads, 5);
 }
 
 static void
@@ -738,7 +683,7 @@ test_table_past_ram(void **state)
 	struct log g;
 
 	basic_layout(f);
-	put(f, PML4, 2, 0x200000 | 0x3);
+	fake_put(&f->ft, PML4, 2, 0x200000 | 0x3);
 	f->w.ram_limit = MEM_SIZE;
 	assert_int_equal(walk_all(f, &g), 0);
 	assert_int_equal(g.leaves, 5);
@@ -750,7 +695,7 @@ test_table_past_ram(void **state)
 	assert_int_equal(n->table_pa, 0x200000);
 	assert_int_equal(n->raw, 0x200003);
 	/* Reported, not read. */
-	assert_int_equal(f->reads, 5);
+	assert_int_equal(f->ft.reads, 5);
 	/* Leaves still come in order around the finding. */
 	assert_true(g.ev[4].is_note);
 	assert_int_equal(g.ev[5].leaf.va, 0xffffffff80000000ull);
@@ -796,7 +741,7 @@ test_fanout_bomb_truncates(void **state)
 
 	/* Every entry of the one table points to the table itself. */
 	for (unsigned i = 0; i < 512; i++)
-		put(f, PML4, i, PML4 | 0x7);
+		fake_put(&f->ft, PML4, i, PML4 | 0x7);
 	t0 = now();
 	assert_int_equal(walk_all(f, &g), 0);
 	assert_true(now() - t0 < 1.0);
@@ -815,7 +760,7 @@ test_fanout_bomb_truncates(void **state)
 	assert_int_equal(n->level, X86PT_L1);
 	/* PML4, one PDPT, five PDs, 4 * 512 + 1 PTs: one read. */
 	assert_int_equal(f->w.stats.tables, 1 + 1 + 5 + 4 * 512 + 1);
-	assert_int_equal(f->reads, 1);
+	assert_int_equal(f->ft.reads, 1);
 	/* Every level points back up. */
 	assert_true(g.notes[WALK_NOTE_RECURSIVE] > 0);
 
@@ -835,9 +780,9 @@ test_empty_fanout_bomb_truncates(void **state)
 
 	/* 512^3 paths to one empty page table: 2^27 tables to visit. */
 	for (unsigned i = 0; i < 512; i++) {
-		put(f, PML4, i, PDPT | 0x3);
-		put(f, PDPT, i, PD | 0x3);
-		put(f, PD, i, PT | 0x3);
+		fake_put(&f->ft, PML4, i, PDPT | 0x3);
+		fake_put(&f->ft, PDPT, i, PD | 0x3);
+		fake_put(&f->ft, PD, i, PT | 0x3);
 	}
 	t0 = now();
 	assert_int_equal(walk_all(f, &g), 0);
@@ -850,7 +795,7 @@ test_empty_fanout_bomb_truncates(void **state)
 	 * and its PTs 0..381; PT 382 is the first one not walked.
 	 */
 	assert_int_equal(f->w.stats.resume_va, (127ull << 30) + (382ull << 21));
-	assert_int_equal(f->reads, 4);
+	assert_int_equal(f->ft.reads, 4);
 }
 
 static void
@@ -859,12 +804,12 @@ test_ascending_across_the_canonical_hole(void **state)
 	struct fake *f = *state;
 	struct log g;
 
-	put(f, PML4, 0, 0x4000 | 0x3);
-	put(f, 0x4000, 0, 0xc0000083);
-	put(f, PML4, 255, 0x2000 | 0x3);
-	put(f, 0x2000, 511, 0x40000083);
-	put(f, PML4, 256, 0x3000 | 0x3);
-	put(f, 0x3000, 0, 0x80000083);
+	fake_put(&f->ft, PML4, 0, 0x4000 | 0x3);
+	fake_put(&f->ft, 0x4000, 0, 0xc0000083);
+	fake_put(&f->ft, PML4, 255, 0x2000 | 0x3);
+	fake_put(&f->ft, 0x2000, 511, 0x40000083);
+	fake_put(&f->ft, PML4, 256, 0x3000 | 0x3);
+	fake_put(&f->ft, 0x3000, 0, 0x80000083);
 	assert_int_equal(walk_all(f, &g), 0);
 	assert_int_equal(g.leaves, 3);
 	assert_true(g.ascending);
@@ -902,10 +847,10 @@ static void
 five_level_layout(struct fake *f)
 {
 	basic_layout(f);
-	put(f, PML5, 0, PML4 | 0x7);
-	put(f, PML5, 256, PML4_HI | 0x3);
-	put(f, PML4_HI, 0, PDPT_57 | 0x3);
-	put(f, PDPT_57, 0, 0xc0000000 | 0x83);
+	fake_put(&f->ft, PML5, 0, PML4 | 0x7);
+	fake_put(&f->ft, PML5, 256, PML4_HI | 0x3);
+	fake_put(&f->ft, PML4_HI, 0, PDPT_57 | 0x3);
+	fake_put(&f->ft, PDPT_57, 0, 0xc0000000 | 0x83);
 	setup_walk(f, CR0_LONG, CR4_LONG | X86PT_CR4_LA57, EFER_LONG, PML5);
 }
 
@@ -978,7 +923,7 @@ test_five_levels_recursive(void **state)
 	struct log g;
 
 	five_level_layout(f);
-	put(f, PML5, 511, PML5 | 0x3);
+	fake_put(&f->ft, PML5, 511, PML5 | 0x3);
 	assert_int_equal(walk_all(f, &g), 0);
 	n = nth_note(&g, WALK_NOTE_RECURSIVE, 0);
 	assert_int_equal(n->level, X86PT_L5);
@@ -1005,21 +950,21 @@ test_cache_reads_each_table_once(void **state)
 
 	basic_layout(f);
 	assert_int_equal(walk_all(f, &g), 0);
-	assert_int_equal(f->reads, 5);
+	assert_int_equal(f->ft.reads, 5);
 	assert_int_equal(walk_all(f, &g), 0);
 	assert_int_equal(walk_va(&f->w, 0x1234, &t, &f->err), 0);
-	assert_int_equal(f->reads, 5);
+	assert_int_equal(f->ft.reads, 5);
 	walk_cache_stats(f->cache, &st);
 	assert_int_equal(st.reads, 5);
 	assert_int_equal(st.hits, 5 + 4);
 	assert_int_equal(st.pages, 5);
-	assert_false(f->bad_read);
+	assert_false(f->ft.bad_read);
 
 	/* The guest ran: everything is read again, once. */
-	f->tgt.stop_gen++;
-	put(f, PT, 1, 0x300000 | 0x3);
+	f->ft.tgt.stop_gen++;
+	fake_put(&f->ft, PT, 1, 0x300000 | 0x3);
 	assert_int_equal(walk_all(f, &g), 0);
-	assert_int_equal(f->reads, 10);
+	assert_int_equal(f->ft.reads, 10);
 	assert_int_equal(nth_leaf(&g, 0)->pa, 0x300000);
 	walk_cache_stats(f->cache, &st);
 	assert_int_equal(st.flushes, 1);
@@ -1027,7 +972,7 @@ test_cache_reads_each_table_once(void **state)
 	/* So is it after an explicit flush. */
 	walk_cache_flush(f->cache);
 	assert_int_equal(walk_va(&f->w, 0x1234, &t, &f->err), 0);
-	assert_int_equal(f->reads, 14);
+	assert_int_equal(f->ft.reads, 14);
 	assert_int_equal(t.pa, 0x300234);
 }
 
@@ -1078,7 +1023,7 @@ test_callbacks_stop_and_fail(void **state)
 	assert_string_equal(f->err.msg, "walk: output failed");
 
 	/* A note sink that fails ends the walk too. */
-	put(f, PML4, 1, PDPT | 0x87);
+	fake_put(&f->ft, PML4, 1, PDPT | 0x87);
 	walk_cache_flush(f->cache);	/* memory changed behind its back */
 	log_init(&g);
 	g.fail_note = true;
@@ -1105,14 +1050,14 @@ test_read_failure(void **state)
 	struct log g;
 
 	basic_layout(f);
-	f->fail_pa = PD;
+	f->ft.fail_pa = PD;
 	assert_int_equal(walk_all(f, &g), -1);
 	assert_string_equal(f->err.msg, "reading the table at 0x3000: fake: E14");
 	assert_int_equal(f->err.kind, PT_EXIT_TARGET);
 	assert_int_equal(g.leaves, 0);
 	assert_int_equal(walk_va(&f->w, 0x1000, &t, &f->err), -1);
 	/* Failed reads are not cached. */
-	f->fail_pa = 0;
+	f->ft.fail_pa = 0;
 	assert_int_equal(walk_all(f, &g), 0);
 	assert_int_equal(g.leaves, 5);
 }
@@ -1142,7 +1087,7 @@ test_unsupported_modes(void **state)
 		assert_int_equal(walk_va(&f->w, 0x1000, &t, &f->err), -1);
 		assert_string_equal(f->err.msg, m[i].msg);
 	}
-	assert_int_equal(f->reads, 0);
+	assert_int_equal(f->ft.reads, 0);
 }
 
 static void
@@ -1187,9 +1132,9 @@ test_memtype_and_pkey_in_leaves(void **state)
 
 	chain_layout(f);
 	/* PWT: PAT entry 1, WT at power-on, WC in the PAT below. */
-	put(f, PT, 2, 0x102000 | 0x9);
+	fake_put(&f->ft, PT, 2, 0x102000 | 0x9);
 	/* PAT (bit 7) + PCD: entry 6; key 5. */
-	put(f, PT, 3, 0x2800000000103091ull);
+	fake_put(&f->ft, PT, 3, 0x2800000000103091ull);
 	setup_walk(f, CR0_LONG, CR4_LONG | X86PT_CR4_PKE, EFER_LONG, PML4);
 	assert_int_equal(walk_all(f, &g), 0);
 	assert_string_equal(nth_leaf(&g, 1)->memtype_name, "WT");
@@ -1214,11 +1159,12 @@ test_ctx_load(void **state)
 	struct walk_trace t;
 
 	basic_layout(f);
-	f->reg[0] = CR0_LONG;
-	f->reg[1] = PML4 | 0x18;	/* CR3's PWT/PCD are not address */
-	f->reg[2] = CR4_LONG;
-	f->reg[3] = EFER_LONG;
-	assert_int_equal(walk_ctx_load(&w, &f->tgt, f->cache, &f->err), 0);
+	fake_set_reg(&f->ft, "cr0", CR0_LONG);
+	/* CR3's PWT/PCD are not address. */
+	fake_set_reg(&f->ft, "cr3", PML4 | 0x18);
+	fake_set_reg(&f->ft, "cr4", CR4_LONG);
+	fake_set_reg(&f->ft, "efer", EFER_LONG);
+	assert_int_equal(walk_ctx_load(&w, &f->ft.tgt, f->cache, &f->err), 0);
 	assert_int_equal(w.pt.mode, X86PT_MODE_4LEVEL);
 	assert_true(w.pt.nxe);
 	assert_int_equal(w.cr3, PML4 | 0x18);
@@ -1228,8 +1174,8 @@ test_ctx_load(void **state)
 	assert_int_equal(t.root, PML4);
 	assert_int_equal(t.pa, 0x100234);
 
-	f->fail_reg = "efer";
-	assert_int_equal(walk_ctx_load(&w, &f->tgt, f->cache, &f->err), -1);
+	f->ft.fail_reg = "efer";
+	assert_int_equal(walk_ctx_load(&w, &f->ft.tgt, f->cache, &f->err), -1);
 	assert_string_equal(f->err.msg, "reading efer: fake: no register efer");
 }
 

@@ -16,6 +16,8 @@
 #include "walk.h"
 #include "x86fault.h"
 
+#include "fake_target.c"
+
 #define MEM_SIZE	0x20000u
 
 /* Tables of the layout below. */
@@ -34,38 +36,11 @@
 #define PK(k)	((uint64_t)(k) << 59)
 
 struct fake {
-	struct target tgt;
-	unsigned char *mem;
+	struct fake_target ft;
 	struct walk_cache *cache;
 	struct walk_ctx w;
 	struct pt_err err;
 };
-
-static int
-fake_read_phys(void *ctx, uint64_t pa, void *buf, size_t len,
-    struct pt_err *err)
-{
-	struct fake *f = ctx;
-	unsigned char *out = buf;
-
-	(void)err;
-	for (size_t i = 0; i < len; i++)
-		out[i] = pa + i < MEM_SIZE ? f->mem[pa + i] : 0;
-	return 0;
-}
-
-static const struct target_ops fake_ops = {
-	.read_phys = fake_read_phys,
-};
-
-/* Store a little-endian entry. */
-static void
-put(struct fake *f, uint64_t table, unsigned index, uint64_t val)
-{
-	for (int b = 0; b < 8; b++)
-		f->mem[table + 8u * index + (unsigned)b] =
-		    (unsigned char)(val >> (8 * b));
-}
 
 /*
  * One layout for every case; MAXPHYADDR is 40 (QEMU TCG's default), so
@@ -97,38 +72,38 @@ put(struct fake *f, uint64_t table, unsigned index, uint64_t val)
 static void
 layout(struct fake *f)
 {
-	put(f, PML5, 0, PML4 | 0x7);
-	put(f, PML5, 1, PML4_B | 0x7);
-	put(f, PML5, 3, PML4 | 0x3);
-	put(f, PML5, 4, PML4 | 0x87);
-	put(f, PML4, 0, PDPT | 0x7);
-	put(f, PML4, 2, PDPT | 0x87);
-	put(f, PML4, 3, 0x200000 | 0x7);
-	put(f, PML4, 511, PDPT_HI | 0x3);
-	put(f, PDPT_HI, 510, 0x183);
-	put(f, PDPT, 0, PD | 0x7);
-	put(f, PDPT, 1, 0x40000000 | 0x87);
-	put(f, PDPT, 2, (1ull << 51) | PD | 0x7);
-	put(f, PDPT, 3, 0xc0000000 | 0x6000 | 0x87);
-	put(f, PDPT, 4, NX | 0x100000000ull | 0x83);
-	put(f, PDPT, 5, PK(5) | 0x140000000ull | 0x87);
-	put(f, PDPT, 6, PK(3) | 0x180000000ull | 0x83);
-	put(f, PDPT, 7, 0x1c0000000ull | 0x85);
-	put(f, PD, 0, PT | 0x7);
-	put(f, PD, 1, 0x200000 | 0x83);
-	put(f, PD, 2, NX | 0x400000 | 0x87);
-	put(f, PD, 3, PT_SUP | 0x3);
-	put(f, PT_SUP, 0, 0x300000 | 0x7);
-	put(f, PD, 4, 0x800000 | 0x2000 | 0x87);
-	put(f, PD, 5, PT_RO | 0x5);
-	put(f, PT_RO, 0, 0x301000 | 0x7);
-	put(f, PT_RO, 1, 0x302000 | 0x5);
-	put(f, PD, 6, NX | PT_NX | 0x7);
-	put(f, PT_NX, 0, 0x303000 | 0x7);
-	put(f, PT, 1, 0x100000 | 0x7);
-	put(f, PT, 2, 0x101000 | 0x5);
-	put(f, PT, 3, 0x102000 | 0x1);
-	put(f, PT, 4, NX | 0x103000 | 0x5);
+	fake_put(&f->ft, PML5, 0, PML4 | 0x7);
+	fake_put(&f->ft, PML5, 1, PML4_B | 0x7);
+	fake_put(&f->ft, PML5, 3, PML4 | 0x3);
+	fake_put(&f->ft, PML5, 4, PML4 | 0x87);
+	fake_put(&f->ft, PML4, 0, PDPT | 0x7);
+	fake_put(&f->ft, PML4, 2, PDPT | 0x87);
+	fake_put(&f->ft, PML4, 3, 0x200000 | 0x7);
+	fake_put(&f->ft, PML4, 511, PDPT_HI | 0x3);
+	fake_put(&f->ft, PDPT_HI, 510, 0x183);
+	fake_put(&f->ft, PDPT, 0, PD | 0x7);
+	fake_put(&f->ft, PDPT, 1, 0x40000000 | 0x87);
+	fake_put(&f->ft, PDPT, 2, (1ull << 51) | PD | 0x7);
+	fake_put(&f->ft, PDPT, 3, 0xc0000000 | 0x6000 | 0x87);
+	fake_put(&f->ft, PDPT, 4, NX | 0x100000000ull | 0x83);
+	fake_put(&f->ft, PDPT, 5, PK(5) | 0x140000000ull | 0x87);
+	fake_put(&f->ft, PDPT, 6, PK(3) | 0x180000000ull | 0x83);
+	fake_put(&f->ft, PDPT, 7, 0x1c0000000ull | 0x85);
+	fake_put(&f->ft, PD, 0, PT | 0x7);
+	fake_put(&f->ft, PD, 1, 0x200000 | 0x83);
+	fake_put(&f->ft, PD, 2, NX | 0x400000 | 0x87);
+	fake_put(&f->ft, PD, 3, PT_SUP | 0x3);
+	fake_put(&f->ft, PT_SUP, 0, 0x300000 | 0x7);
+	fake_put(&f->ft, PD, 4, 0x800000 | 0x2000 | 0x87);
+	fake_put(&f->ft, PD, 5, PT_RO | 0x5);
+	fake_put(&f->ft, PT_RO, 0, 0x301000 | 0x7);
+	fake_put(&f->ft, PT_RO, 1, 0x302000 | 0x5);
+	fake_put(&f->ft, PD, 6, NX | PT_NX | 0x7);
+	fake_put(&f->ft, PT_NX, 0, 0x303000 | 0x7);
+	fake_put(&f->ft, PT, 1, 0x100000 | 0x7);
+	fake_put(&f->ft, PT, 2, 0x101000 | 0x5);
+	fake_put(&f->ft, PT, 3, 0x102000 | 0x1);
+	fake_put(&f->ft, PT, 4, NX | 0x103000 | 0x5);
 }
 
 /* Environments: what differs from long mode with CR0.WP and EFER.NXE. */
@@ -163,7 +138,7 @@ setup_env(struct fake *f, unsigned env)
 		cr4 |= X86PT_CR4_PKS;
 	x86pt_ctx_init(&pt, cr0, cr4, efer);
 	assert_true(x86pt_ctx_set_maxphyaddr(&pt, 40));
-	walk_ctx_init(&f->w, &f->tgt, f->cache, &pt,
+	walk_ctx_init(&f->w, &f->ft.tgt, f->cache, &pt,
 	    (env & E_LA57) ? PML5 : PML4);
 	f->w.ram_limit = MEM_SIZE;
 }
@@ -173,13 +148,8 @@ setup(void **state)
 {
 	struct fake *f = calloc(1, sizeof *f);
 
-	if (f == NULL || (f->mem = calloc(1, MEM_SIZE)) == NULL)
-		return -1;
-	f->tgt.ops = &fake_ops;
-	f->tgt.ctx = f;
-	f->tgt.stop_gen = 1;
-	f->cache = walk_cache_new(0, &f->err);
-	if (f->cache == NULL)
+	if (f == NULL || fake_init(&f->ft, MEM_SIZE) < 0 ||
+	    (f->cache = walk_cache_new(0, &f->err)) == NULL)
 		return -1;
 	layout(f);
 	*state = f;
@@ -192,7 +162,7 @@ teardown(void **state)
 	struct fake *f = *state;
 
 	walk_cache_free(f->cache);
-	free(f->mem);
+	fake_free(&f->ft);
 	free(f);
 	return 0;
 }
