@@ -1,55 +1,13 @@
-/* symbols.c - a symbol table: see symbols.h. */
-#include <errno.h>
-#include <fcntl.h>
-#include <gelf.h>
+/*
+ * symbols.c - a symbol table: see symbols.h.  The readers that fill it
+ * are in sym_read.c, address expressions in sym_expr.c.
+ */
 #include <inttypes.h>
-#include <limits.h>
-#include <libelf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include "symbols.h"
-
-#define SYM_LINE_MAX (SYM_NAME_MAX + 256)
-#define SYM_READ_CHUNK (64u << 10)
-
-#define SYM_F_GLOBAL 1u
-#define SYM_F_FUNC 2u
-#define SYM_F_SIZED 4u
-
-struct sym_ent {
-	uint64_t addr;
-	uint64_t span;		/* bytes covered from addr, at least 1 */
-	uint32_t name;		/* offset in names */
-	uint8_t flags;
-};
-
-struct sym_sec {
-	uint64_t addr;
-	uint64_t size;
-	uint32_t name;
-};
-
-/*
- * ents stays in load order, so an index is also the load order.
- * by_addr and by_name index it sorted (best first among equals); uniq
- * holds the first of each distinct name, for completion.  A file is
- * appended, sorted alone and merged into the indexes.
- */
-struct sym_table {
-	struct sym_ent *ents;
-	size_t n, cap;
-	uint32_t *by_addr, *by_name, *uniq;
-	size_t nuniq;
-	char *names;
-	size_t nlen, ncap;
-	struct sym_sec *secs;
-	uint64_t *sec_maxlast;	/* highest last byte of secs[0..i] */
-	size_t nsec, seccap;
-};
+#include "symbols_int.h"
 
 /* ---- building ------------------------------------------------------ */
 
@@ -110,13 +68,8 @@ grow(void *p, size_t *cap, size_t need, size_t size, size_t max)
 	return q;
 }
 
-/*
- * Make room for about NSYM more symbols and NBYTES of names at once: a
- * growing realloc copies and faults the same pages in again.  Failure
- * is no error here; adding reports it.
- */
-static void
-reserve(struct sym_table *t, size_t nsym, size_t nbytes)
+void
+sym_reserve(struct sym_table *t, size_t nsym, size_t nbytes)
 {
 	struct sym_ent *e;
 	char *q;
@@ -149,9 +102,9 @@ pool_add(struct sym_table *t, const char *name, size_t len,
 	return (long)at;
 }
 
-static int
-add_sym(struct sym_table *t, const char *name, size_t len, uint64_t addr,
-    uint64_t span, unsigned flags, struct pt_err *err)
+int
+sym_add_ent(struct sym_table *t, const char *name, size_t len,
+    uint64_t addr, uint64_t span, unsigned flags, struct pt_err *err)
 {
 	struct sym_ent *q = grow(t->ents, &t->cap, t->n + 1, sizeof *q,
 	    SYM_MAX);
@@ -168,9 +121,9 @@ add_sym(struct sym_table *t, const char *name, size_t len, uint64_t addr,
 	return 0;
 }
 
-static int
-add_sec(struct sym_table *t, const char *name, uint64_t addr, uint64_t size,
-    struct pt_err *err)
+int
+sym_add_sec(struct sym_table *t, const char *name, uint64_t addr,
+    uint64_t size, struct pt_err *err)
 {
 	struct sym_sec *q = grow(t->secs, &t->seccap, t->nsec + 1, sizeof *q,
 	    SYM_SEC_MAX);
@@ -411,12 +364,8 @@ cmp_sec(const void *pa, const void *pb)
 	return c ? c : cmp_u64(a->name, b->name);
 }
 
-/*
- * Index the symbols appended since N0 and all sections; -1 when out of
- * memory, with the table unchanged: every allocation comes first.
- */
-static int
-commit(struct sym_table *t, size_t n0, struct pt_err *err)
+int
+sym_commit(struct sym_table *t, size_t n0, struct pt_err *err)
 {
 	size_t i, n = t->n, sz = (n ? n : 1) * sizeof(uint32_t);
 	struct sym_key *k = malloc(2 * (n - n0 + 1) * sizeof *k);
@@ -458,378 +407,6 @@ commit(struct sym_table *t, size_t n0, struct pt_err *err)
 		ml[i] = i > 0 && ml[i - 1] > last ? ml[i - 1] : last;
 	}
 	return 0;
-}
-
-/* ---- ELF ------------------------------------------------------------ */
-
-struct elf_bounds {
-	uint64_t addr, size;
-};
-
-/* Bytes an unsized symbol at V in section B covers: to the section's end. */
-static uint64_t
-sec_span(const struct elf_bounds *b, uint64_t v)
-{
-	if (v >= b->addr && v - b->addr < b->size)
-		return b->size - (v - b->addr);
-	return 1;	/* an end marker such as _etext: only itself */
-}
-
-static int
-elf_syms(struct sym_table *t, Elf *e, Elf_Scn *symscn, Elf_Scn *xscn,
-    const struct elf_bounds *bounds, size_t shnum, uint64_t offset,
-    struct pt_err *err)
-{
-	Elf_Data *d = elf_getdata(symscn, NULL), *xd = NULL;
-	Elf_Scn *strscn;
-	GElf_Shdr sh, strsh;
-	size_t i, nsyms, entsz = gelf_fsize(e, ELF_T_SYM, 1, EV_CURRENT);
-
-	if (gelf_getshdr(symscn, &sh) == NULL || d == NULL || entsz == 0)
-		return pt_err_set(err, PT_EXIT_USAGE, "bad symbol table: %s",
-		    elf_errmsg(-1));
-	if (xscn != NULL && (xd = elf_getdata(xscn, NULL)) == NULL)
-		return pt_err_set(err, PT_EXIT_USAGE,
-		    "bad extended section indexes: %s", elf_errmsg(-1));
-	nsyms = d->d_size / entsz;
-	if (nsyms > (size_t)INT_MAX)	/* gelf indexes with an int */
-		nsyms = (size_t)INT_MAX;
-	strscn = elf_getscn(e, sh.sh_link);
-	reserve(t, nsyms, strscn && gelf_getshdr(strscn, &strsh) ?
-	    strsh.sh_size : 0);
-	for (i = 1; i < nsyms; i++) {	/* 0 is the null symbol */
-		GElf_Sym s;
-		Elf32_Word xndx = 0;
-		const char *name;
-		size_t shndx, len;
-		unsigned type, bind, flags = 0;
-		uint64_t span;
-
-		if ((xd ? gelf_getsymshndx(d, xd, (int)i, &s, &xndx) :
-		    gelf_getsym(d, (int)i, &s)) == NULL)
-			return pt_err_set(err, PT_EXIT_USAGE,
-			    "bad symbol %zu: %s", i, elf_errmsg(-1));
-		type = GELF_ST_TYPE(s.st_info);
-		bind = GELF_ST_BIND(s.st_info);
-		if (type != STT_NOTYPE && type != STT_OBJECT && type != STT_FUNC)
-			continue;
-		shndx = s.st_shndx == SHN_XINDEX ? xndx : s.st_shndx;
-		/* Undefined and common symbols have no address yet. */
-		if (shndx == SHN_UNDEF || (s.st_shndx != SHN_XINDEX &&
-		    s.st_shndx >= SHN_LORESERVE && s.st_shndx != SHN_ABS))
-			continue;
-		name = elf_strptr(e, sh.sh_link, s.st_name);
-		if (name == NULL || name[0] == '\0' || name[0] == '$' ||
-		    (len = strnlen(name, SYM_NAME_MAX)) == SYM_NAME_MAX)
-			continue;
-		if (bind != STB_LOCAL)
-			flags |= SYM_F_GLOBAL;
-		if (type == STT_FUNC)
-			flags |= SYM_F_FUNC;
-		if (s.st_size != 0) {
-			flags |= SYM_F_SIZED;
-			span = s.st_size;
-		} else if (s.st_shndx == SHN_ABS || shndx >= shnum) {
-			span = 1;	/* a value, not a place */
-		} else {
-			span = sec_span(&bounds[shndx], s.st_value);
-		}
-		if (add_sym(t, name, len, s.st_value + offset, span, flags,
-		    err) < 0)
-			return -1;
-	}
-	return 0;
-}
-
-/* Load FD (an ELF file) into T; the symbols added, or -1. */
-static long
-load_elf(struct sym_table *t, int fd, uint64_t offset, struct pt_err *err)
-{
-	Elf *e;
-	Elf_Scn *scn = NULL, *symtab = NULL, *dynsym = NULL, *xscn = NULL;
-	size_t shnum, shstrndx, symndx = 0;
-	struct elf_bounds *bounds = NULL;
-	GElf_Ehdr eh;
-	size_t n0 = t->n;
-	int rc = -1;
-
-	if (elf_version(EV_CURRENT) == EV_NONE)
-		return pt_err_set(err, PT_EXIT_USAGE, "libelf: %s",
-		    elf_errmsg(-1));
-	if ((e = elf_begin(fd, ELF_C_READ_MMAP, NULL)) == NULL)
-		return pt_err_set(err, PT_EXIT_USAGE, "bad ELF file: %s",
-		    elf_errmsg(-1));
-	if (elf_kind(e) != ELF_K_ELF || gelf_getehdr(e, &eh) == NULL ||
-	    elf_getshdrnum(e, &shnum) != 0 ||
-	    elf_getshdrstrndx(e, &shstrndx) != 0) {
-		pt_err_set(err, PT_EXIT_USAGE, "bad ELF file: %s",
-		    elf_errmsg(-1));
-		goto out;
-	}
-	if (shnum > SYM_MAX) {
-		pt_err_set(err, PT_EXIT_USAGE, "too many sections (%zu)", shnum);
-		goto out;
-	}
-	if ((bounds = calloc(shnum ? shnum : 1, sizeof *bounds)) == NULL) {
-		pt_err_set(err, PT_EXIT_TARGET, "out of memory");
-		goto out;
-	}
-	while ((scn = elf_nextscn(e, scn)) != NULL) {
-		size_t i = elf_ndxscn(scn);
-		const char *name;
-		GElf_Shdr sh;
-
-		if (gelf_getshdr(scn, &sh) == NULL || i >= shnum) {
-			pt_err_set(err, PT_EXIT_USAGE, "bad section %zu: %s",
-			    i, elf_errmsg(-1));
-			goto out;
-		}
-		bounds[i] = (struct elf_bounds){ sh.sh_addr, sh.sh_size };
-		if (sh.sh_type == SHT_SYMTAB)
-			symtab = scn;
-		else if (sh.sh_type == SHT_DYNSYM)
-			dynsym = scn;
-		/*
-		 * Relocatable files have no addresses yet, and .tbss takes
-		 * no address space (it overlaps what follows it).
-		 */
-		if (!(sh.sh_flags & SHF_ALLOC) || sh.sh_size == 0 ||
-		    eh.e_type == ET_REL || ((sh.sh_flags & SHF_TLS) &&
-		    sh.sh_type == SHT_NOBITS))
-			continue;
-		name = elf_strptr(e, shstrndx, sh.sh_name);
-		if (add_sec(t, name ? name : "?", sh.sh_addr + offset,
-		    sh.sh_size, err) < 0)
-			goto out;
-	}
-	if (symtab == NULL)
-		symtab = dynsym;
-	if (symtab == NULL) {
-		pt_err_set(err, PT_EXIT_USAGE, "no symbol table (stripped?)");
-		goto out;
-	}
-	symndx = elf_ndxscn(symtab);
-	while ((scn = elf_nextscn(e, scn)) != NULL) {
-		GElf_Shdr sh;
-
-		if (gelf_getshdr(scn, &sh) != NULL &&
-		    sh.sh_type == SHT_SYMTAB_SHNDX && sh.sh_link == symndx)
-			xscn = scn;
-	}
-	if (elf_syms(t, e, symtab, xscn, bounds, shnum, offset, err) == 0)
-		rc = 0;
-out:
-	free(bounds);
-	elf_end(e);
-	return rc < 0 ? -1 : (long)(t->n - n0);
-}
-
-/* ---- System.map and /proc/kallsyms -------------------------------- */
-
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Next blank-separated word of *P (advanced); its length, 0 at the end. */
-static size_t
-word(const char **p, const char **w)
-{
-	const char *s = *p;
-	size_t n = 0;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	*w = s;
-	while (s[n] != '\0' && s[n] != ' ' && s[n] != '\t')
-		n++;
-	*p = s + n;
-	return n;
-}
-
-/*
- * One line "HEXADDR TYPE NAME [module]": 1 if it parses (and is added
- * unless undefined), 0 if not, -1 on error.  *ADDR0 tells whether its
- * address was 0, as every one is in kallsyms read without privilege.
- */
-static int
-map_line(struct sym_table *t, const char *line, uint64_t offset,
-    bool *addr0, struct pt_err *err)
-{
-	const char *p = line, *w[5];
-	size_t len[5], i;
-	uint64_t addr = 0, span = SYM_MAP_SPAN;
-	unsigned flags = 0;
-	char type;
-
-	for (i = 0; i < 5; i++)
-		len[i] = word(&p, &w[i]);
-	if (len[0] == 0 || len[0] > 16 || len[1] != 1 || len[2] == 0 ||
-	    len[4] != 0 || (len[3] != 0 && (w[3][0] != '[' ||
-	    w[3][len[3] - 1] != ']')))
-		return 0;
-	for (i = 0; i < len[0]; i++) {
-		int d = hexval(w[0][i]);
-
-		if (d < 0)
-			return 0;
-		addr = addr << 4 | (uint64_t)d;
-	}
-	type = w[1][0];
-	if (!((type >= 'a' && type <= 'z') || (type >= 'A' && type <= 'Z')))
-		return 0;
-	*addr0 = addr == 0;
-	if (type == 'U' || w[2][0] == '$' || len[2] >= SYM_NAME_MAX)
-		return 1;
-	if (type >= 'A' && type <= 'Z')
-		flags |= SYM_F_GLOBAL;
-	if (type == 'T' || type == 't')
-		flags |= SYM_F_FUNC;
-	/*
-	 * No size and no section: without SYM_MAP_SPAN all of user space
-	 * would be named after the last per-cpu symbol (near 0x2c000).
-	 */
-	if (type == 'A' || type == 'a')
-		span = 1;	/* a value, not a place */
-	if (add_sym(t, w[2], len[2], addr + offset, span, flags, err) < 0)
-		return -1;
-	return 1;
-}
-
-/* Load FD (not ELF) as a symbol map; the symbols added, or -1. */
-static long
-load_map(struct sym_table *t, int fd, off_t size, uint64_t offset,
-    struct pt_err *err)
-{
-	char *buf = malloc(SYM_READ_CHUNK), line[SYM_LINE_MAX];
-	size_t ll = 0, total = 0, parsed = 0, nonzero = 0, n0 = t->n;
-	bool overlong = false, eof = false;
-	long rc = -1;
-
-	if (buf == NULL)
-		return pt_err_set(err, PT_EXIT_TARGET, "out of memory");
-	/* A line of a 64-bit map takes at least 21 bytes. */
-	if (size > 0 && size <= (off_t)SYM_TEXT_MAX)
-		reserve(t, (size_t)size / 20, (size_t)size / 2);
-	while (!eof) {
-		ssize_t got = read(fd, buf, SYM_READ_CHUNK);
-		size_t i = 0;
-
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			pt_err_set(err, PT_EXIT_USAGE, "%s", strerror(errno));
-			goto out;
-		}
-		if (got == 0) {
-			eof = true;
-			buf[0] = '\n';	/* ends a last line without one */
-			got = ll > 0 ? 1 : 0;
-		} else if (memchr(buf, '\0', (size_t)got) != NULL) {
-			pt_err_set(err, PT_EXIT_USAGE, "not an ELF file nor a "
-			    "symbol map (binary data)");
-			goto out;
-		} else if ((total += (size_t)got) > SYM_TEXT_MAX) {
-			pt_err_set(err, PT_EXIT_USAGE, "longer than %u MiB",
-			    SYM_TEXT_MAX >> 20);
-			goto out;
-		}
-		while (i < (size_t)got) {
-			char *nl = memchr(buf + i, '\n', (size_t)got - i);
-			size_t seg = (nl ? (size_t)(nl - buf) : (size_t)got) - i;
-			bool z = false;
-			int r;
-
-			if (ll + seg >= sizeof line) {
-				overlong = true;	/* skipped as junk */
-			} else {
-				memcpy(line + ll, buf + i, seg);
-				ll += seg;
-			}
-			i += seg;
-			if (nl == NULL)
-				break;
-			i++;
-			if (ll > 0 && line[ll - 1] == '\r')
-				ll--;
-			line[ll] = '\0';
-			r = overlong ? 0 : map_line(t, line, offset, &z, err);
-			if (r < 0)
-				goto out;
-			parsed += (size_t)r;
-			nonzero += r > 0 && !z;
-			ll = 0;
-			overlong = false;
-		}
-	}
-	if (total == 0)
-		pt_err_set(err, PT_EXIT_USAGE, "empty file");
-	else if (parsed == 0)
-		pt_err_set(err, PT_EXIT_USAGE, "not an ELF file nor a symbol "
-		    "map (no line reads 'ADDRESS TYPE NAME')");
-	else if (nonzero == 0 && parsed > 1)
-		pt_err_set(err, PT_EXIT_USAGE, "every address is 0 (kallsyms "
-		    "read without privilege? see kernel.kptr_restrict)");
-	else
-		rc = (long)(t->n - n0);
-out:
-	free(buf);
-	return rc;
-}
-
-long
-sym_add_file(struct sym_table *t, const char *path, uint64_t offset,
-    struct pt_err *err)
-{
-	size_t n0 = t->n, nlen0 = t->nlen, nsec0 = t->nsec;
-	unsigned char magic[4] = { 0 };
-	struct stat st;
-	off_t size = 0;
-	ssize_t got;
-	long added;
-	int fd;
-
-	do {
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-	} while (fd < 0 && errno == EINTR);
-	if (fd < 0)
-		return pt_err_set(err, PT_EXIT_USAGE, "%s: %s", path,
-		    strerror(errno));
-	if (fstat(fd, &st) < 0)
-		memset(&st, 0, sizeof st);	/* then read what comes */
-	if (S_ISDIR(st.st_mode)) {
-		close(fd);
-		return pt_err_set(err, PT_EXIT_USAGE, "%s: %s", path,
-		    strerror(EISDIR));
-	}
-	/* A size to reserve room for; /proc files say 0. */
-	if (S_ISREG(st.st_mode))
-		size = st.st_size;
-	/* pread leaves the offset at 0 for libelf or the text reader. */
-	do {
-		got = pread(fd, magic, sizeof magic, 0);
-	} while (got < 0 && errno == EINTR);
-	if (got < 0)
-		added = pt_err_set(err, PT_EXIT_USAGE, "%s", strerror(errno));
-	else if (got == 4 && memcmp(magic, ELFMAG, SELFMAG) == 0)
-		added = load_elf(t, fd, offset, err);
-	else
-		added = load_map(t, fd, size, offset, err);
-	close(fd);
-	if (added < 0 || commit(t, n0, err) < 0) {
-		t->n = n0;
-		t->nlen = nlen0;
-		t->nsec = nsec0;
-		return pt_err_wrap(err, "%s", path);
-	}
-	return added;
 }
 
 /* ---- queries -------------------------------------------------------- */
@@ -993,128 +570,4 @@ sym_complete(const struct sym_table *t, const char *prefix, size_t i)
 		return NULL;
 	name = ent_name(t, t->uniq[at + i]);
 	return strncmp(name, prefix, plen) == 0 ? name : NULL;
-}
-
-/* ---- address expressions ------------------------------------------ */
-
-static int
-no_symbol(const struct sym_table *t, const char *s, size_t n,
-    struct pt_err *err)
-{
-	if (sym_count(t) == 0)
-		return pt_err_set(err, PT_EXIT_USAGE, "no symbol '%.*s' (no "
-		    "symbols loaded: try 'symbols FILE')", (int)n, s);
-	return pt_err_set(err, PT_EXIT_USAGE, "no symbol '%.*s'", (int)n, s);
-}
-
-/* args_u64 of the N bytes at S. */
-static int
-number(const char *s, size_t n, uint64_t *out, struct pt_err *err)
-{
-	char buf[200];
-
-	if (n >= sizeof buf)
-		return pt_err_set(err, PT_EXIT_USAGE, "'%.*s' is not a number",
-		    (int)n, s);
-	memcpy(buf, s, n);
-	buf[n] = '\0';
-	return args_u64(buf, out, err);
-}
-
-/* NUMBER | NAME | NAME+NUMBER | NAME-NUMBER in the N bytes at S. */
-static int
-eval(const struct sym_table *t, const char *s, size_t n, uint64_t *out,
-    struct pt_err *err)
-{
-	uint64_t base, d;
-	size_t p;
-
-	if (n == 0)
-		return pt_err_set(err, PT_EXIT_USAGE, "missing address");
-	if (s[0] >= '0' && s[0] <= '9')
-		return number(s, n, out, err);
-	if (sym_lookup(t, s, n, out) == 0)
-		return 0;
-	for (p = n - 1; p > 0 && s[p] != '+' && s[p] != '-'; p--)
-		;
-	if (p == 0)
-		return no_symbol(t, s, n, err);
-	if (sym_lookup(t, s, p, &base) < 0)
-		return no_symbol(t, s, p, err);
-	if (number(s + p + 1, n - p - 1, &d, err) < 0)
-		return pt_err_wrap(err, "bad address '%.*s'", (int)n, s);
-	if (s[p] == '+' ? d > UINT64_MAX - base : d > base)
-		return pt_err_set(err, PT_EXIT_USAGE, "bad address '%.*s': "
-		    "outside 0..2^64-1", (int)n, s);
-	*out = s[p] == '+' ? base + d : base - d;
-	return 0;
-}
-
-int
-sym_eval(const struct sym_table *t, const char *expr, uint64_t *out,
-    struct pt_err *err)
-{
-	size_t n = strnlen(expr, SYM_EXPR_MAX + 1);
-
-	if (n > SYM_EXPR_MAX)
-		return pt_err_set(err, PT_EXIT_USAGE,
-		    "address expression longer than %d bytes", SYM_EXPR_MAX);
-	return eval(t, expr, n, out, err);
-}
-
-/* A..B as args_range reads "A-B" or "A+B" (OP). */
-static int
-make_range(const char *expr, char op, uint64_t a, uint64_t b,
-    struct args_range *out, struct pt_err *err)
-{
-	if (op == '+') {
-		if (b == 0)
-			return pt_err_set(err, PT_EXIT_USAGE,
-			    "bad range '%s': empty", expr);
-		if (b - 1 > UINT64_MAX - a)
-			return pt_err_set(err, PT_EXIT_USAGE, "bad range '%s': "
-			    "runs past the top of the address space", expr);
-		out->start = a;
-		out->last = a + (b - 1);
-		return 0;
-	}
-	/* START-END with END exclusive; END 0 means "to the top". */
-	if (b != 0 && b <= a)
-		return pt_err_set(err, PT_EXIT_USAGE,
-		    "bad range '%s': end is not above start", expr);
-	out->start = a;
-	out->last = b - 1;
-	return 0;
-}
-
-int
-sym_eval_range(const struct sym_table *t, const char *expr,
-    struct args_range *out, struct pt_err *err)
-{
-	size_t n = strnlen(expr, SYM_EXPR_MAX + 1), p;
-	struct pt_err first = { 0 }, e;
-	bool tried = false;
-	uint64_t a, b;
-
-	if (n > SYM_EXPR_MAX)
-		return pt_err_set(err, PT_EXIT_USAGE,
-		    "address expression longer than %d bytes", SYM_EXPR_MAX);
-	for (p = n; p-- > 1;) {
-		if (expr[p] != '+' && expr[p] != '-')
-			continue;
-		if (eval(t, expr, p, &a, &e) == 0 &&
-		    eval(t, expr + p + 1, n - p - 1, &b, &e) == 0)
-			return make_range(expr, expr[p], a, b, out, err);
-		if (!tried)
-			first = e;
-		tried = true;
-	}
-	if (eval(t, expr, n, &a, &e) == 0) {
-		out->start = out->last = a;
-		return 0;
-	}
-	/* The rightmost split names the part the user most likely meant. */
-	if (err != NULL)
-		*err = tried ? first : e;
-	return pt_err_wrap(err, "bad range '%s'", expr);
 }
