@@ -32,7 +32,9 @@ static const char dump_help[] =
 "start with '#' are comments (the header, recursive slots); '!' lines\n"
 "report reserved bits (accesses fault) and tables past RAM.\n"
 "RANGE is START-END, START+LEN or one address; each may be a symbol.\n"
-"--pages prints one line per page-table entry; --cr3 walks another root.\n";
+"--pages prints one line per page-table entry; --cr3 walks another root;\n"
+"--symbols ends each line with the ELF [.section] and the <symbol+off>\n"
+"the range starts in.\n";
 
 static const char walk_help[] =
 "One line per level: the entry's index in its table, its physical\n"
@@ -54,9 +56,9 @@ const struct cmd cmd_table[] = {
 	{ "regs", NULL, cmd_regs, "[--format text|json]",
 	  "control registers, EFER and the paging mode", W, "--format", NULL },
 	{ "dump", NULL, cmd_dump,
-	  "[RANGE] [--pages] [--cr3 ADDR] [--format text|json]",
+	  "[RANGE] [--pages] [--symbols] [--cr3 ADDR] [--format text|json]",
 	  "the mapped ranges of an address space", S,
-	  "--pages --cr3 --format", dump_help },
+	  "--pages --symbols --cr3 --format", dump_help },
 	{ "walk", "vtop", cmd_walk, "VA [--cr3 ADDR] [--format text|json]",
 	  "translate VA level by level (status 1: not mapped)", S,
 	  "--cr3 --format", walk_help },

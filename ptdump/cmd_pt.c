@@ -14,6 +14,7 @@
 struct cmd_opts {
 	enum out_format format;
 	bool pages;
+	bool syms;		/* dump --symbols */
 	bool have_cr3;
 	uint64_t cr3;
 	bool have_level;
@@ -28,6 +29,7 @@ enum {
 	OPT_PAGES = 1 << 1,
 	OPT_CR3 = 1 << 2,
 	OPT_LEVEL = 1 << 3,
+	OPT_SYMS = 1 << 4,
 };
 
 /*
@@ -58,6 +60,10 @@ parse_opts(struct session *s, int argc, char **argv, unsigned allowed,
 #define IS(name) (n == strlen(name) && strncmp(a, name, n) == 0)
 		if (IS("--pages") && (allowed & OPT_PAGES) && eq == NULL) {
 			o->pages = true;
+			continue;
+		}
+		if (IS("--symbols") && (allowed & OPT_SYMS) && eq == NULL) {
+			o->syms = true;
 			continue;
 		}
 		if (!(IS("--format") && (allowed & OPT_FORMAT)) &&
@@ -153,10 +159,7 @@ cmd_regs(struct session *s, int argc, char **argv, struct pt_err *err)
 	t = session_target(s, err);
 	if (t == NULL || read_regs(s, t, &r, err) < 0)
 		return -1;
-	if (o.format == OUT_JSON)
-		fmt_json_regs(s->out, &r);
-	else
-		fmt_text_regs(s->out, &r);
+	fmt_sink(o.format)->regs(s->out, &r);
 	return PT_EXIT_OK;
 }
 
@@ -169,9 +172,12 @@ cmd_dump(struct session *s, int argc, char **argv, struct pt_err *err)
 	struct fmt_dump d;
 	struct walk_ctx w;
 
-	if (parse_opts(s, argc, argv, OPT_FORMAT | OPT_PAGES | OPT_CR3, 1,
-	    &o, err) < 0)
+	if (parse_opts(s, argc, argv, OPT_FORMAT | OPT_PAGES | OPT_CR3 |
+	    OPT_SYMS, 1, &o, err) < 0)
 		return -1;
+	if (o.syms && s->syms == NULL)
+		return pt_err_set(err, PT_EXIT_USAGE, "dump --symbols: no symbols "
+		    "loaded ('symbols FILE' or --symbols FILE)");
 	if (o.npos == 1 && sym_eval_range(s->syms, o.pos[0], &range, err) < 0)
 		return -1;
 	if (prepare_walk(s, &o, &r, &w, err) < 0)
@@ -179,6 +185,8 @@ cmd_dump(struct session *s, int argc, char **argv, struct pt_err *err)
 	w.note = fmt_dump_note;
 	fmt_dump_begin(&d, s->out, o.format, o.pages, s->opt.color, &r,
 	    x86pt_cr3_root(w.cr3, w.pt.maxphyaddr));
+	if (o.syms)
+		d.syms = s->syms;
 	if (walk_range(&w, range.start, range.last, fmt_dump_leaf, &d,
 	    err) < 0) {
 		/* Close what was printed so the output stays well formed. */
@@ -208,10 +216,7 @@ cmd_walk(struct session *s, int argc, char **argv, struct pt_err *err)
 	if (prepare_walk(s, &o, &r, &w, err) < 0 ||
 	    walk_va(&w, va, &tr, err) < 0)
 		return -1;
-	if (o.format == OUT_JSON)
-		fmt_json_walk(s->out, &tr);
-	else
-		fmt_text_walk(s->out, &tr);
+	fmt_sink(o.format)->walk(s->out, &tr);
 	/* Like grep finding nothing: not mapped is a finding, not an error. */
 	return tr.stop == WALK_OK ? PT_EXIT_OK : PT_EXIT_FINDINGS;
 }
@@ -238,10 +243,7 @@ cmd_decode(struct session *s, int argc, char **argv, struct pt_err *err)
 	 * PML5E decodes like a PML4E. */
 	pt_ctx(s, NULL, &c);
 	e = x86pt_decode(&c, (enum x86pt_level)o.level, raw);
-	if (o.format == OUT_JSON)
-		fmt_json_entry(s->out, &c, &e);
-	else
-		fmt_text_entry(s->out, &c, &e);
+	fmt_sink(o.format)->entry(s->out, &c, &e);
 	return PT_EXIT_OK;
 }
 

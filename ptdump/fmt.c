@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "fmt.h"
+#include "symbols.h"
 
 const struct fmt_bit fmt_cr0_bits[] = {
 	{ "PG", 31 }, { "CD", 30 }, { "NW", 29 }, { "WP", 16 }, { "PE", 0 },
@@ -51,35 +52,59 @@ fmt_end(char *buf, size_t len, uint64_t last, bool pad)
 		snprintf(buf, len, "0x%" PRIx64, last + 1);
 }
 
+static void
+text_range(const struct fmt_dump *d, const struct fmt_range *r)
+{
+	fmt_text_range(d->f, r, d->color);
+}
+
+static void
+json_range(const struct fmt_dump *d, const struct fmt_range *r)
+{
+	fmt_json_range(d->f, r, d->nranges == 0);
+}
+
+static const struct fmt_sink fmt_text_sink = {
+	fmt_text_regs, fmt_text_walk, fmt_text_entry, fmt_text_dump_head,
+	text_range, fmt_text_note, fmt_text_dump_tail,
+};
+
+/* JSON carries the ranges alone: findings are text-only for now. */
+static const struct fmt_sink fmt_json_sink = {
+	fmt_json_regs, fmt_json_walk, fmt_json_entry, fmt_json_dump_head,
+	json_range, NULL, fmt_json_dump_tail,
+};
+
+const struct fmt_sink *
+fmt_sink(enum out_format format)
+{
+	return format == OUT_JSON ? &fmt_json_sink : &fmt_text_sink;
+}
+
 void
 fmt_dump_begin(struct fmt_dump *d, FILE *f, enum out_format format,
     bool pages, bool color, const struct fmt_regs *r, uint64_t root)
 {
 	memset(d, 0, sizeof *d);
 	d->f = f;
-	d->format = format;
+	d->sink = fmt_sink(format);
 	d->pages = pages;
 	d->color = color && format == OUT_TEXT;
-	if (format == OUT_JSON) {
-		if (r->cpu >= 0)
-			fprintf(f, "{\"cpu\":%d,", r->cpu);
-		else
-			fprintf(f, "{\"cpu\":null,");
-		fprintf(f, "\"cr3\":\"0x%" PRIx64 "\",\"mode\":\"%s\","
-		    "\"ranges\":[", root, x86pt_mode_name(r->mode));
+	d->sink->dump_head(f, r, root);
+}
+
+/* dump --symbols: the section and the symbol that `va` is in. */
+static void
+annotate(const struct fmt_dump *d, struct fmt_range *r)
+{
+	const char *sec;
+
+	r->sym[0] = r->section[0] = '\0';
+	if (d->syms == NULL)
 		return;
-	}
-	fprintf(f, "# ");
-	if (r->cpu >= 0)
-		fprintf(f, "cpu %d, ", r->cpu);
-	fprintf(f, "cr3 0x%" PRIx64 ", %s paging\n", root,
-	    x86pt_mode_name(r->mode));
-	if ((r->cr0 & X86PT_CR0_PG) && !(r->cr0 & X86PT_CR0_WP))
-		fprintf(f, "# CR0.WP=0: ring 0 ignores RW and may write the "
-		    "read-only pages too\n");
-	fprintf(f, "%-18s %-19s %7s %4s %-3s %-5s %1s %-3s %-2s %s\n",
-	    "# start", "end", "size", "page", "rwx", "priv", "G", "mem", "ad",
-	    "physical");
+	sym_format(d->syms, r->va, r->sym, sizeof r->sym);
+	if ((sec = sym_section_at(d->syms, r->va)) != NULL)
+		snprintf(r->section, sizeof r->section, "%s", sec);
 }
 
 static void
@@ -87,10 +112,8 @@ flush(struct fmt_dump *d)
 {
 	if (!d->have)
 		return;
-	if (d->format == OUT_JSON)
-		fmt_json_range(d->f, &d->cur, d->nranges == 0);
-	else
-		fmt_text_range(d->f, &d->cur, d->color);
+	annotate(d, &d->cur);
+	d->sink->range(d, &d->cur);
 	d->nranges++;
 	d->have = false;
 }
@@ -137,11 +160,10 @@ fmt_dump_note(void *cookie, const struct walk_note *n)
 {
 	struct fmt_dump *d = cookie;
 
-	/* Findings are text-only for now: JSON carries the ranges alone. */
-	if (d->format == OUT_JSON || n->kind == WALK_NOTE_HOLE)
+	if (d->sink->note == NULL || n->kind == WALK_NOTE_HOLE)
 		return 0;
 	flush(d);
-	fmt_text_note(d->f, n);
+	d->sink->note(d->f, n);
 	d->nnotes++;
 	return 0;
 }
@@ -150,24 +172,7 @@ int
 fmt_dump_end(struct fmt_dump *d, const struct walk_stats *st)
 {
 	flush(d);
-	if (d->format == OUT_JSON) {
-		fprintf(d->f, "],\"truncated\":%s",
-		    st->truncated ? "true" : "false");
-		if (st->truncated)
-			fprintf(d->f, ",\"resume_va\":\"0x%" PRIx64 "\"",
-			    st->resume_va);
-		fprintf(d->f, "}\n");
-	} else if (st->cancelled) {
-		fprintf(d->f, "... interrupted after %" PRIu64 " entries: the "
-		    "rest, from 0x%016" PRIx64 ", is not shown\n", st->leaves,
-		    st->resume_va);
-	} else if (st->truncated) {
-		fprintf(d->f, "... stopped after %" PRIu64 " entries: the rest, "
-		    "from 0x%016" PRIx64 ", is not shown (raise --max-entries or "
-		    "narrow the range)\n", st->leaves, st->resume_va);
-	} else if (d->nranges == 0) {
-		fprintf(d->f, "# nothing mapped in this range\n");
-	}
+	d->sink->dump_tail(d, st);
 	fflush(d->f);
 	return ferror(d->f) ? -1 : 0;
 }

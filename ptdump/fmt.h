@@ -25,11 +25,17 @@ struct fmt_range {
 	struct x86pt_eff eff;
 	const char *memtype;
 	uint64_t rsvd;		/* reserved bits on the path: accesses fault */
+	char sym[128];		/* dump --symbols: the symbol at va, or "" */
+	char section[32];	/* ... and the ELF section, or "" */
 };
+
+struct fmt_sink;
+struct sym_table;
 
 struct fmt_dump {
 	FILE *f;
-	enum out_format format;
+	const struct fmt_sink *sink;	/* chosen once, by format */
+	const struct sym_table *syms;	/* annotate ranges; NULL: no */
 	bool pages;		/* one record per leaf, no coalescing */
 	bool color;
 	bool have;		/* `cur` holds a range not yet printed */
@@ -45,6 +51,23 @@ struct fmt_regs {
 	enum x86pt_mode mode;
 };
 
+/*
+ * The printers of one format, chosen once per command.  `note` may be
+ * NULL: that format does not show findings.
+ */
+struct fmt_sink {
+	void (*regs)(FILE *f, const struct fmt_regs *r);
+	void (*walk)(FILE *f, const struct walk_trace *t);
+	void (*entry)(FILE *f, const struct x86pt_ctx *c,
+	    const struct x86pt_entry *e);
+	void (*dump_head)(FILE *f, const struct fmt_regs *r, uint64_t root);
+	void (*range)(const struct fmt_dump *d, const struct fmt_range *r);
+	void (*note)(FILE *f, const struct walk_note *n);
+	void (*dump_tail)(const struct fmt_dump *d, const struct walk_stats *st);
+};
+
+const struct fmt_sink *fmt_sink(enum out_format format);
+
 /* Start a dump: prints the header (text) or opens the object (JSON). */
 void fmt_dump_begin(struct fmt_dump *d, FILE *f, enum out_format format,
     bool pages, bool color, const struct fmt_regs *r, uint64_t root);
@@ -56,7 +79,11 @@ int fmt_dump_note(void *cookie, const struct walk_note *note);
 /* Flush and close; returns 0, or -1 if writing failed (errno says why). */
 int fmt_dump_end(struct fmt_dump *d, const struct walk_stats *st);
 
-/* Printers, one pair per format. */
+/* Printers, one pair per format (the sinks call them). */
+void fmt_text_dump_head(FILE *f, const struct fmt_regs *r, uint64_t root);
+void fmt_json_dump_head(FILE *f, const struct fmt_regs *r, uint64_t root);
+void fmt_text_dump_tail(const struct fmt_dump *d, const struct walk_stats *st);
+void fmt_json_dump_tail(const struct fmt_dump *d, const struct walk_stats *st);
 void fmt_text_range(FILE *f, const struct fmt_range *r, bool color);
 void fmt_json_range(FILE *f, const struct fmt_range *r, bool first);
 void fmt_text_note(FILE *f, const struct walk_note *n);
@@ -72,6 +99,8 @@ void fmt_json_entry(FILE *f, const struct x86pt_ctx *c,
     const struct x86pt_entry *e);
 
 /* Shared helpers. */
+/* A JSON string, quoted and escaped. */
+void fmt_json_str(FILE *f, const char *s);
 /* "4K", "2M", "1G", "12K", "3G": exact, never rounded. */
 void fmt_size(char *buf, size_t len, uint64_t bytes);
 /* An exclusive end as hex.  Padded (text): 16 digits, the top page's end

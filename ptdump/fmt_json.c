@@ -41,6 +41,14 @@ fmt_json_range(FILE *f, const struct fmt_range *r, bool first)
 	    jbool(r->eff.exec), r->memtype);
 	if (r->rsvd != 0)
 		fprintf(f, ",\"rsvd\":\"0x%" PRIx64 "\"", r->rsvd);
+	if (r->section[0] != '\0') {
+		fprintf(f, ",\"section\":");
+		fmt_json_str(f, r->section);
+	}
+	if (r->sym[0] != '\0') {
+		fprintf(f, ",\"symbol\":");
+		fmt_json_str(f, r->sym);
+	}
 	fputc('}', f);
 }
 
@@ -134,4 +142,41 @@ fmt_json_entry(FILE *f, const struct x86pt_ctx *c, const struct x86pt_entry *e)
 	fputc('{', f);
 	json_entry_fields(f, e);
 	fprintf(f, "}\n");
+}
+
+void
+fmt_json_dump_head(FILE *f, const struct fmt_regs *r, uint64_t root)
+{
+	if (r->cpu >= 0)
+		fprintf(f, "{\"cpu\":%d,", r->cpu);
+	else
+		fprintf(f, "{\"cpu\":null,");
+	fprintf(f, "\"cr3\":\"0x%" PRIx64 "\",\"mode\":\"%s\","
+	    "\"ranges\":[", root, x86pt_mode_name(r->mode));
+}
+
+void
+fmt_json_dump_tail(const struct fmt_dump *d, const struct walk_stats *st)
+{
+	fprintf(d->f, "],\"truncated\":%s", st->truncated ? "true" : "false");
+	if (st->truncated)
+		fprintf(d->f, ",\"resume_va\":\"0x%" PRIx64 "\"", st->resume_va);
+	fprintf(d->f, "}\n");
+}
+
+void
+fmt_json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
 }

@@ -19,24 +19,6 @@ fmt_sym(const struct sym_table *syms, uint64_t addr, char *buf, size_t len)
 	return buf;
 }
 
-/* A JSON string, escaped. */
-static void
-json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
 /* ,"symbol":"name+0x1c" when there is one. */
 static void
 json_sym(FILE *f, const char *key, const struct sym_table *syms,
@@ -47,7 +29,7 @@ json_sym(FILE *f, const char *key, const struct sym_table *syms,
 	if (syms == NULL || !sym_format(syms, addr, name, sizeof name))
 		return;
 	fprintf(f, ",\"%s\":", key);
-	json_str(f, name);
+	fmt_json_str(f, name);
 }
 
 static const char *
@@ -236,7 +218,7 @@ json_points(FILE *f, const struct run_state *r, const struct sym_table *syms)
 			fprintf(f, "%s\"0x%" PRIx64 "\"", j ? "," : "",
 			    p->addr[j]);
 		fprintf(f, "],\"what\":");
-		json_str(f, p->where);
+		fmt_json_str(f, p->where);
 		json_sym(f, "symbol", syms, p->addr[0]);
 		if (p->kind == RUN_WATCH || p->kind == RUN_WATCH_PTE)
 			fprintf(f, ",\"length\":%u", p->len);
@@ -348,11 +330,11 @@ json_fault(FILE *f, const struct fmt_fault *ff, const struct sym_table *syms)
 		    "\"why\":", ff->verdict.faults ? "true" : "false",
 		    x86fault_cause_name(ff->verdict.cause),
 		    (int)ff->verdict.level);
-		json_str(f, ff->verdict.why);
+		fmt_json_str(f, ff->verdict.why);
 	}
 	if (ff->note[0] != '\0') {
 		fprintf(f, ",\"note\":");
-		json_str(f, ff->note);
+		fmt_json_str(f, ff->note);
 	}
 	fprintf(f, "}\n");
 }

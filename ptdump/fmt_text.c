@@ -35,6 +35,12 @@ fmt_text_range(FILE *f, const struct fmt_range *r, bool color)
 	    (r->flags & X86PT_F_D) ? 'D' : '-', r->pa);
 	if (r->rsvd != 0)
 		fprintf(f, " RSVD=0x%" PRIx64, r->rsvd);
+	if (r->section[0] != '\0' || r->sym[0] != '\0')
+		fputc(' ', f);
+	if (r->section[0] != '\0')
+		fprintf(f, " [%s]", r->section);
+	if (r->sym[0] != '\0')
+		fprintf(f, " <%s>", r->sym);
 	fputc('\n', f);
 }
 
@@ -170,4 +176,35 @@ fmt_text_entry(FILE *f, const struct x86pt_ctx *c, const struct x86pt_entry *e)
 	if (e->rsvd != 0)
 		fprintf(f, "  reserved bits 0x%" PRIx64 " are set: an access "
 		    "through this entry faults with RSVD\n", e->rsvd);
+}
+
+void
+fmt_text_dump_head(FILE *f, const struct fmt_regs *r, uint64_t root)
+{
+	fprintf(f, "# ");
+	if (r->cpu >= 0)
+		fprintf(f, "cpu %d, ", r->cpu);
+	fprintf(f, "cr3 0x%" PRIx64 ", %s paging\n", root,
+	    x86pt_mode_name(r->mode));
+	if ((r->cr0 & X86PT_CR0_PG) && !(r->cr0 & X86PT_CR0_WP))
+		fprintf(f, "# CR0.WP=0: ring 0 ignores RW and may write the "
+		    "read-only pages too\n");
+	fprintf(f, "%-18s %-19s %7s %4s %-3s %-5s %1s %-3s %-2s %s\n",
+	    "# start", "end", "size", "page", "rwx", "priv", "G", "mem", "ad",
+	    "physical");
+}
+
+void
+fmt_text_dump_tail(const struct fmt_dump *d, const struct walk_stats *st)
+{
+	if (st->cancelled)
+		fprintf(d->f, "... interrupted after %" PRIu64 " entries: the "
+		    "rest, from 0x%016" PRIx64 ", is not shown\n", st->leaves,
+		    st->resume_va);
+	else if (st->truncated)
+		fprintf(d->f, "... stopped after %" PRIu64 " entries: the rest, "
+		    "from 0x%016" PRIx64 ", is not shown (raise --max-entries or "
+		    "narrow the range)\n", st->leaves, st->resume_va);
+	else if (d->nranges == 0)
+		fprintf(d->f, "# nothing mapped in this range\n");
 }

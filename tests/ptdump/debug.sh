@@ -85,6 +85,15 @@ rc=$?
 [ "$rc" = 3 ] && grep -q "paging is off" "$T/smp1.out" &&
 	tl_ok "--cpu 1 dump: paging is off there (exit 3)" ||
 	{ tl_fail "--cpu 1 dump: exit $rc"; tl_show "$T/smp1.out"; }
+# dump --symbols: each range names its ELF section (readelf is the
+# oracle for where .text and .rodata start) and the symbol there.
+$PT --symbols "$KERNEL" dump 0x100000-0x160000 --symbols >"$T/syms.out" 2>&1
+for sec in .text .rodata; do
+	addr=$(readelf -SW "$KERNEL" | awk -v s="$sec" '
+		{ for (i = 1; i < NF; i++) if ($i == s) print $(i + 2) }')
+	expect "$T/syms.out" "^0x$addr .* \[\\$sec\] <[A-Za-z_]+>\$" \
+	    "dump --symbols: the range at 0x$addr is in $sec"
+done
 $PT --cpu 2 regs >"$T/smp2.out" 2>&1
 rc=$?
 [ "$rc" = 2 ] && grep -q "no vCPU 2 (the guest has 2)" "$T/smp2.out" &&

@@ -150,7 +150,7 @@ test_help(void **state)
 	fs_expect(fs, "help si", 0, "stepi [N]\n    run N instructions (1)\n"
 	    "    (alias: si)\n");
 	assert_int_equal(fs_run(fs, "help du"), 0);
-	assert_true(fs_has_prefix(fs->last, "dump [RANGE] [--pages] [--cr3 "
+	assert_true(fs_has_prefix(fs->last, "dump [RANGE] [--pages] [--symbols] [--cr3 "
 	    "ADDR] [--format text|json]\n    the mapped ranges of an address "
 	    "space\nText output: a header, then one line per range, with these "
 	    "columns:\n"));
