@@ -636,7 +636,32 @@ gdbremote_is(const struct target *t)
 bool
 gdbremote_alive(const struct target *t)
 {
-	return gdbremote_is(t) && !((const struct gr *)t->ctx)->rsp.dead;
+	struct gr *g;
+
+	if (!gdbremote_is(t))
+		return false;
+	g = t->ctx;
+	if (g->rsp.dead || g->running)
+		return !g->rsp.dead;	/* a running guest's news is for wait */
+	/*
+	 * A stopped QEMU says nothing unasked, but when it ends it sends
+	 * W or X (and then the end of the stream): either means it is gone.
+	 */
+	if (rsp_pending(&g->rsp) || net_poll_in(g->fd, 0) > 0) {
+		const char *r;
+		size_t n;
+		struct pt_err e;
+
+		if (!net_hung_up(g->fd) && rsp_recv(&g->rsp, &r, &n, &e) == 0) {
+			if (n > 0 && (r[0] == 'W' || r[0] == 'X'))
+				g->rsp.dead = g->rsp.closed = true;
+			else if (gr_is_stop_reply(r, n))
+				gr_note_stop(g, r, n);
+		}
+	}
+	if (!g->rsp.dead && net_hung_up(g->fd))
+		g->rsp.dead = g->rsp.closed = true;
+	return !g->rsp.dead;
 }
 
 int

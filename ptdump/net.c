@@ -298,6 +298,17 @@ net_poll_in(int fd, int timeout_ms)
 	return r > 0 ? 1 : 0;
 }
 
+bool
+net_hung_up(int fd)
+{
+	char c;
+	ssize_t n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+
+	if (n < 0 && errno == ENOTSOCK)
+		n = -1;		/* a pipe, in tests: cannot peek */
+	return n == 0 || (n < 0 && errno == ECONNRESET);
+}
+
 int
 net_write(int fd, const void *buf, size_t len)
 {

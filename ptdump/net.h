@@ -8,6 +8,7 @@
 #ifndef PTDUMP_NET_H
 #define PTDUMP_NET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -59,6 +60,10 @@ long long net_now_ms(void);
  * flags), -1 on an error with errno set.
  */
 int net_poll_in(int fd, int timeout_ms);
+
+/* True if the peer closed fd (an orderly end, nothing left to read);
+ * never blocks. */
+bool net_hung_up(int fd);
 
 /* Write all of buf; 0, or -1 with errno set.  Never raises SIGPIPE. */
 int net_write(int fd, const void *buf, size_t len);

@@ -27,8 +27,17 @@ session_target(struct session *s, struct pt_err *err)
 {
 	struct gdbremote_opts o;
 
-	if (s->connected)
-		return &s->tgt;
+	if (s->connected) {
+		if (!gdbremote_is(&s->tgt) || gdbremote_alive(&s->tgt))
+			return &s->tgt;
+		/* Gone since the last command (QEMU exited): what we cached
+		 * of it must not pass for the guest. */
+		session_disconnect(s, err);
+		pt_err_set(err, PT_EXIT_TARGET, "%s closed the connection (did "
+		    "QEMU exit?); the next command connects again",
+		    s->opt.target);
+		return NULL;
+	}
 	gdbremote_opts_init(&o);
 	o.connect_timeout_ms = s->opt.timeout_ms;
 	o.reply_timeout_ms = s->opt.timeout_ms;

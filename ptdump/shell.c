@@ -162,6 +162,9 @@ run_init(struct session *s)
 static void
 on_line(char *line)
 {
+	/* Now, or readline draws a new prompt when this returns, and the
+	 * command's output would land on it. */
+	rl_callback_handler_remove();
 	shell_got = true;
 	if (line == NULL)
 		shell_eof = true;
@@ -213,12 +216,13 @@ on_interrupt(struct session *s)
 			fprintf(stderr, "error: %s\n", err.msg);
 		return;
 	}
+	/* As bash does: drop the line, start a fresh prompt below it. */
 	rl_free_line_state();
 	rl_callback_sigcleanup();
 	rl_replace_line("", 0);
-	rl_crlf();
-	rl_on_new_line();
-	rl_redisplay();
+	rl_callback_handler_remove();
+	putchar('\n');
+	install(s);
 }
 
 /* A whole line was typed: run it. */
@@ -228,7 +232,6 @@ run_line(struct session *s, char *line)
 	struct pt_err cerr;
 	int rc;
 
-	rl_callback_handler_remove();
 	if (*line != '\0')
 		add_history(line);
 	pt_err_clear(&cerr);

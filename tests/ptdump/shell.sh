@@ -67,6 +67,8 @@ check "prompt" '^\(ptdump\) ?$'
 
 send regs
 check "regs shows cr3" '^cr3  0x0000000000200000'
+# Its first line must not land on a prompt readline drew meanwhile.
+check "the first output line is clean" '^cpu  0$'
 
 send help
 check "help lists dump" '^  dump '
@@ -171,6 +173,19 @@ check "third shell up" '^[0-9]+ symbols from'
 TM send-keys -t "$PANE" Up Up Up
 check "history: Up recalls a line of the last run" '^\(ptdump\) break checkpoint$'
 TM send-keys -t "$PANE" C-c
+
+# The target goes away (QEMU ends): the shell says so and stays; `target`
+# connects to another.
+send regs
+check "third shell: regs" '^cr3  0x0000000000200000' 1
+tl_stop "$QPID"
+send regs
+check "lost target: one error line" '^error: 127\.0\.0\.1:[0-9]+ closed the connection \(did QEMU exit\?\); the next command connects again$'
+tl_boot_halted second boot 2>&1 || { tl_fail "second kernel did not boot"; tl_done; }
+send "target 127.0.0.1:$GDBPORT"
+check "target HOST:PORT connects again" "^connected to 127\\.0\\.0\\.1:$GDBPORT\$"
+send "walk 0xb8000"
+check "the new target answers" '=> 0x00000000000b8000'
 send quit
 check "third shell: quit, status 0" '^shell-exit=0$'
 
