@@ -128,13 +128,20 @@ args_range(const char *s, struct args_range *out, struct pt_err *err)
 	first[n] = '\0';
 	if (args_u64(first, &a, err) < 0 || args_u64(sep + 1, &b, err) < 0)
 		return pt_err_wrap(err, "bad range '%s'", s);
-	if (*sep == '+') {
+	return args_make_range(s, *sep, a, b, out, err);
+}
+
+int
+args_make_range(const char *text, char op, uint64_t a, uint64_t b,
+    struct args_range *out, struct pt_err *err)
+{
+	if (op == '+') {
 		if (b == 0)
 			return pt_err_set(err, PT_EXIT_USAGE,
-			    "bad range '%s': empty", s);
+			    "bad range '%s': empty", text);
 		if (b - 1 > UINT64_MAX - a)
-			return pt_err_set(err, PT_EXIT_USAGE,
-			    "bad range '%s': runs past the top of the address space", s);
+			return pt_err_set(err, PT_EXIT_USAGE, "bad range '%s': "
+			    "runs past the top of the address space", text);
 		out->start = a;
 		out->last = a + (b - 1);
 		return 0;
@@ -142,7 +149,7 @@ args_range(const char *s, struct args_range *out, struct pt_err *err)
 	/* START-END with END exclusive; END 0 means "to the top". */
 	if (b != 0 && b <= a)
 		return pt_err_set(err, PT_EXIT_USAGE,
-		    "bad range '%s': end is not above start", s);
+		    "bad range '%s': end is not above start", text);
 	out->start = a;
 	out->last = b - 1;
 	return 0;

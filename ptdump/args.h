@@ -35,4 +35,11 @@ struct args_range {
 };
 int args_range(const char *s, struct args_range *out, struct pt_err *err);
 
+/*
+ * The range of START a and, after op, END ('-', exclusive; 0 is the top)
+ * or LEN ('+'); `text` names it in errors.  Returns 0 or -1 with err.
+ */
+int args_make_range(const char *text, char op, uint64_t a, uint64_t b,
+    struct args_range *out, struct pt_err *err);
+
 #endif

@@ -1,5 +1,6 @@
 /* cmd.c - the command table and the generic commands (help, set, ...). */
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -173,6 +174,20 @@ cmd_usage(const struct cmd *c, struct pt_err *err)
 	    c->usage[0] != '\0' ? " " : "", c->usage);
 }
 
+/*
+ * Has the reader of `f` gone away (a pipe or socket with its other end
+ * closed)?  errno is no witness by the time a command ends: the write
+ * that failed may lie many system calls back.
+ */
+static bool
+out_hung_up(FILE *f)
+{
+	struct pollfd p = { .fd = fileno(f), .events = POLLOUT };
+
+	return p.fd >= 0 && poll(&p, 1, 0) == 1 &&
+	    (p.revents & (POLLERR | POLLHUP)) != 0;
+}
+
 int
 cmd_exec_argv(struct session *s, int argc, char **argv, struct pt_err *err)
 {
@@ -186,6 +201,7 @@ cmd_exec_argv(struct session *s, int argc, char **argv, struct pt_err *err)
 		return -1;
 	/* Handlers look at argv[0] (break/tbreak/hbreak share one). */
 	argv[0] = (char *)c->name;
+	s->out_errno = 0;
 	rc = c->fn(s, argc, argv, err);
 	if (rc < 0)
 		cmd_target_lost(s, err);
@@ -196,13 +212,15 @@ cmd_exec_argv(struct session *s, int argc, char **argv, struct pt_err *err)
 	/* Output nobody reads any more (`| head`) ends ptdump quietly;
 	 * other write errors are errors. */
 	if (fflush(s->out) == EOF || ferror(s->out)) {
-		if (errno == EPIPE) {
+		int e = s->out_errno != 0 ? s->out_errno : errno;
+
+		if (e == EPIPE || out_hung_up(s->out)) {
 			s->out_closed = true;
 			return rc < 0 ? PT_EXIT_OK : rc;
 		}
 		if (rc >= 0)
 			return pt_err_set(err, PT_EXIT_USAGE, "%s: error writing "
-			    "output: %s", argv[0], strerror(errno));
+			    "output: %s", argv[0], strerror(e));
 	}
 	return rc;
 }

@@ -193,8 +193,10 @@ cmd_dump(struct session *s, int argc, char **argv, struct pt_err *err)
 		fmt_dump_end(&d, &w.stats);
 		return -1;
 	}
-	if (fmt_dump_end(&d, &w.stats) < 0)
-		return pt_err_set(err, PT_EXIT_USAGE, "dump: error writing output");
+	/* A failed write is reported once, for every command, by
+	 * cmd_exec_argv (a reader that went away is no error). */
+	fmt_dump_end(&d, &w.stats);
+	s->out_errno = d.io_errno;
 	return PT_EXIT_OK;
 }
 

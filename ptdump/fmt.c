@@ -1,4 +1,5 @@
 /* fmt.c - the dump sink: coalescing leaves into ranges, shared helpers. */
+#include <errno.h>
 #include <inttypes.h>
 #include <string.h>
 
@@ -151,8 +152,12 @@ fmt_dump_leaf(void *cookie, const struct walk_leaf *l)
 	d->cur.rsvd = l->rsvd;
 	d->have = true;
 	/* Output that cannot be written (a closed pipe, a full disk) ends
-	 * the walk; the command reports it once. */
-	return ferror(d->f) ? WALK_STOP : 0;
+	 * the walk; the command reports it once, with this errno. */
+	if (!ferror(d->f))
+		return 0;
+	if (d->io_errno == 0)
+		d->io_errno = errno;
+	return WALK_STOP;
 }
 
 int
@@ -173,6 +178,7 @@ fmt_dump_end(struct fmt_dump *d, const struct walk_stats *st)
 {
 	flush(d);
 	d->sink->dump_tail(d, st);
-	fflush(d->f);
+	if (fflush(d->f) == EOF && d->io_errno == 0)
+		d->io_errno = errno;
 	return ferror(d->f) ? -1 : 0;
 }

@@ -41,7 +41,7 @@ struct fmt_dump {
 	bool have;		/* `cur` holds a range not yet printed */
 	struct fmt_range cur;
 	uint64_t nranges, nnotes;
-	int io_error;
+	int io_errno;		/* errno of the first failed write, or 0 */
 };
 
 /* The registers that decide paging, read once per command. */

@@ -47,6 +47,7 @@ struct session {
 	char target_buf[400];	/* `target HOST:PORT` keeps its spec here */
 	bool quit;		/* set by `quit` */
 	bool out_closed;	/* the reader of our output went away */
+	int out_errno;		/* why this command's output failed, or 0 */
 	int source_depth;	/* nesting of `source` */
 };
 

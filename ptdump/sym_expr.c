@@ -70,31 +70,6 @@ sym_eval(const struct sym_table *t, const char *expr, uint64_t *out,
 	return eval(t, expr, n, out, err);
 }
 
-/* A..B as args_range reads "A-B" or "A+B" (OP). */
-static int
-make_range(const char *expr, char op, uint64_t a, uint64_t b,
-    struct args_range *out, struct pt_err *err)
-{
-	if (op == '+') {
-		if (b == 0)
-			return pt_err_set(err, PT_EXIT_USAGE,
-			    "bad range '%s': empty", expr);
-		if (b - 1 > UINT64_MAX - a)
-			return pt_err_set(err, PT_EXIT_USAGE, "bad range '%s': "
-			    "runs past the top of the address space", expr);
-		out->start = a;
-		out->last = a + (b - 1);
-		return 0;
-	}
-	/* START-END with END exclusive; END 0 means "to the top". */
-	if (b != 0 && b <= a)
-		return pt_err_set(err, PT_EXIT_USAGE,
-		    "bad range '%s': end is not above start", expr);
-	out->start = a;
-	out->last = b - 1;
-	return 0;
-}
-
 int
 sym_eval_range(const struct sym_table *t, const char *expr,
     struct args_range *out, struct pt_err *err)
@@ -112,7 +87,7 @@ sym_eval_range(const struct sym_table *t, const char *expr,
 			continue;
 		if (eval(t, expr, p, &a, &e) == 0 &&
 		    eval(t, expr + p + 1, n - p - 1, &b, &e) == 0)
-			return make_range(expr, expr[p], a, b, out, err);
+			return args_make_range(expr, expr[p], a, b, out, err);
 		if (!tried)
 			first = e;
 		tried = true;

@@ -67,7 +67,8 @@ tl_free_port() {
 
 # tl_qemu NAME kernel|iso "APPEND" [extra qemu args...]
 # Boot in the background with serial to $T/NAME.serial and set QPID.
-# With TL_GDB=1 the gdbstub listens on a free port, in GDBPORT.
+# With TL_GDB=1 the gdbstub listens on a free port, in GDBPORT.  A reset
+# ends QEMU (-no-reboot) unless TL_REBOOT=1.
 tl_qemu() {
 	name=$1 how=$2 append=$3
 	shift 3
@@ -85,8 +86,10 @@ tl_qemu() {
 		fi
 		: >"$T/$name.serial"
 		# shellcheck disable=SC2086
+		noreboot=-no-reboot
+		[ "${TL_REBOOT:-0}" = 1 ] && noreboot=
 		"$QEMU" -accel tcg -cpu ${TL_CPU:-max} -m 128M -nic none -display none \
-		    -no-reboot -serial "file:$T/$name.serial" \
+		    $noreboot -serial "file:$T/$name.serial" \
 		    -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 		    $gdbargs "$@" 2>"$T/$name.qemu-err" &
 		QPID=$!

@@ -44,6 +44,18 @@ expect "$T/all.out" '^\{"stop":\{"reason":"step","cpu":0,"rip":"0x[0-9a-f]+","sy
 expect "$T/all.out" '^\{"points":\[\{"number":2,"type":"breakpoint","temporary":false,"hits":2,' "JSON points: hits counted"
 tl_stop "$QPID"
 
+# 1b. Data watchpoints on a kernel variable: kmain writes
+#     halt_at_checkpoint when it reads "halt" on its command line, and
+#     checkpoint() reads it.
+TL_GDB=1 tl_qemu wv kernel "scenario=boot halt" -S
+PT="$PTDUMP -t 127.0.0.1:$GDBPORT --symbols $KERNEL"
+$PT -c 'watch halt_at_checkpoint 1' -c continue -c delete \
+    -c 'rwatch halt_at_checkpoint 1' -c continue >"$T/wv.out" 2>"$T/wv.err" ||
+	{ tl_fail "watch batch failed"; tl_show "$T/wv.err"; }
+expect "$T/wv.out" '^cpu 0 stopped at 0x[0-9a-f]{16} <kmain\+0x[0-9a-f]+>: watchpoint 1, write to 0x[0-9a-f]+ <halt_at_checkpoint>$' "watch: kmain's write is caught"
+expect "$T/wv.out" '^cpu 0 stopped at 0x[0-9a-f]{16} <checkpoint\+0x[0-9a-f]+>: watchpoint 2, read of 0x[0-9a-f]+ <halt_at_checkpoint>$' "rwatch: checkpoint's read is caught"
+tl_stop "$QPID"
+
 # 2. watch-pte on tlb-stale: the PTE write is caught, and the entry then
 #    holds the frame the kernel says it moved the page to.
 TL_GDB=1 tl_qemu stale kernel "scenario=tlb-stale" -S

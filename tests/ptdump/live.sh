@@ -41,10 +41,31 @@ expect_status 2 "walk without an address" $PT walk
 expect_status 2 "bad number" $PT walk 0xzz
 expect_status 2 "bad option" $PTDUMP --format yaml regs
 expect_status 2 "decode without level" $PTDUMP decode 0x1
+# Output that cannot be written is an error (a reader that went away is
+# not: signals.sh), and the guest is still put back.
+expect_status 2 "output to a full device" $PT -o /dev/full dump
+expect_status 2 "stdout to a full device" sh -c "$PT dump >/dev/full"
 # A batch stops at the first error and names the line.
 printf 'regs\nwalk 0x1000 0x2000\nregs\n' >"$T/bad.ptdump"
 expect_status 2 "batch error" $PT -x "$T/bad.ptdump"
 grep -q "bad.ptdump:2:" "$T/err" || tl_fail "batch error does not name line 2"
 
+tl_stop "$QPID"
+
+# 3. A monitor command may change everything: after system_reset, regs
+#    must show the reset state, as QEMU's own `info registers` does
+#    (CR0 0x60000010: CD, NW and ET; CR3 0), not what was read before.
+TL_REBOOT=1 tl_boot_halted reset boot 2>&1 || { tl_fail "kernel did not boot"; tl_done; }
+$PTDUMP -t "127.0.0.1:$GDBPORT" -c regs -c 'monitor system_reset' -c regs \
+    -c 'monitor info registers' >"$T/reset.out" 2>"$T/reset.err" ||
+	{ tl_fail "system_reset batch failed"; tl_show "$T/reset.err"; }
+if [ "$(grep -c '^cr0 ' "$T/reset.out")" = 2 ] &&
+    [ "$(grep '^cr0 ' "$T/reset.out" | tail -n 1 | cut -c6-23)" = 0x0000000060000010 ] &&
+    [ "$(grep '^cr3 ' "$T/reset.out" | tail -n 1 | cut -c6-23)" = 0x0000000000000000 ] &&
+    grep -Eq 'CR0=60000010 .*CR3=0+ ' "$T/reset.out"; then
+	tl_ok "monitor system_reset, then regs: CR0 0x60000010 and CR3 0, as QEMU says"
+else
+	tl_fail "regs after system_reset shows stale registers"; tl_show "$T/reset.out"
+fi
 tl_stop "$QPID"
 tl_done
