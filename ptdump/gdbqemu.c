@@ -1,6 +1,7 @@
 /*
- * gdbqemu.c - QEMU's own gdbstub extensions: the physical-memory mode
- * (Qqemu.PhyMemMode) and monitor commands (qRcmd).
+ * gdbqemu.c - QEMU's own gdbstub extensions and habits: the physical-
+ * memory mode (Qqemu.PhyMemMode), monitor commands (qRcmd), and E22 for
+ * a read longer than it takes.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -127,6 +128,16 @@ run_monitor(void *ctx, const char *cmd, char **out, struct pt_err *err)
 fail:
 	free(text);
 	return pt_err_wrap(err, "monitor %s", cmd);
+}
+
+bool
+gr_qemu_too_long(struct gr *g, const char *r, size_t n, size_t ask)
+{
+	/* E22 is QEMU's "too long": trust the stub over PacketSize. */
+	if (n != 3 || memcmp(r, "E22", 3) != 0 || ask <= 256)
+		return false;
+	g->mem_chunk = ask / 2;
+	return true;
 }
 
 /*

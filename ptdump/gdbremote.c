@@ -408,11 +408,8 @@ read_mem(struct gr *g, bool phys, uint64_t addr, void *buf, size_t len,
 		if (gr_cmd(g, req, &r, &n, err) < 0)
 			return pt_err_wrap(err, "cannot read %s memory at "
 			    "0x%" PRIx64, kind, addr);
-		/* E22 is QEMU's "too long": trust the stub over PacketSize. */
-		if (n == 3 && memcmp(r, "E22", 3) == 0 && ask > 256) {
-			g->mem_chunk = ask / 2;
+		if (gr_qemu_too_long(g, r, n, ask))
 			continue;
-		}
 		if (rsp_reply_error(r, n, err) < 0)
 			return pt_err_wrap(err, "cannot read %s memory at "
 			    "0x%" PRIx64, kind, addr);

@@ -3,7 +3,7 @@
  * state and the request helpers.  Not for other modules.
  *
  *   gdbremote.c   connection, handshake, registers, memory, open/close
- *   gdbqemu.c     QEMU's extensions: PhyMemMode, monitor commands
+ *   gdbqemu.c     QEMU's extensions: PhyMemMode, monitor commands, E22
  *   gdbrun.c      run control, stop replies, break/watchpoints, vCPUs
  */
 #ifndef PTDUMP_GDBREMOTE_INT_H
@@ -89,6 +89,11 @@ bool gr_is_hexdigit(char c);
 /* Put the stub in physical (1) or virtual (0) mode for `m`. */
 int gr_set_phymem(struct gr *g, int want, struct pt_err *err);
 int gr_monitor(void *ctx, const char *cmd, char **out, struct pt_err *err);
+/*
+ * Is reply r (n bytes) to an `m` read of `ask` bytes QEMU's E22, "too
+ * long"?  Then the read size is halved and true returned: ask again.
+ */
+bool gr_qemu_too_long(struct gr *g, const char *r, size_t n, size_t ask);
 
 /* ---- gdbrun.c ---- */
 
