@@ -43,6 +43,23 @@ static const char walk_help[] =
 "the translation with its effective rights and memory type, or where\n"
 "and why it stops.  The exit status is 1 when VA is not mapped.\n";
 
+static const char check_help[] =
+"One line per finding, then a summary; exit status 1 when any remains.\n"
+"  wx               writable and executable (effective rights)\n"
+"  user-tables      a page-table page reachable through a user mapping\n"
+"  writable-tables  ... through a writable one (--strict only: every\n"
+"                   kernel maps its own tables writable somewhere)\n"
+"  user-high        US=1 in the supervisor half\n"
+"  user-exec        a user page ring 0 may execute (CR4.SMEP=0)\n"
+"  rsvd             reserved bits on a path: accesses fault\n"
+"  past-ram         a table, or a write-back page, past guest RAM\n"
+"                   (RAM from the monitor's 'info mtree -f')\n"
+"  alias            one frame writable at one address, executable or\n"
+"                   read-only at another\n"
+"  alias-memtype    one frame with two memory types (SDM: undefined)\n"
+"Recursive slots are named, not flagged.  --only KINDS (comma-separated)\n"
+"keeps those; --ignore RANGE drops findings inside RANGE (repeatable).\n";
+
 static const char fault_help[] =
 "With no arguments, at a stop of 'catch pagefault' (or any 'catch'):\n"
 "the vector, CR2, the error code in words, the faulting instruction,\n"
@@ -66,6 +83,11 @@ const struct cmd cmd_table[] = {
 	{ "decode", NULL, cmd_decode, "VALUE --level N",
 	  "decode a raw entry of level N (1 PTE .. 5 PML5E); no target needed",
 	  W, "--level --format", NULL },
+	{ "check", NULL, cmd_check,
+	  "[--only KINDS] [--ignore RANGE]... [--strict] [--format text|json]",
+	  "audit the tables: W+X, aliases, exposed tables... (status 1: found)",
+	  S, "--only --ignore --strict --format wx user-tables writable-tables "
+	  "user-high user-exec rsvd past-ram alias alias-memtype", check_help },
 	{ "fault", NULL, cmd_fault,
 	  "[VA --access read|write|exec [--user]]",
 	  "explain the caught exception, or whether an access would fault", S,

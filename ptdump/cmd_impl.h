@@ -23,6 +23,9 @@ int cmd_watch_pte(struct session *s, int argc, char **argv,
     struct pt_err *err);
 int cmd_catch(struct session *s, int argc, char **argv, struct pt_err *err);
 
+/* cmd_check.c */
+int cmd_check(struct session *s, int argc, char **argv, struct pt_err *err);
+
 /* cmd_fault.c */
 int cmd_fault(struct session *s, int argc, char **argv, struct pt_err *err);
 

@@ -165,7 +165,8 @@ fmt_dump_note(void *cookie, const struct walk_note *n)
 {
 	struct fmt_dump *d = cookie;
 
-	if (d->sink->note == NULL || n->kind == WALK_NOTE_HOLE)
+	if (d->sink->note == NULL || n->kind == WALK_NOTE_HOLE ||
+	    n->kind == WALK_NOTE_TABLE)
 		return 0;
 	flush(d);
 	d->sink->note(d->f, n);

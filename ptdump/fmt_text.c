@@ -66,6 +66,7 @@ fmt_text_note(FILE *f, const struct walk_note *n)
 		    lv, n->entry_pa, n->table_pa, n->va, n->size);
 		break;
 	case WALK_NOTE_HOLE:
+	case WALK_NOTE_TABLE:
 	case WALK_NOTE_TRUNCATED:
 		/* holes are not printed; truncation is said at the end */
 		break;

@@ -342,6 +342,14 @@ walk_table(struct run *r, enum x86pt_level level, uint64_t table,
 	int rc;
 
 	w->stats.tables++;
+	if (w->tables && w->note != NULL) {
+		struct walk_note n = { .kind = WALK_NOTE_TABLE, .level = level,
+		    .va = base, .size = X86PT_SPAN(level) * X86PT_ENTRIES,
+		    .entry_pa = table, .table_pa = table };
+
+		if ((rc = cb_result(r, w->note(r->cookie, &n))) != 0)
+			return rc;
+	}
 	if (walk_cache_table(w->cache, w->tgt, table, &cached, r->err) < 0)
 		return -1;
 	/* A copy: walking the subtables may evict this page. */

@@ -91,6 +91,9 @@ enum walk_note_kind {
 	WALK_NOTE_HOLE,		/* non-present entry (only with `holes`) */
 	WALK_NOTE_TRUNCATED,	/* a budget ran out; `va` is where the walk
 				   stopped */
+	WALK_NOTE_TABLE,	/* a table page, before its entries (only
+				   with `tables`): level, va it covers from,
+				   table_pa */
 };
 
 struct walk_note {
@@ -132,6 +135,7 @@ struct walk_ctx {
 	uint64_t max_entries;	/* leaves per walk_range(); 0: default */
 	uint64_t max_tables;	/* table visits per walk_range(); 0: default */
 	bool holes;		/* report non-present entries */
+	bool tables;		/* report each table page visited */
 	walk_note_fn note;	/* NULL: findings are only counted */
 	/* Asked before each table and leaf; true cuts the walk short like
 	 * a budget (e.g. on Ctrl-C).  NULL: never. */

@@ -18,8 +18,8 @@
 #include "x86pt.h"
 
 /* Control bits that decide access rights but not the paging mode. */
-#define X86FAULT_CR4_SMEP	(1ull << 20)
-#define X86FAULT_CR4_SMAP	(1ull << 21)
+#define X86FAULT_CR4_SMEP	X86PT_CR4_SMEP
+#define X86FAULT_CR4_SMAP	X86PT_CR4_SMAP
 #define X86FAULT_RFLAGS_AC	(1ull << 18)
 
 /* ---- exception vectors --------------------------------------------- */

@@ -89,7 +89,7 @@ fault() {
 	$PT --symbols "$L/kallsyms" -c 'break kernel_init' -c continue \
 	    -c delete -c 'catch pagefault --user --cr2 0xdead0000+4' \
 	    -c continue -c fault -c 'info breakpoints' -c 'info cpus' \
-	    >"$T/f.out" 2>"$T/f.err"
+	    -c 'check --only wx' >"$T/f.out" 2>"$T/f.err"
 	rc=$?
 	if [ "$rc" != 0 ]; then
 		tl_fail "linux fault: ptdump exit $rc"; tl_show "$T/f.err"
@@ -105,6 +105,17 @@ fault() {
 		grep -Eq '^  [01] .* (4|5)-level' "$T/f.out" &&
 		tl_ok "linux -smp 2: info cpus lists both vCPUs in long mode" ||
 		{ tl_fail "linux -smp 2: info cpus"; tl_show "$T/f.out"; }
+
+	# Linux's own W+X check ran before init: it found none, nor may we.
+	# (At the root-mount panic of the boots above, before Linux write-
+	# protects its text, check does find the kernel image W+X.)
+	if grep -q '^checked [0-9]* ranges and [0-9]* table pages: 0 wx$' "$T/f.out" &&
+	    grep -q 'x86/mm: Checked W+X mappings: passed, no W+X pages found' "$T/f.serial"; then
+		tl_ok "linux: check finds no W+X, as Linux's own W+X check says"
+	else
+		tl_fail "linux: check --only wx disagrees with Linux's W+X check"
+		tl_show "$T/f.out"; grep 'W+X' "$T/f.serial" | tl_show /dev/stdin
+	fi
 
 	# Linux's own report, once it runs on: the same RIP, CR2 and error.
 	$PTDUMP -t "127.0.0.1:$GDBPORT" -c 'monitor cont' >/dev/null 2>&1
