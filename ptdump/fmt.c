@@ -65,15 +65,30 @@ json_range(const struct fmt_dump *d, const struct fmt_range *r)
 	fmt_json_range(d->f, r, d->nranges == 0);
 }
 
+static void
+text_note(struct fmt_dump *d, const struct walk_note *n)
+{
+	fmt_text_note(d->f, n);
+}
+
+/* JSON notes follow the ranges: keep them until the tail. */
+static void
+json_note(struct fmt_dump *d, const struct walk_note *n)
+{
+	if (d->nbuf < FMT_MAX_NOTES)
+		d->notes[d->nbuf++] = *n;
+	else
+		d->notes_dropped++;
+}
+
 static const struct fmt_sink fmt_text_sink = {
 	fmt_text_regs, fmt_text_walk, fmt_text_entry, fmt_text_dump_head,
-	text_range, fmt_text_note, fmt_text_dump_tail,
+	text_range, text_note, fmt_text_dump_tail,
 };
 
-/* JSON carries the ranges alone: findings are text-only for now. */
 static const struct fmt_sink fmt_json_sink = {
 	fmt_json_regs, fmt_json_walk, fmt_json_entry, fmt_json_dump_head,
-	json_range, NULL, fmt_json_dump_tail,
+	json_range, json_note, fmt_json_dump_tail,
 };
 
 const struct fmt_sink *
@@ -91,6 +106,7 @@ fmt_dump_begin(struct fmt_dump *d, FILE *f, enum out_format format,
 	d->sink = fmt_sink(format);
 	d->pages = pages;
 	d->color = color && format == OUT_TEXT;
+	d->wp0 = (r->cr0 & X86PT_CR0_PG) && !(r->cr0 & X86PT_CR0_WP);
 	d->sink->dump_head(f, r, root);
 }
 
@@ -165,11 +181,11 @@ fmt_dump_note(void *cookie, const struct walk_note *n)
 {
 	struct fmt_dump *d = cookie;
 
-	if (d->sink->note == NULL || n->kind == WALK_NOTE_HOLE ||
-	    n->kind == WALK_NOTE_TABLE)
+	if (n->kind == WALK_NOTE_HOLE || n->kind == WALK_NOTE_TABLE ||
+	    n->kind == WALK_NOTE_TRUNCATED)
 		return 0;
 	flush(d);
-	d->sink->note(d->f, n);
+	d->sink->note(d, n);
 	d->nnotes++;
 	return 0;
 }

@@ -32,6 +32,8 @@ struct fmt_range {
 struct fmt_sink;
 struct sym_table;
 
+#define FMT_MAX_NOTES 256	/* JSON notes kept for one dump */
+
 struct fmt_dump {
 	FILE *f;
 	const struct fmt_sink *sink;	/* chosen once, by format */
@@ -42,6 +44,11 @@ struct fmt_dump {
 	struct fmt_range cur;
 	uint64_t nranges, nnotes;
 	int io_errno;		/* errno of the first failed write, or 0 */
+	bool wp0;		/* CR0.WP=0 with paging on: said once */
+	/* JSON prints its notes after the ranges: they wait here. */
+	struct walk_note notes[FMT_MAX_NOTES];
+	unsigned nbuf;
+	uint64_t notes_dropped;
 };
 
 /* The registers that decide paging, read once per command. */
@@ -51,10 +58,7 @@ struct fmt_regs {
 	enum x86pt_mode mode;
 };
 
-/*
- * The printers of one format, chosen once per command.  `note` may be
- * NULL: that format does not show findings.
- */
+/* The printers of one format, chosen once per command. */
 struct fmt_sink {
 	void (*regs)(FILE *f, const struct fmt_regs *r);
 	void (*walk)(FILE *f, const struct walk_trace *t);
@@ -62,7 +66,7 @@ struct fmt_sink {
 	    const struct x86pt_entry *e);
 	void (*dump_head)(FILE *f, const struct fmt_regs *r, uint64_t root);
 	void (*range)(const struct fmt_dump *d, const struct fmt_range *r);
-	void (*note)(FILE *f, const struct walk_note *n);
+	void (*note)(struct fmt_dump *d, const struct walk_note *n);
 	void (*dump_tail)(const struct fmt_dump *d, const struct walk_stats *st);
 };
 

@@ -155,12 +155,45 @@ fmt_json_dump_head(FILE *f, const struct fmt_regs *r, uint64_t root)
 	    "\"ranges\":[", root, x86pt_mode_name(r->mode));
 }
 
+static const char *const note_kinds[] = {
+	[WALK_NOTE_RSVD] = "rsvd",
+	[WALK_NOTE_PAST_RAM] = "past_ram",
+	[WALK_NOTE_RECURSIVE] = "recursive",
+};
+
+/* One note, on a line of its own; the addresses as "at", "from". */
+static void
+json_note(FILE *f, const struct walk_note *n, bool first)
+{
+	fprintf(f, "%s\n{\"kind\":\"%s\",\"level\":%d,\"entry_pa\":\"0x%"
+	    PRIx64 "\",\"raw\":\"0x%" PRIx64 "\",\"from\":\"0x%" PRIx64 "\","
+	    "\"size\":\"0x%" PRIx64 "\"", first ? "" : ",",
+	    note_kinds[n->kind], (int)n->level, n->entry_pa, n->raw, n->va,
+	    n->size);
+	if (n->kind == WALK_NOTE_RSVD)
+		fprintf(f, ",\"rsvd\":\"0x%" PRIx64 "\"", n->rsvd);
+	else
+		fprintf(f, ",\"table\":\"0x%" PRIx64 "\"", n->table_pa);
+	fputc('}', f);
+}
+
 void
 fmt_json_dump_tail(const struct fmt_dump *d, const struct walk_stats *st)
 {
+	unsigned i;
+
 	fprintf(d->f, "],\"truncated\":%s", st->truncated ? "true" : "false");
 	if (st->truncated)
 		fprintf(d->f, ",\"resume_va\":\"0x%" PRIx64 "\"", st->resume_va);
+	fprintf(d->f, ",\"notes\":[");
+	if (d->wp0)
+		fprintf(d->f, "\n{\"kind\":\"cr0_wp0\",\"detail\":\"ring 0 "
+		    "ignores RW and may write the read-only pages too\"}");
+	for (i = 0; i < d->nbuf; i++)
+		json_note(d->f, &d->notes[i], i == 0 && !d->wp0);
+	fprintf(d->f, "]");
+	if (d->notes_dropped)
+		fprintf(d->f, ",\"notes_dropped\":%" PRIu64, d->notes_dropped);
 	fprintf(d->f, "}\n");
 }
 

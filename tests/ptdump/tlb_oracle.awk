@@ -19,8 +19,9 @@ function has(flags, name) {
 	return index(flags, "\"" name "\"") > 0
 }
 
-# A JSON leaf record: one per line, as ptdump prints them.
-/"va":"0x/ {
+# A JSON leaf record: one per line, as ptdump prints them (notes, which
+# follow the ranges, have no "flags").
+/"va":"0x.*"flags":/ {
 	match($0, /"va":"0x[0-9a-f]+"/);	va = substr($0, RSTART + 6, RLENGTH - 7)
 	match($0, /"pa":"0x[0-9a-f]+"/);	pa = substr($0, RSTART + 6, RLENGTH - 7)
 	match($0, /"flags":\[[^]]*\]/);		fl = substr($0, RSTART, RLENGTH)

@@ -371,7 +371,7 @@ test_dump(void **state)
 	    "{\"va\":\"0x8000\",\"end\":\"0x9000\",\"pa\":\"0x8000\","
 	    "\"page_size\":4096,\"level\":1,\"flags\":[\"P\"],"
 	    "\"eff\":{\"write\":false,\"user\":false,\"exec\":true},"
-	    "\"memtype\":\"WB\"}],\"truncated\":false}\n");
+	    "\"memtype\":\"WB\"}],\"truncated\":false,\"notes\":[]}\n");
 }
 
 static void

@@ -266,7 +266,7 @@ test_pages_never_coalesce(void **state)
 	    "{\"va\":\"0x2000\",\"end\":\"0x3000\",\"pa\":\"0x6000\",\"page_size\":4096,\"level\":1,"
 	    "\"flags\":[\"P\",\"RW\",\"A\",\"D\",\"NX\"],"
 	    "\"eff\":{\"write\":true,\"user\":false,\"exec\":false},\"memtype\":\"WB\"}"
-	    "],\"truncated\":false}\n");
+	    "],\"truncated\":false,\"notes\":[]}\n");
 }
 
 /* A note ends the range being built: the leaves around it do not join. */
@@ -332,7 +332,7 @@ test_top_page_ends_at_2_64(void **state)
 	    "{\"va\":\"0xffffffffffffe000\",\"end\":\"0x10000000000000000\",\"pa\":\"0x8000\","
 	    "\"page_size\":4096,\"level\":1,\"flags\":[\"P\",\"RW\",\"A\",\"D\",\"NX\"],"
 	    "\"eff\":{\"write\":true,\"user\":false,\"exec\":false},\"memtype\":\"WB\"}"
-	    "],\"truncated\":false}\n");
+	    "],\"truncated\":false,\"notes\":[]}\n");
 }
 
 /* ---- JSON ------------------------------------------------------------ */
@@ -351,7 +351,7 @@ test_json_one_range_exact(void **state)
 	    "{\"va\":\"0x1000\",\"end\":\"0x3000\",\"pa\":\"0x5000\",\"page_size\":4096,"
 	    "\"level\":1,\"flags\":[\"P\",\"RW\",\"NX\"],"
 	    "\"eff\":{\"write\":true,\"user\":false,\"exec\":false},\"memtype\":\"WB\"}"
-	    "],\"truncated\":false}\n");
+	    "],\"truncated\":false,\"notes\":[]}\n");
 }
 
 static void
@@ -369,7 +369,52 @@ test_json_every_flag_in_contract_order(void **state)
 	    "\"page_size\":1073741824,\"level\":3,"
 	    "\"flags\":[\"P\",\"RW\",\"US\",\"PWT\",\"PCD\",\"A\",\"D\",\"PS\",\"G\",\"PAT\",\"NX\"],"
 	    "\"eff\":{\"write\":true,\"user\":true,\"exec\":false},\"memtype\":\"UC\"}"
-	    "],\"truncated\":false}\n");
+	    "],\"truncated\":false,\"notes\":[]}\n");
+}
+
+/* JSON keeps the notes text prints (a reserved-bit note here, and CR0.WP=0)
+ * and gives them after the ranges, one per line, without "flags" (so
+ * that nothing reads them as leaves). */
+static void
+test_json_notes(void **state)
+{
+	static const struct walk_stats none;
+	struct walk_leaf a = leaf(0x1000, 0x5000, K4, F_DATA, true, false, false);
+	struct walk_note n;
+	struct fmt_regs r;
+	struct fmt_dump d;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	memset(&r, 0, sizeof r);
+	r.cpu = 0;
+	r.cr0 = X86PT_CR0_PG;	/* WP clear */
+	r.mode = X86PT_MODE_4LEVEL;
+	memset(&n, 0, sizeof n);
+	n.kind = WALK_NOTE_RSVD;
+	n.level = X86PT_L1;
+	n.va = 0x2000;
+	n.size = 0x1000;
+	n.entry_pa = 0x203010;
+	n.raw = 0x0008000000006063ull;
+	n.rsvd = 1ull << 51;
+	f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	fmt_dump_begin(&d, f, OUT_JSON, false, false, &r, 0x200000);
+	assert_int_equal(fmt_dump_leaf(&d, &a), 0);
+	assert_int_equal(fmt_dump_note(&d, &n), 0);
+	assert_int_equal(fmt_dump_end(&d, &none), 0);
+	fclose(f);
+	expect(buf, "{\"cpu\":0,\"cr3\":\"0x200000\",\"mode\":\"4-level\",\"ranges\":[\n"
+	    "{\"va\":\"0x1000\",\"end\":\"0x2000\",\"pa\":\"0x5000\",\"page_size\":4096,"
+	    "\"level\":1,\"flags\":[\"P\",\"RW\",\"A\",\"D\",\"NX\"],\"eff\":{\"write\":true,"
+	    "\"user\":false,\"exec\":false},\"memtype\":\"WB\"}],\"truncated\":false,"
+	    "\"notes\":[\n{\"kind\":\"cr0_wp0\",\"detail\":\"ring 0 ignores RW and may "
+	    "write the read-only pages too\"},\n{\"kind\":\"rsvd\",\"level\":1,"
+	    "\"entry_pa\":\"0x203010\",\"raw\":\"0x8000000006063\",\"from\":\"0x2000\","
+	    "\"size\":\"0x1000\",\"rsvd\":\"0x8000000000000\"}]}\n");
 }
 
 static void
@@ -381,7 +426,7 @@ test_json_empty_and_truncated(void **state)
 	(void)state;
 	expect(dump(OUT_JSON, false, NULL, 0, NULL),
 	    "{\"cpu\":1,\"cr3\":\"0x200000\",\"mode\":\"4-level\",\"ranges\":["
-	    "],\"truncated\":false}\n");
+	    "],\"truncated\":false,\"notes\":[]}\n");
 	memset(&st, 0, sizeof st);
 	st.truncated = true;
 	st.leaves = 1;
@@ -391,7 +436,7 @@ test_json_empty_and_truncated(void **state)
 	    "{\"va\":\"0x1000\",\"end\":\"0x2000\",\"pa\":\"0x5000\",\"page_size\":4096,"
 	    "\"level\":1,\"flags\":[\"P\"],"
 	    "\"eff\":{\"write\":false,\"user\":false,\"exec\":true},\"memtype\":\"WB\"}"
-	    "],\"truncated\":true,\"resume_va\":\"0x2000\"}\n");
+	    "],\"truncated\":true,\"resume_va\":\"0x2000\",\"notes\":[]}\n");
 }
 
 /* ---- text endings ---------------------------------------------------- */
@@ -497,6 +542,7 @@ main(void)
 		cmocka_unit_test(test_json_one_range_exact),
 		cmocka_unit_test(test_json_every_flag_in_contract_order),
 		cmocka_unit_test(test_json_empty_and_truncated),
+		cmocka_unit_test(test_json_notes),
 		cmocka_unit_test(test_text_truncated_and_empty),
 		cmocka_unit_test(test_fmt_size),
 		cmocka_unit_test(test_fmt_end),
