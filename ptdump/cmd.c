@@ -35,7 +35,12 @@ static const char dump_help[] =
 "RANGE is START-END, START+LEN or one address; each may be a symbol.\n"
 "--pages prints one line per page-table entry; --cr3 walks another root;\n"
 "--symbols ends each line with the ELF [.section] and the <symbol+off>\n"
-"the range starts in.\n";
+"the range starts in.\n"
+"--filter keeps the pages whose terms all hold (comma-separated):\n"
+"  w x wx user super global ro nx a d rsvd, a memory type wb wt wc wp uc\n"
+"  uc-; '!' negates one (!nx: executable), e.g. --filter w,x,super.\n"
+"--summary gives totals per page size, rights and memory type, and the\n"
+"page-table pages walked, instead of the ranges.\n";
 
 static const char walk_help[] =
 "One line per level: the entry's index in its table, its physical\n"
@@ -74,9 +79,13 @@ const struct cmd cmd_table[] = {
 	{ "regs", NULL, cmd_regs, "[--format text|json]",
 	  "control registers, EFER and the paging mode", W, "--format", NULL },
 	{ "dump", NULL, cmd_dump,
-	  "[RANGE] [--pages] [--symbols] [--cr3 ADDR] [--format text|json]",
+	  "[RANGE] [--pages] [--filter TERMS] [--summary] [--symbols] "
+	  "[--cr3 ADDR] [--format text|json]",
 	  "the mapped ranges of an address space", S,
-	  "--pages --symbols --cr3 --format", dump_help },
+	  "--pages --filter --summary --symbols --cr3 --format", dump_help },
+	{ "ptov", NULL, cmd_ptov, "PA [LEN] [--cr3 ADDR] [--format text|json]",
+	  "the pages that map physical PA..PA+LEN (status 1: none)", W,
+	  "--cr3 --format", NULL },
 	{ "walk", "vtop", cmd_walk, "VA [--cr3 ADDR] [--format text|json]",
 	  "translate VA level by level (status 1: not mapped)", S,
 	  "--cr3 --format", walk_help },

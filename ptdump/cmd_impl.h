@@ -10,6 +10,7 @@ int cmd_dump(struct session *s, int argc, char **argv, struct pt_err *err);
 int cmd_walk(struct session *s, int argc, char **argv, struct pt_err *err);
 int cmd_decode(struct session *s, int argc, char **argv, struct pt_err *err);
 int cmd_monitor(struct session *s, int argc, char **argv, struct pt_err *err);
+int cmd_ptov(struct session *s, int argc, char **argv, struct pt_err *err);
 
 /* cmd_run.c: run control */
 int cmd_continue(struct session *s, int argc, char **argv, struct pt_err *err);

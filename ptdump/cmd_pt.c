@@ -1,10 +1,13 @@
 /* cmd_pt.c - the paging commands: regs, dump, walk, decode, monitor. */
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "args.h"
 #include "cmd_impl.h"
+#include "filter.h"
 #include "fmt.h"
+#include "fmt_summary.h"
 #include "sig.h"
 #include "symbols.h"
 #include "walk.h"
@@ -15,6 +18,9 @@ struct cmd_opts {
 	enum out_format format;
 	bool pages;
 	bool syms;		/* dump --symbols */
+	bool summary;		/* dump --summary */
+	bool have_filter;
+	struct filter filter;	/* dump --filter */
 	bool have_cr3;
 	uint64_t cr3;
 	bool have_level;
@@ -30,6 +36,7 @@ enum {
 	OPT_CR3 = 1 << 2,
 	OPT_LEVEL = 1 << 3,
 	OPT_SYMS = 1 << 4,
+	OPT_FILTER = 1 << 5,	/* --filter EXPR and --summary */
 };
 
 /*
@@ -66,7 +73,12 @@ parse_opts(struct session *s, int argc, char **argv, unsigned allowed,
 			o->syms = true;
 			continue;
 		}
+		if (IS("--summary") && (allowed & OPT_FILTER) && eq == NULL) {
+			o->summary = true;
+			continue;
+		}
 		if (!(IS("--format") && (allowed & OPT_FORMAT)) &&
+		    !(IS("--filter") && (allowed & OPT_FILTER)) &&
 		    !(IS("--cr3") && (allowed & OPT_CR3)) &&
 		    !(IS("--level") && (allowed & OPT_LEVEL)))
 			return pt_err_set(err, PT_EXIT_USAGE,
@@ -86,6 +98,10 @@ parse_opts(struct session *s, int argc, char **argv, unsigned allowed,
 			else
 				return pt_err_set(err, PT_EXIT_USAGE,
 				    "%s: --format takes text or json", argv[0]);
+		} else if (IS("--filter")) {
+			if (filter_parse(val, &o->filter, err) < 0)
+				return pt_err_wrap(err, "%s", argv[0]);
+			o->have_filter = true;
 		} else if (IS("--cr3")) {
 			if (args_u64(val, &o->cr3, err) < 0)
 				return pt_err_wrap(err, "%s --cr3", argv[0]);
@@ -163,6 +179,69 @@ cmd_regs(struct session *s, int argc, char **argv, struct pt_err *err)
 	return PT_EXIT_OK;
 }
 
+/* A leaf and note sink behind dump --filter. */
+struct filtered {
+	const struct filter *f;
+	walk_leaf_fn leaf;
+	walk_note_fn note;
+	void *cookie;
+};
+
+static int
+filtered_leaf(void *cookie, const struct walk_leaf *l)
+{
+	struct filtered *x = cookie;
+
+	return filter_match(x->f, l) ? x->leaf(x->cookie, l) : 0;
+}
+
+static int
+filtered_note(void *cookie, const struct walk_note *n)
+{
+	struct filtered *x = cookie;
+
+	return x->note(x->cookie, n);
+}
+
+/* dump --summary: totals after the usual first line. */
+static int
+dump_summary(struct session *s, const struct cmd_opts *o,
+    const struct fmt_regs *r, struct walk_ctx *w,
+    const struct args_range *range, struct pt_err *err)
+{
+	struct fmt_summary sum;
+	struct filtered x = { &o->filter, fmt_summary_leaf, fmt_summary_note,
+	    &sum };
+	uint64_t root = x86pt_cr3_root(w->cr3, w->pt.maxphyaddr);
+	char head[160];
+
+	memset(&sum, 0, sizeof sum);
+	w->tables = true;
+	w->note = o->have_filter ? filtered_note : fmt_summary_note;
+	if (walk_range(w, range->start, range->last, o->have_filter ?
+	    filtered_leaf : fmt_summary_leaf, o->have_filter ? (void *)&x :
+	    (void *)&sum, err) < 0) {
+		free(sum.tables);
+		return -1;
+	}
+	if (w->stats.truncated) {
+		free(sum.tables);
+		return pt_err_set(err, PT_EXIT_TARGET, "dump --summary: the walk "
+		    "stopped at 0x%" PRIx64 " (%s): no totals for part of an "
+		    "address space", w->stats.resume_va, w->stats.cancelled ?
+		    "interrupted" : "raise --max-entries");
+	}
+	if (o->format == OUT_JSON)
+		snprintf(head, sizeof head, "\"cpu\":%d,\"cr3\":\"0x%" PRIx64
+		    "\",\"mode\":\"%s\",", r->cpu, root,
+		    x86pt_mode_name(r->mode));
+	else
+		snprintf(head, sizeof head, "# cpu %d, cr3 0x%" PRIx64 ", %s "
+		    "paging\n", r->cpu, root, x86pt_mode_name(r->mode));
+	fmt_summary_print(s->out, o->format, &sum, head);
+	return PT_EXIT_OK;
+}
+
 int
 cmd_dump(struct session *s, int argc, char **argv, struct pt_err *err)
 {
@@ -171,9 +250,10 @@ cmd_dump(struct session *s, int argc, char **argv, struct pt_err *err)
 	struct fmt_regs r;
 	struct fmt_dump d;
 	struct walk_ctx w;
+	struct filtered x;
 
 	if (parse_opts(s, argc, argv, OPT_FORMAT | OPT_PAGES | OPT_CR3 |
-	    OPT_SYMS, 1, &o, err) < 0)
+	    OPT_SYMS | OPT_FILTER, 1, &o, err) < 0)
 		return -1;
 	if (o.syms && s->syms == NULL)
 		return pt_err_set(err, PT_EXIT_USAGE, "dump --symbols: no symbols "
@@ -182,13 +262,17 @@ cmd_dump(struct session *s, int argc, char **argv, struct pt_err *err)
 		return -1;
 	if (prepare_walk(s, &o, &r, &w, err) < 0)
 		return -1;
-	w.note = fmt_dump_note;
+	if (o.summary)
+		return dump_summary(s, &o, &r, &w, &range, err);
+	w.note = o.have_filter ? filtered_note : fmt_dump_note;
 	fmt_dump_begin(&d, s->out, o.format, o.pages, s->opt.color, &r,
 	    x86pt_cr3_root(w.cr3, w.pt.maxphyaddr));
 	if (o.syms)
 		d.syms = s->syms;
-	if (walk_range(&w, range.start, range.last, fmt_dump_leaf, &d,
-	    err) < 0) {
+	x = (struct filtered){ &o.filter, fmt_dump_leaf, fmt_dump_note, &d };
+	if (walk_range(&w, range.start, range.last, o.have_filter ?
+	    filtered_leaf : fmt_dump_leaf, o.have_filter ? (void *)&x :
+	    (void *)&d, err) < 0) {
 		/* Close what was printed so the output stays well formed. */
 		fmt_dump_end(&d, &w.stats);
 		return -1;
@@ -198,6 +282,70 @@ cmd_dump(struct session *s, int argc, char **argv, struct pt_err *err)
 	fmt_dump_end(&d, &w.stats);
 	s->out_errno = d.io_errno;
 	return PT_EXIT_OK;
+}
+
+/* ptov: leaves that hold [pa, pa + len) go on to the dump sink. */
+struct ptov {
+	uint64_t pa, last;	/* inclusive */
+	struct fmt_dump *d;
+	uint64_t found;
+};
+
+static int
+ptov_leaf(void *cookie, const struct walk_leaf *l)
+{
+	struct ptov *p = cookie;
+
+	if (l->pa > p->last || l->pa + (l->page_size - 1) < p->pa)
+		return 0;
+	p->found++;
+	return fmt_dump_leaf(p->d, l);
+}
+
+static int
+ptov_note(void *cookie, const struct walk_note *n)
+{
+	(void)cookie;
+	(void)n;
+	return 0;	/* the notes belong to dump */
+}
+
+int
+cmd_ptov(struct session *s, int argc, char **argv, struct pt_err *err)
+{
+	struct cmd_opts o;
+	struct fmt_regs r;
+	struct fmt_dump d;
+	struct walk_ctx w;
+	struct ptov p;
+	uint64_t len = 1;
+
+	if (parse_opts(s, argc, argv, OPT_FORMAT | OPT_CR3, 2, &o, err) < 0)
+		return -1;
+	if (o.npos < 1)
+		return cmd_usage(cmd_find("ptov"), err);
+	memset(&p, 0, sizeof p);
+	if (args_u64(o.pos[0], &p.pa, err) < 0 ||
+	    (o.npos == 2 && args_u64(o.pos[1], &len, err) < 0))
+		return pt_err_wrap(err, "ptov");
+	if (len == 0 || p.pa + (len - 1) < p.pa)
+		return pt_err_set(err, PT_EXIT_USAGE, "ptov: LEN must be 1 or "
+		    "more, within 64 bits");
+	p.last = p.pa + (len - 1);
+	if (prepare_walk(s, &o, &r, &w, err) < 0)
+		return -1;
+	w.note = ptov_note;
+	fmt_dump_begin(&d, s->out, o.format, true, s->opt.color, &r,
+	    x86pt_cr3_root(w.cr3, w.pt.maxphyaddr));
+	p.d = &d;
+	if (walk_range(&w, 0, UINT64_MAX, ptov_leaf, &p, err) < 0) {
+		fmt_dump_end(&d, &w.stats);
+		return -1;
+	}
+	fmt_dump_end(&d, &w.stats);
+	s->out_errno = d.io_errno;
+	/* Nothing maps it: a finding, as grep finding nothing is. */
+	return p.found > 0 ? PT_EXIT_OK : PT_EXIT_FINDINGS;
 }
 
 int

@@ -1,0 +1,157 @@
+/* fmt_summary.c - dump --summary: see fmt_summary.h. */
+#include <inttypes.h>
+#include <stdlib.h>
+
+#include "fmt.h"
+#include "fmt_summary.h"
+
+static unsigned
+size_index(uint64_t page_size)
+{
+	return page_size == (1u << 12) ? 0 : page_size == (1u << 21) ? 1 : 2;
+}
+
+int
+fmt_summary_leaf(void *cookie, const struct walk_leaf *l)
+{
+	struct fmt_summary *s = cookie;
+	unsigned r = (unsigned)l->eff.write | (unsigned)l->eff.exec << 1 |
+	    (unsigned)l->eff.user << 2;
+
+	s->leaves++;
+	s->bytes += l->page_size;
+	s->size_n[size_index(l->page_size)]++;
+	s->size_b[size_index(l->page_size)] += l->page_size;
+	s->rights_n[r]++;
+	s->rights_b[r] += l->page_size;
+	s->mt_n[l->memtype & 7]++;
+	s->mt_b[l->memtype & 7] += l->page_size;
+	return 0;
+}
+
+int
+fmt_summary_note(void *cookie, const struct walk_note *n)
+{
+	struct fmt_summary *s = cookie;
+	uint64_t *p;
+
+	if (n->kind != WALK_NOTE_TABLE)
+		return 0;
+	if (s->ntables == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 256;
+
+		if (cap > FMT_SUMMARY_MAX_TABLES ||
+		    (p = realloc(s->tables, cap * sizeof *p)) == NULL) {
+			s->tables_capped = true;
+			return 0;
+		}
+		s->tables = p;
+		s->cap = cap;
+	}
+	s->tables[s->ntables++] = n->table_pa;
+	return 0;
+}
+
+static int
+cmp_u64(const void *x, const void *y)
+{
+	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+/* Table pages, each once (a recursive slot reaches some twice). */
+static size_t
+unique_tables(struct fmt_summary *s)
+{
+	size_t i, u = 0;
+
+	if (s->ntables > 1)
+		qsort(s->tables, s->ntables, sizeof *s->tables, cmp_u64);
+	for (i = 0; i < s->ntables; i++)
+		if (u == 0 || s->tables[i] != s->tables[u - 1])
+			s->tables[u++] = s->tables[i];
+	return u;
+}
+
+static const char *const size_names[3] = { "4K", "2M", "1G" };
+
+static void
+rights_name(unsigned r, char *buf)
+{
+	snprintf(buf, 12, "r%c%c %s", (r & 1) ? 'w' : '-', (r & 2) ? 'x' : '-',
+	    (r & 4) ? "user" : "super");
+}
+
+void
+fmt_summary_print(FILE *f, enum out_format format, struct fmt_summary *s,
+    const char *head)
+{
+	size_t nt = unique_tables(s);
+	char a[16], b[16], name[12];
+	unsigned i;
+	bool first = true;
+
+	if (format == OUT_JSON) {
+		fprintf(f, "{%s\"leaves\":%" PRIu64 ",\"bytes\":%" PRIu64
+		    ",\"page_sizes\":{", head, s->leaves, s->bytes);
+		for (i = 0; i < 3; i++)
+			fprintf(f, "%s\"%s\":{\"entries\":%" PRIu64 ",\"bytes\":%"
+			    PRIu64 "}", i ? "," : "", size_names[i], s->size_n[i],
+			    s->size_b[i]);
+		fprintf(f, "},\"rights\":{");
+		for (i = 0; i < 8; i++) {
+			if (s->rights_n[i] == 0)
+				continue;
+			rights_name(i, name);
+			fprintf(f, "%s\"%s\":{\"entries\":%" PRIu64 ",\"bytes\":%"
+			    PRIu64 "}", first ? "" : ",", name, s->rights_n[i],
+			    s->rights_b[i]);
+			first = false;
+		}
+		fprintf(f, "},\"memtypes\":{");
+		first = true;
+		for (i = 0; i < 8; i++) {
+			if (s->mt_n[i] == 0)
+				continue;
+			fprintf(f, "%s\"%s\":{\"entries\":%" PRIu64 ",\"bytes\":%"
+			    PRIu64 "}", first ? "" : ",", x86pt_memtype_name(i),
+			    s->mt_n[i], s->mt_b[i]);
+			first = false;
+		}
+		fprintf(f, "},\"table_pages\":%zu,\"table_bytes\":%zu%s}\n", nt,
+		    nt * 4096, s->tables_capped ? ",\"tables_capped\":true" : "");
+	} else {
+		fmt_size(a, sizeof a, s->bytes);
+		fprintf(f, "%s# %" PRIu64 " entries map %s\n", head, s->leaves,
+		    s->leaves ? a : "0");
+		fprintf(f, "%-10s %10s %8s\n", "page", "entries", "bytes");
+		for (i = 0; i < 3; i++) {
+			fmt_size(a, sizeof a, s->size_b[i]);
+			fprintf(f, "%-10s %10" PRIu64 " %8s\n", size_names[i],
+			    s->size_n[i], s->size_b[i] ? a : "0");
+		}
+		fprintf(f, "%-10s %10s %8s\n", "rights", "entries", "bytes");
+		for (i = 0; i < 8; i++) {
+			if (s->rights_n[i] == 0)
+				continue;
+			rights_name(i, name);
+			fmt_size(a, sizeof a, s->rights_b[i]);
+			fprintf(f, "%-10s %10" PRIu64 " %8s\n", name,
+			    s->rights_n[i], a);
+		}
+		fprintf(f, "%-10s %10s %8s\n", "memtype", "entries", "bytes");
+		for (i = 0; i < 8; i++) {
+			if (s->mt_n[i] == 0)
+				continue;
+			fmt_size(a, sizeof a, s->mt_b[i]);
+			fprintf(f, "%-10s %10" PRIu64 " %8s\n",
+			    x86pt_memtype_name(i), s->mt_n[i], a);
+		}
+		fmt_size(b, sizeof b, (uint64_t)nt * 4096);
+		fprintf(f, "table pages %zu (%s)%s\n", nt, nt ? b : "0",
+		    s->tables_capped ? ", more not counted" : "");
+	}
+	free(s->tables);
+	s->tables = NULL;
+}
