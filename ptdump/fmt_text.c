@@ -90,7 +90,7 @@ fmt_text_regs(FILE *f, const struct fmt_regs *r)
 	fprintf(f, "\ncr2  0x%016" PRIx64 "\n", r->cr2);
 	fprintf(f, "cr3  0x%016" PRIx64 "  table=0x%" PRIx64, r->cr3,
 	    x86pt_cr3_root(r->cr3, 52));
-	if (r->cr4 & (1ull << 17))	/* CR4.PCIDE */
+	if (r->cr4 & X86PT_CR4_PCIDE)
 		fprintf(f, " PCID=%u", (unsigned)(r->cr3 & 0xfff));
 	else
 		fprintf(f, " PWT=%u PCD=%u", (unsigned)(r->cr3 >> 3) & 1,

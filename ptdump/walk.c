@@ -273,6 +273,7 @@ struct path_state {
 	struct x86pt_eff eff;
 	uint64_t rsvd;
 	unsigned rsvd_level;
+	bool accessed;		/* A=1 at every level so far */
 };
 
 static int walk_table(struct run *r, enum x86pt_level level,
@@ -290,6 +291,7 @@ walk_entry(struct run *r, const struct x86pt_entry *e, uint64_t va,
 	int rc;
 
 	x86pt_eff_add(&ps.eff, &w->pt, e);
+	ps.accessed = ps.accessed && (e->flags & X86PT_F_A);
 	if (e->rsvd != 0) {
 		ps.rsvd |= e->rsvd;
 		if (ps.rsvd_level == 0)
@@ -321,6 +323,7 @@ walk_entry(struct run *r, const struct x86pt_entry *e, uint64_t va,
 		.flags = e->flags, .pkey = e->pkey, .memtype = e->memtype,
 		.memtype_name = e->memtype_name, .eff = ps.eff,
 		.rsvd = ps.rsvd, .rsvd_level = ps.rsvd_level, .entry = e,
+		.accessed = ps.accessed,
 	};
 	w->stats.leaves++;
 	return cb_result(r, r->cb(r->cookie, &leaf));
@@ -396,7 +399,7 @@ walk_range(struct walk_ctx *w, uint64_t va_start, uint64_t va_last,
 		.w = w, .cb = cb, .cookie = cookie, .err = err,
 		.start = va_start, .last = va_last,
 	};
-	struct path_state top = { .rsvd = 0 };
+	struct path_state top = { .rsvd = 0, .accessed = true };
 	uint64_t root;
 
 	if (err != NULL)

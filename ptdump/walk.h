@@ -77,6 +77,12 @@ struct walk_leaf {
 	 */
 	uint64_t rsvd;
 	unsigned rsvd_level;
+	/*
+	 * A=1 at every level, leaf included.  The CPU sets A when it
+	 * caches a translation, so A=0 anywhere on the path means it is not
+	 * cached since that bit was last cleared.
+	 */
+	bool accessed;
 	const struct x86pt_entry *entry;	/* decoded leaf, for the rest */
 };
 

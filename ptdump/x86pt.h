@@ -20,6 +20,7 @@
 #define X86PT_CR4_PAE	(1ull << 5)
 #define X86PT_CR4_PGE	(1ull << 7)
 #define X86PT_CR4_LA57	(1ull << 12)
+#define X86PT_CR4_PCIDE	(1ull << 17)
 #define X86PT_CR4_SMEP	(1ull << 20)
 #define X86PT_CR4_SMAP	(1ull << 21)
 #define X86PT_CR4_PKE	(1ull << 22)

@@ -76,4 +76,27 @@ $PT dump $LOW --summary --format json >"$T/sum.json"
 grep -q "^{\"cpu\":0,\"cr3\":\"0x200000\",\"mode\":\"4-level\",\"leaves\":$n," "$T/sum.json" &&
 	tl_ok "dump --summary --format json" || { tl_fail "summary JSON"; tl_show "$T/sum.json"; }
 tl_stop "$QPID"
+
+# 4. tlb on tlb-stale: the one global page the kernel names, kept across
+#    CR3 writes (CR4.PGE=1), and every page with A=1 throughout (the
+#    kernel presets A) counted as possibly cached.
+tl_boot_halted stale tlb-stale || { tl_fail "tlb-stale did not boot"; tl_done; }
+PT="$PTDUMP -t 127.0.0.1:$GDBPORT"
+g=$(sed -n 's/.*PTEs of 0x[0-9a-f]*, \(0x[0-9a-f]*\) (global).*/\1/p' "$T/stale.serial")
+$PT tlb >"$T/tlb.out" 2>&1 || tl_fail "tlb failed"
+if [ -n "$g" ] && grep -q '^global: 1 page, kept across CR3 writes:$' "$T/tlb.out" &&
+    [ "$(grep -c '^0x' "$T/tlb.out")" = 1 ] &&
+    grep -q "^0x0000000${g#0x} .* super G " "$T/tlb.out"; then
+	tl_ok "tlb: the global page $g, as the kernel names it"
+else
+	tl_fail "tlb: global pages (kernel: '$g')"; tl_show "$T/tlb.out"
+fi
+all=$($PT dump --pages | grep -c '^0x')
+grep -q "^may be cached (A=1 at every level): $all pages, " "$T/tlb.out" &&
+	tl_ok "tlb: all $all pages may be cached (A preset)" ||
+	{ tl_fail "tlb: cached count is not $all"; tl_show "$T/tlb.out"; }
+$PT tlb --format json >"$T/tlb.json"
+grep -q '^{"pge":true,"pcide":false,"pcid":null,"cached":{"pages":'"$all"',' "$T/tlb.json" &&
+	tl_ok "tlb --format json" || { tl_fail "tlb JSON"; tl_show "$T/tlb.json"; }
+tl_stop "$QPID"
 tl_done

@@ -53,7 +53,7 @@ test_lookup(void **state)
 		{ "s", NULL, "ambiguous command 's': stepi symbols set "
 		  "source" },
 		{ "i", NULL, "ambiguous command 'i': interrupt info" },
-		{ "t", NULL, "ambiguous command 't': tbreak target" },
+		{ "t", NULL, "ambiguous command 't': tlb tbreak target" },
 		{ "r", NULL, "ambiguous command 'r': regs rwatch" },
 		{ "xyz", NULL, "unknown command 'xyz' (try 'help')" },
 		{ "", NULL, "unknown command '' (try 'help')" },
@@ -141,7 +141,7 @@ test_help(void **state)
 			    p);
 		p += strlen(line);
 	}
-	assert_int_equal(n, 27);	/* the table: 27 commands */
+	assert_int_equal(n, 29);	/* the table: 29 commands */
 	assert_string_equal(p, "Addresses are hex (0x...) or decimal ('_' "
 	    "may group digits), or symbols\n(NAME, NAME+OFF) once loaded.  "
 	    "RANGE is START-END (END exclusive) or START+LEN.\nA unique "
@@ -150,8 +150,9 @@ test_help(void **state)
 	fs_expect(fs, "help si", 0, "stepi [N]\n    run N instructions (1)\n"
 	    "    (alias: si)\n");
 	assert_int_equal(fs_run(fs, "help du"), 0);
-	assert_true(fs_has_prefix(fs->last, "dump [RANGE] [--pages] [--symbols] [--cr3 "
-	    "ADDR] [--format text|json]\n    the mapped ranges of an address "
+	assert_true(fs_has_prefix(fs->last, "dump [RANGE] [--pages] [--filter "
+	    "TERMS] [--summary] [--symbols] [--cr3 ADDR] [--format text|json]"
+	    "\n    the mapped ranges of an address "
 	    "space\nText output: a header, then one line per range, with these "
 	    "columns:\n"));
 	assert_int_equal(fs_run(fs, "help vtop"), 0);
