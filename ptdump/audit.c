@@ -274,11 +274,13 @@ check_range(struct audit *a, const struct arange *r)
 		    r->pa + len > a->o.ram_limit && r->pa < a->o.ram_limit ?
 		    a->o.ram_limit : r->pa, a->o.ram_limit);
 	if ((r->user || r->w) && (nt = tables_in(a, r->pa, len, &t)) > 0) {
-		if (r->user)
+		/* User and writable is user-tables, unless only
+		 * writable-tables was asked for. */
+		if (r->user && audit_wanted(a, AUDIT_USER_TABLES))
 			add(a, AUDIT_USER_TABLES, r->va, r->last, r->pa, "maps "
 			    "page-table page 0x%" PRIx64 "%s user-accessible", t,
 			    nt > 1 ? " (and more)" : "");
-		else
+		else if (r->w)
 			add(a, AUDIT_WRITABLE_TABLES, r->va, r->last, r->pa,
 			    "maps page-table page 0x%" PRIx64 "%s writable", t,
 			    nt > 1 ? " (and more)" : "");
