@@ -164,6 +164,7 @@ install: all
 	install -m 755 $(B)/ptdump $(BINDIR)/ptdump
 	for m in man/*.1; do [ -f "$$m" ] && install -m 644 "$$m" $(MANDIR)/man1/; done; true
 	for m in man/*.7; do [ -f "$$m" ] && install -m 644 "$$m" $(MANDIR)/man7/; done; true
+	install -m 644 gdb-scripts/ptdump.gdb $(SHAREDIR)/
 	install -m 644 $(KERNEL) $(ISO) $(SHAREDIR)/kernel/
 
 uninstall:

@@ -221,3 +221,30 @@ tl_tlb_oracle() {
 tl_show() {
 	sed 's/^/    | /' "$1" 2>/dev/null
 }
+
+# tl_gdb_minimal: print the path of Debian's gdb-minimal (GDB built
+# without Python), unpacked under $B/gdb-minimal; it conflicts with gdb,
+# so it is fetched with `apt-get download` and `dpkg-deb -x`, never
+# installed.  Fails, saying why on stderr, when the archive has none.
+tl_gdb_minimal() {
+	tl_m_dir=$B/gdb-minimal
+	tl_m_bin=$tl_m_dir/root/usr/bin/gdb
+	if [ ! -x "$tl_m_bin" ]; then
+		rm -rf "$tl_m_dir.tmp" && mkdir -p "$tl_m_dir.tmp" || return 1
+		if ! (cd "$tl_m_dir.tmp" && apt-get download -q gdb-minimal) \
+		    >"$tl_m_dir.tmp/apt.log" 2>&1; then
+			echo "cannot download gdb-minimal from the Debian archive" >&2
+			tail -n 3 "$tl_m_dir.tmp/apt.log" >&2
+			return 1
+		fi
+		dpkg-deb -x "$tl_m_dir.tmp"/gdb-minimal_*.deb "$tl_m_dir.tmp/root" ||
+			return 1
+		rm -rf "$tl_m_dir" && mv "$tl_m_dir.tmp" "$tl_m_dir" || return 1
+	fi
+	# It must really be without Python: that is what it is for.
+	if "$tl_m_bin" -nx -batch -ex 'python print(1)' >/dev/null 2>&1; then
+		echo "$tl_m_bin runs Python: not gdb-minimal" >&2
+		return 1
+	fi
+	echo "$tl_m_bin"
+}

@@ -15,6 +15,12 @@
 # output relayed over the same connection (`monitor info mem`, `info
 # tlb`).
 #
+# Part 3 times gdb-scripts/ptdump.gdb's pt-dump, in the same GDB, beside
+# `ptdump dump`: on scenario=boot (BENCH_RUNS rounds), and on the stock
+# Linux guest of tests/ptdump/linux.sh when build/linux-guest/vmlinuz is
+# there (BENCH_LINUX_RUNS rounds, 3 by default: GDB's interpreter is
+# slow there).
+#
 # Exit status: 0 when `ptdump dump` has a lower median than gdb in part
 # 1, 1 when it does not or when something failed.
 #
@@ -67,6 +73,8 @@ label() { # KEY
 	F) echo "ptdump monitor info mem" ;;
 	G) echo "ptdump dump --pages --format json" ;;
 	H) echo "ptdump monitor info tlb" ;;
+	I | K) echo "ptdump dump" ;;
+	J | L) echo "gdb -batch -x ptdump.gdb pt-dump" ;;
 	esac
 }
 
@@ -82,6 +90,9 @@ run_cmd() { # KEY: run that command once, output to $T/out and $T/err
 	F) timeout "$RUN_TIMEOUT" "$PTDUMP" -t "$TGT" monitor info mem ;;
 	G) timeout "$RUN_TIMEOUT" "$PTDUMP" -t "$TGT" dump --pages --format json ;;
 	H) timeout "$RUN_TIMEOUT" "$PTDUMP" -t "$TGT" monitor info tlb ;;
+	I | K) timeout "$RUN_TIMEOUT" "$PTDUMP" -t "$TGT" dump ;;
+	J | L) timeout "$RUN_TIMEOUT" "$GDB" -nx -batch -x "$TOP/gdb-scripts/ptdump.gdb" \
+		-ex "target remote $TGT" -ex pt-dump -ex detach </dev/null ;;
 	esac >"$T/out" 2>"$T/err"
 }
 
@@ -173,6 +184,36 @@ for p in "E F info mem" "G H info tlb"; do
 		printf "%s: %.2fx the time of QEMU'"'"'s own %s, relayed\n", l, a / b, q }'
 done
 tl_stop "$QPID"
+
+# Part 3: the GDB macros beside ptdump.
+echo
+tl_boot_halted bench-gdb boot || exit 1
+TGT=127.0.0.1:$GDBPORT
+measure I J
+echo "bench: $RUNS runs each, interleaved; scenario=boot; pt-dump in $GDB"
+table I "vs ptdump" I J
+tl_stop "$QPID"
+L_KERNEL=$B/linux-guest/vmlinuz
+if [ -f "$L_KERNEL" ]; then
+	echo
+	GDBPORT=$(tl_free_port)
+	"$QEMU" -accel tcg -cpu max -m 512M -nic none -display none -no-reboot \
+	    -serial "file:$T/linux.serial" -gdb "tcp:127.0.0.1:$GDBPORT" \
+	    -kernel "$L_KERNEL" -append "console=ttyS0 nokaslr panic=0" \
+	    2>/dev/null &
+	QPID=$!
+	tl_pids="$tl_pids $QPID"
+	tl_wait_line "$T/linux.serial" 'end Kernel panic' 240 ||
+		die "the Linux guest did not reach its root-mount panic"
+	TGT=127.0.0.1:$GDBPORT
+	RUNS=${BENCH_LINUX_RUNS:-3} RUN_TIMEOUT=${BENCH_LINUX_TIMEOUT:-600}
+	measure K L
+	echo "bench: $RUNS runs each, interleaved; the Linux guest ($(cat "$B/linux-guest/package" 2>/dev/null)); pt-dump in $GDB"
+	table K "vs ptdump" K L
+	tl_stop "$QPID"
+else
+	echo "bench: no Linux guest in build/linux-guest (tests/ptdump/linux.sh fetches it): its part is skipped"
+fi
 
 if [ "$dump_med" -lt "$gdb_med" ]; then
 	echo "bench: ok: ptdump dump takes less wall time than gdb -batch target remote + p \$cr3"

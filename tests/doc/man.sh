@@ -36,6 +36,19 @@ tl_ok "ptdump(1) documents the $n commands of 'ptdump help'"
 		echo "ptdump(1) does not document $o"
 done >"$T/opts"
 [ -s "$T/opts" ] && { tl_fail "options missing from ptdump(1)"; tl_show "$T/opts"; }
+# Every command of gdb-scripts/ptdump.gdb has `document` help and is in
+# ptdump-gdb(7).
+n=0
+for c in $(sed -n 's/^define \(pt-[a-z]*\)$/\1/p' "$TOP/gdb-scripts/ptdump.gdb"); do
+	n=$((n + 1))
+	grep -q "^document $c\$" "$TOP/gdb-scripts/ptdump.gdb" ||
+		tl_fail "ptdump.gdb: no 'document $c'"
+	grep -q "^\.Ic $c\b\|^\.It Ic $c\b" "$TOP/man/ptdump-gdb.7" ||
+		tl_fail "ptdump-gdb(7) does not document '$c'"
+done
+[ "$n" -ge 6 ] && tl_ok "ptdump-gdb(7) and 'document' cover the $n pt- commands" ||
+	tl_fail "ptdump.gdb defines only $n pt- commands"
+
 # Every scenario (one golden batch each) is in ptdump-kernel(7), in the
 # README's table and in the GRUB menu.
 n=0

@@ -101,7 +101,7 @@ fault() {
 	grep -Eq '^cause: user read from 0xdead0000 faulted: the level-[1-5] entry \((PML5E|PML4E|PDPTE|PDE|PTE)\) at index [0-9]+ is not present$' "$T/f.out" &&
 		tl_ok "linux: init's read of 0xdead0000 explained: $(grep '^cause:' "$T/f.out" | cut -d: -f3-)" ||
 		{ tl_fail "linux: no cause for the init's fault"; tl_show "$T/f.out"; }
-	grep -Eq '^[*] [01] .* (4|5)-level$' "$T/f.out" &&
+	grep -Eq '^[*] [01] .* (4|5)-level' "$T/f.out" &&
 		grep -Eq '^  [01] .* (4|5)-level' "$T/f.out" &&
 		tl_ok "linux -smp 2: info cpus lists both vCPUs in long mode" ||
 		{ tl_fail "linux -smp 2: info cpus"; tl_show "$T/f.out"; }
@@ -177,6 +177,20 @@ check() {
 	else
 		tl_ok "$1: the direct map starts at $4"
 	fi
+	# gdb-scripts/ptdump.gdb prints the same dump, in gdb and in the
+	# python-free gdb-minimal.
+	for g in gdb $GDBMIN; do
+		"$g" -nx -batch -x "$TOP/gdb-scripts/ptdump.gdb" \
+		    -ex "target remote 127.0.0.1:$GDBPORT" -ex 'echo @@begin\n' \
+		    -ex pt-dump -ex 'echo @@end\n' -ex detach </dev/null 2>&1 |
+			sed -n '/^@@begin$/,/^@@end$/p' | sed '1d;$d' >"$T/$1.gdb"
+		if cmp -s "$T/$1.dump" "$T/$1.gdb"; then
+			tl_ok "$1: pt-dump in $g equals ptdump dump ($(wc -l <"$T/$1.gdb") lines)"
+		else
+			tl_fail "$1: pt-dump in $g differs from ptdump dump"
+			diff -u "$T/$1.dump" "$T/$1.gdb" | head -n 30 | tl_show /dev/stdin
+		fi
+	done
 	# The top 2 GiB: index 511 at the top level, then PML4E 511, and the
 	# PML5E step only under 5-level paging.
 	top=PML4E
@@ -196,6 +210,7 @@ check() {
 
 fetch
 echo "guest: $(cat "$L/package")"
+GDBMIN=$(tl_gdb_minimal) || tl_fail "gdb-minimal is not available"
 check linux-5level max 5-level 0xff11000000000000
 check linux-4level max,la57=off 4-level 0xffff888000000000
 fault
