@@ -65,7 +65,7 @@ $PT dump --format json >"$T/j.out" 2>/dev/null &
 pid=$!
 tl_wait_line "$T/j.out" '"va":"0x80' 30
 kill -INT "$pid"; wait "$pid"
-if tail -c 100 "$T/j.out" | grep -q '"truncated":true,"resume_va":"0x[0-9a-f]*"}$'; then
+if tail -c 100 "$T/j.out" | grep -q '"truncated":true,"resume_va":"0x[0-9a-f]*","notes":\[.*\]}$'; then
 	tl_ok "SIGINT mid-dump, JSON: truncated with resume_va"
 else
 	tl_fail "SIGINT mid-dump, JSON: no truncated/resume_va"; tail -c 200 "$T/j.out"
