@@ -4,12 +4,14 @@
 # byte, written only in GDB's own command language (no Python, no Guile,
 # no shell), so they run in any GDB 13, gdb-minimal included:
 #
-#   pt-regs                 CR0, CR2, CR3, CR4, EFER and the paging mode
-#   pt-walk VA              the translation of VA, level by level
-#   pt-dump [START END]     the mapped ranges, coalesced (END exclusive)
-#   pt-decode VALUE LEVEL   one entry decoded (LEVEL 1 = PTE .. 5 = PML5E)
-#   pt-fault [ERROR_CODE]   CR2 and a #PF error code in words, then the walk
-#   pt-ptov PA              every virtual address that maps PA
+#   pt-regs                   CR0, CR2, CR3, CR4, EFER, the paging mode
+#   pt-walk VA [CR3]          the translation of VA, level by level
+#   pt-dump [START END [CR3]] the mapped ranges, coalesced (END exclusive)
+#   pt-decode VALUE LEVEL     one entry (LEVEL 1 = PTE .. 5 = PML5E)
+#   pt-fault [ERROR_CODE]     CR2 and a #PF error code in words, the walk
+#   pt-ptov PA                every virtual address that maps PA
+#
+# CR3 walks another address space than the current one (ptdump's --cr3).
 #
 # Load it, then connect to QEMU's gdbstub:
 #
@@ -79,6 +81,9 @@ set $pt__s_5level = "5-level"
 set $pt__s_notpresent = "not present"
 set $pt__s_reserved = "reserved bits set"
 set $pt__s_wp0 = " (ring 0 may write it: CR0.WP=0)"
+set $pt__s_protviol = "protection violation"
+set $pt__s_write = "write"
+set $pt__s_read = "read"
 # Flag names in printing order, each after its separating blank.
 set $pt__s_fP = "P"
 set $pt__s_fRW = " RW"
@@ -631,17 +636,14 @@ define pt--print-errcode
     printf ", SGX"
   end
   # Any other bit by number.
-  set $pt__j = 0
+  set $pt__j = 8
   while $pt__j < 64
-    if ($pt__ec >> $pt__j) & 1 && (($pt__j > 7 && $pt__j != 15))
+    if ($pt__ec >> $pt__j) & 1 && $pt__j != 15
       printf ", bit %u", $pt__j
     end
     set $pt__j = $pt__j + 1
   end
 end
-set $pt__s_protviol = "protection violation"
-set $pt__s_write = "write"
-set $pt__s_read = "read"
 
 define pt-fault
   pt--begin
@@ -659,7 +661,10 @@ define pt-fault
         printf "\n"
       else
         # At a #PF handler's first instruction the CPU has pushed the
-        # error code, then the faulting RIP above it (virtual memory).
+        # error code, then the faulting RIP above it.  The stack is read
+        # through virtual addresses: say so to QEMU, whatever another
+        # GDB may have left it in.
+        pt--phys 0
         set $pt__ec = *(unsigned long long *) $rsp
         set $pt__rip = *(unsigned long long *) ($rsp + 8)
         printf "  error  0x%016lx  ", $pt__ec
@@ -985,12 +990,13 @@ document pt-dump
 Print the mapped ranges of the address space, as ptdump's `dump`.
 Usage: pt-dump [START END [CR3]]
 
-Without arguments, every address; else START up to END (exclusive; 0 is
-the top).  With CR3, the tables of that address space (ptdump's --cr3).  One line per range of pages contiguous in virtual and
-physical addresses with the same page size, flags, effective rights,
-memory type and reserved bits; '#' lines note recursive slots, '!'
-lines reserved bits.  Set $pt_pat and $pt_maxphyaddr as ptdump's
-`set pat` and `set maxphyaddr`.
+Without arguments, every address; else from START up to END (exclusive;
+0 is the top).  With CR3, the tables of that address space instead of
+the current one (ptdump's --cr3).  One line per range of pages
+contiguous in virtual and physical addresses with the same page size,
+flags, effective rights, memory type and reserved bits; '#' lines note
+recursive slots, '!' lines reserved bits.  Set $pt_pat and
+$pt_maxphyaddr as ptdump's `set pat` and `set maxphyaddr`.
 end
 
 # ---- pt-ptov ------------------------------------------------------------
