@@ -33,8 +33,8 @@ WERROR ?= $(if $(filter yes,$(WERROR_DEFAULT)),-Werror)
 HOST_WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wwrite-strings $(WERROR)
 HOST_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -g -O2 $(HOST_WARN) \
-	-I. -Iptdump $(EXPAT_CFLAGS) $(ELF_CFLAGS)
-HOST_LIBS := $(READLINE_LIBS) $(EXPAT_LIBS) $(ELF_LIBS)
+	-I. -Iptdump $(EXPAT_CFLAGS) $(ELF_CFLAGS) $(JANSSON_CFLAGS)
+HOST_LIBS := $(READLINE_LIBS) $(EXPAT_LIBS) $(ELF_LIBS) $(JANSSON_LIBS)
 ifeq ($(SANITIZE_PTDUMP),yes)
 HOST_CFLAGS += $(SAN_FLAGS)
 HOST_LDFLAGS += $(SAN_FLAGS)

@@ -83,6 +83,13 @@ const struct cmd cmd_table[] = {
 	  "[--cr3 ADDR] [--format text|json]",
 	  "the mapped ranges of an address space", S,
 	  "--pages --filter --summary --symbols --cr3 --format", dump_help },
+	{ "snapshot", NULL, cmd_snapshot,
+	  "save NAME [FILE] | load FILE [NAME] | list",
+	  "keep the address space (and write it as JSON), or read one back", F,
+	  "save load list", NULL },
+	{ "diff", NULL, cmd_diff, "A [B] [--format text|json]",
+	  "what changed from snapshot A to B (or now), and what the TLB may "
+	  "still hold (status 1: changes)", W, "--format", NULL },
 	{ "tlb", NULL, cmd_tlb, "[--format text|json]",
 	  "what the CPU may have cached: A bits, global pages, PCID", W,
 	  "--format", NULL },

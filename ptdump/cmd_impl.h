@@ -24,6 +24,11 @@ int cmd_watch_pte(struct session *s, int argc, char **argv,
     struct pt_err *err);
 int cmd_catch(struct session *s, int argc, char **argv, struct pt_err *err);
 
+/* cmd_snap.c */
+int cmd_snapshot(struct session *s, int argc, char **argv,
+    struct pt_err *err);
+int cmd_diff(struct session *s, int argc, char **argv, struct pt_err *err);
+
 /* cmd_tlb.c */
 int cmd_tlb(struct session *s, int argc, char **argv, struct pt_err *err);
 

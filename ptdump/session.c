@@ -115,5 +115,7 @@ session_close(struct session *s, struct pt_err *err)
 	s->cache = NULL;
 	sym_free(s->syms);
 	s->syms = NULL;
+	while (s->nsnaps > 0)
+		snapshot_free(&s->snaps[--s->nsnaps]);
 	return rc;
 }

@@ -12,6 +12,7 @@
 #include "err.h"
 #include "rsp.h"
 #include "run.h"
+#include "snapshot.h"
 #include "target.h"
 
 enum out_format {
@@ -35,6 +36,8 @@ struct session_opts {
 struct walk_cache;
 struct sym_table;
 
+#define SESSION_MAX_SNAPSHOTS 16
+
 struct session {
 	struct session_opts opt;
 	FILE *out;
@@ -43,6 +46,8 @@ struct session {
 	struct walk_cache *cache;
 	struct run_state run;	/* points and the last stop */
 	struct sym_table *syms;	/* NULL until `symbols` */
+	struct snapshot snaps[SESSION_MAX_SNAPSHOTS];	/* `snapshot save` */
+	unsigned nsnaps;
 	bool interactive;	/* the readline shell runs the commands */
 	char target_buf[400];	/* `target HOST:PORT` keeps its spec here */
 	bool quit;		/* set by `quit` */

@@ -6,7 +6,7 @@ set -eu
 
 PACKAGES="build-essential pkg-config qemu-system-x86 grub-pc-bin grub-common
 xorriso mtools libreadline-dev libcmocka-dev libexpat1-dev libelf-dev gdb tmux
-mandoc cpio"
+mandoc cpio libjansson-dev"
 
 missing=""
 for p in $PACKAGES; do
