@@ -143,27 +143,61 @@ cmd_snapshot(struct session *s, int argc, char **argv, struct pt_err *err)
 struct diff_out {
 	FILE *f;
 	enum out_format format;
-	long n;
+	long n;			/* lines printed */
+	long pages;		/* pages that differ */
+	bool have;		/* `cur` waits to be extended or printed */
+	struct diff_rec cur;
+	struct snap_leaf ca, cb;	/* cur's leaves, grown as it extends */
+	uint64_t len;		/* bytes cur covers */
 };
 
 static const char *const kind_word[] = { "added", "removed", "changed" };
 
-static int
-print_rec(void *cookie, const struct diff_rec *r)
+/* One leaf, or a leaf that continues the other by `d` in VA and PA. */
+static bool
+continues(const struct snap_leaf *x, const struct snap_leaf *y, uint64_t d)
 {
-	struct diff_out *o = cookie;
-	const struct snap_leaf *l = r->a != NULL ? r->a : r->b;
+	return y->va == x->va + d && y->pa == x->pa + d &&
+	    y->size == x->size && y->w == x->w && y->u == x->u &&
+	    y->x == x->x && y->memtype == x->memtype &&
+	    y->accessed == x->accessed &&
+	    (y->raw & 0xfff) == (x->raw & 0xfff);
+}
+
+/* Does r carry on the run in o->cur, as dump would coalesce it? */
+static bool
+extends(const struct diff_out *o, const struct diff_rec *r)
+{
+	if (!o->have || r->kind != o->cur.kind ||
+	    strcmp(r->hazard, o->cur.hazard) != 0)
+		return false;
+	if ((r->a != NULL && !continues(&o->ca, r->a, o->len)) ||
+	    (r->b != NULL && !continues(&o->cb, r->b, o->len)))
+		return false;
+	/* A change extends only the same kind of change. */
+	return r->kind != DIFF_CHANGED ||
+	    (r->a->pa - o->ca.pa == r->b->pa - o->cb.pa &&
+	    strchr(r->what, ';') == strchr(o->cur.what, ';'));
+}
+
+static void
+print_cur(struct diff_out *o)
+{
+	const struct diff_rec *r = &o->cur;
+	const struct snap_leaf *l = r->a != NULL ? &o->ca : &o->cb;
 	char size[16];
 
-	fmt_size(size, sizeof size, l->size);
+	if (!o->have)
+		return;
+	fmt_size(size, sizeof size, o->len);
 	if (o->format == OUT_JSON) {
 		fprintf(o->f, "%s\n{\"kind\":\"%s\",\"va\":\"0x%" PRIx64 "\","
-		    "\"page_size\":%" PRIu64, o->n ? "," : "", kind_word[r->kind],
-		    l->va, l->size);
+		    "\"size\":%" PRIu64 ",\"page_size\":%" PRIu64, o->n ? "," :
+		    "", kind_word[r->kind], l->va, o->len, l->size);
 		if (r->a != NULL)
-			fprintf(o->f, ",\"from\":\"0x%" PRIx64 "\"", r->a->pa);
+			fprintf(o->f, ",\"from\":\"0x%" PRIx64 "\"", o->ca.pa);
 		if (r->b != NULL)
-			fprintf(o->f, ",\"to\":\"0x%" PRIx64 "\"", r->b->pa);
+			fprintf(o->f, ",\"to\":\"0x%" PRIx64 "\"", o->cb.pa);
 		if (r->what[0] != '\0') {
 			fprintf(o->f, ",\"what\":");
 			fmt_json_str(o->f, r->what);
@@ -187,13 +221,37 @@ print_rec(void *cookie, const struct diff_rec *r)
 		fputc('\n', o->f);
 	}
 	o->n++;
+	o->have = false;
+}
+
+/* Coalesce runs of pages that differ alike, as dump coalesces ranges;
+ * a changed line names the first page's frames. */
+static int
+print_rec(void *cookie, const struct diff_rec *r)
+{
+	struct diff_out *o = cookie;
+	const struct snap_leaf *l = r->a != NULL ? r->a : r->b;
+
+	o->pages++;
+	if (extends(o, r)) {
+		o->len += l->size;
+		return 0;
+	}
+	print_cur(o);
+	o->cur = *r;
+	if (r->a != NULL)
+		o->ca = *r->a;
+	if (r->b != NULL)
+		o->cb = *r->b;
+	o->len = l->size;
+	o->have = true;
 	return 0;
 }
 
 int
 cmd_diff(struct session *s, int argc, char **argv, struct pt_err *err)
 {
-	struct diff_out o = { s->out, s->opt.format, 0 };
+	struct diff_out o = { .f = s->out, .format = s->opt.format };
 	struct snapshot *a, *b, live;
 	bool have_live = false;
 	int i, npos = 0;
@@ -232,11 +290,13 @@ cmd_diff(struct session *s, int argc, char **argv, struct pt_err *err)
 		fprintf(s->out, "# diff %s (cr3 0x%" PRIx64 ") -> %s (cr3 0x%"
 		    PRIx64 ")\n", a->name, a->cr3, b->name, b->cr3);
 	diff_run(a, b, print_rec, &o);
+	print_cur(&o);
 	if (o.format == OUT_JSON)
-		fprintf(s->out, "],\"count\":%ld}\n", o.n);
+		fprintf(s->out, "],\"pages\":%ld}\n", o.pages);
 	else
-		fprintf(s->out, "# %ld difference%s\n", o.n, o.n == 1 ? "" : "s");
+		fprintf(s->out, "# %ld page%s differ%s\n", o.pages,
+		    o.pages == 1 ? "" : "s", o.pages == 1 ? "s" : "");
 	if (have_live)
 		snapshot_free(&live);
-	return o.n > 0 ? PT_EXIT_FINDINGS : PT_EXIT_OK;
+	return o.pages > 0 ? PT_EXIT_FINDINGS : PT_EXIT_OK;
 }
