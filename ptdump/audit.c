@@ -487,3 +487,9 @@ audit_recursive(const struct audit *a, unsigned i)
 {
 	return i < a->nrec ? &a->rec[i] : NULL;
 }
+
+uint64_t
+audit_ram_limit(const struct audit *a)
+{
+	return a->o.ram_limit;
+}

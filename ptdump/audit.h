@@ -90,6 +90,9 @@ struct audit_summary {
 
 void audit_summary(const struct audit *a, struct audit_summary *s);
 
+/* The end of guest RAM the audit used (0: unknown). */
+uint64_t audit_ram_limit(const struct audit *a);
+
 /* A recursive slot the walk met: named, not flagged.  i from 0. */
 const struct walk_note *audit_recursive(const struct audit *a, unsigned i);
 

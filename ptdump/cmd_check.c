@@ -12,42 +12,6 @@
 #include "symbols.h"
 #include "walk.h"
 
-/*
- * The end of guest RAM, from the monitor's flat memory map: the highest
- * RAM region of the guest's memory ("pc.ram" and the like, not a
- * device's RAM such as "vga.vram").  0 when it cannot be told.
- */
-static uint64_t
-ram_limit(struct target *t)
-{
-	char *out, *line, *save = NULL;
-	struct pt_err ignored;
-	uint64_t top = 0, lo, hi;
-
-	if (t->ops->monitor == NULL ||
-	    t->ops->monitor(t->ctx, "info mtree -f", &out, &ignored) < 0)
-		return 0;
-	for (line = strtok_r(out, "\n", &save); line != NULL;
-	    line = strtok_r(NULL, "\n", &save)) {
-		char *name = strstr(line, ", ram): ");
-		char *end;
-
-		if (name == NULL)
-			continue;
-		name += 8;
-		/* "pc.ram", "microvm.ram", "ram-above-4g"...: not "vga.vram". */
-		if (strstr(name, "ram") == NULL || strstr(name, "vram") != NULL)
-			continue;
-		lo = strtoull(line, &end, 16);
-		if (*end != '-' || lo > (hi = strtoull(end + 1, NULL, 16)))
-			continue;
-		if (hi + 1 > top)
-			top = hi + 1;
-	}
-	free(out);
-	return top;
-}
-
 /* --only wx,alias,... into a mask; 0 or -1 with err. */
 static int
 parse_only(const char *list, uint32_t *mask, struct pt_err *err)
@@ -126,7 +90,7 @@ cmd_check(struct session *s, int argc, char **argv, struct pt_err *err)
 		return -1;
 	o.smep = (w.pt.cr4 & X86PT_CR4_SMEP) != 0;
 	o.la57 = w.pt.la57;
-	o.ram_limit = w.ram_limit = ram_limit(w.tgt);
+	o.ram_limit = w.ram_limit;
 	if ((a = audit_new(&o, err)) == NULL)
 		return -1;
 	w.tables = true;

@@ -160,6 +160,7 @@ prepare_walk(struct session *s, const struct cmd_opts *o, struct fmt_regs *r,
 	walk_ctx_init(w, t, s->cache, &c, o->have_cr3 ? o->cr3 : r->cr3);
 	w->max_entries = s->opt.max_entries;
 	w->cancel = sig_cancel_cb;
+	w->ram_limit = session_ram_limit(s);
 	return 0;
 }
 

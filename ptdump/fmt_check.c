@@ -74,8 +74,11 @@ json_check(FILE *f, const struct audit *a)
 		if (audit_wanted(a, (enum audit_kind)k))
 			fprintf(f, ",\"%s\":%" PRIu64,
 			    audit_kind_name((enum audit_kind)k), s.count[k]);
-	fprintf(f, ",\"ignored\":%" PRIu64 ",\"capped\":%s}}\n", s.ignored,
+	fprintf(f, ",\"ignored\":%" PRIu64 ",\"capped\":%s", s.ignored,
 	    s.capped ? "true" : "false");
+	if (audit_ram_limit(a) != 0)
+		fprintf(f, ",\"ram_end\":\"0x%" PRIx64 "\"", audit_ram_limit(a));
+	fprintf(f, "}}\n");
 }
 
 void

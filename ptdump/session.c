@@ -1,4 +1,5 @@
 /* session.c - options, output stream and the lazily connected target. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "gdbremote.h"
@@ -53,6 +54,7 @@ session_target(struct session *s, struct pt_err *err)
 		}
 	}
 	s->connected = true;
+	s->ram_gen = 0;
 	run_reset(&s->run);
 	if (s->opt.cpu >= 0 && (s->tgt.ops->select_cpu == NULL ||
 	    s->tgt.ops->select_cpu(s->tgt.ctx, (unsigned)s->opt.cpu, err) < 0)) {
@@ -67,6 +69,55 @@ session_target(struct session *s, struct pt_err *err)
 	return &s->tgt;
 }
 
+/*
+ * The end of guest RAM, from the monitor's flat memory map: the highest
+ * RAM region of the guest's memory ("pc.ram" and the like, not a
+ * device's RAM such as "vga.vram").  0 when it cannot be told.
+ */
+static uint64_t
+read_ram_limit(struct target *t)
+{
+	char *out, *line, *save = NULL;
+	struct pt_err ignored;
+	uint64_t top = 0, lo, hi;
+
+	if (t->ops->monitor == NULL ||
+	    t->ops->monitor(t->ctx, "info mtree -f", &out, &ignored) < 0)
+		return 0;
+	for (line = strtok_r(out, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		char *name = strstr(line, ", ram): ");
+		char *end;
+
+		if (name == NULL)
+			continue;
+		name += 8;
+		/* "pc.ram", "microvm.ram", "ram-above-4g"...: not "vga.vram". */
+		if (strstr(name, "ram") == NULL || strstr(name, "vram") != NULL)
+			continue;
+		lo = strtoull(line, &end, 16);
+		if (*end != '-' || lo > (hi = strtoull(end + 1, NULL, 16)))
+			continue;
+		if (hi + 1 > top)
+			top = hi + 1;
+	}
+	free(out);
+	return top;
+}
+
+uint64_t
+session_ram_limit(struct session *s)
+{
+	if (!s->connected)
+		return 0;
+	if (s->ram_gen != s->tgt.stop_gen + 1) {
+		s->ram_limit = read_ram_limit(&s->tgt);
+		/* A monitor command bumps stop_gen, and may add RAM. */
+		s->ram_gen = s->tgt.stop_gen + 1;
+	}
+	return s->ram_limit;
+}
+
 int
 session_walk_ctx(struct session *s, struct walk_ctx *w, struct pt_err *err)
 {
@@ -79,6 +130,7 @@ session_walk_ctx(struct session *s, struct walk_ctx *w, struct pt_err *err)
 	x86pt_ctx_set_pat(&w->pt, s->opt.pat);
 	w->max_entries = s->opt.max_entries;
 	w->cancel = sig_cancel_cb;
+	w->ram_limit = session_ram_limit(s);
 	return 0;
 }
 

@@ -50,6 +50,8 @@ struct session {
 	unsigned nsnaps;
 	bool interactive;	/* the readline shell runs the commands */
 	char target_buf[400];	/* `target HOST:PORT` keeps its spec here */
+	uint64_t ram_limit;	/* end of guest RAM; 0: unknown */
+	uint64_t ram_gen;	/* tgt.stop_gen + 1 when ram_limit was read */
 	bool quit;		/* set by `quit` */
 	bool out_closed;	/* the reader of our output went away */
 	int out_errno;		/* why this command's output failed, or 0 */
@@ -80,6 +82,12 @@ struct walk_ctx;
  */
 int session_walk_ctx(struct session *s, struct walk_ctx *w,
     struct pt_err *err);
+
+/*
+ * The end of guest RAM, from the monitor's flat memory map (read once
+ * per connection and after monitor commands); 0 when unknown.
+ */
+uint64_t session_ram_limit(struct session *s);
 
 /* The vCPU commands read (-1 when not connected or not known). */
 int session_cpu(struct session *s);

@@ -48,8 +48,9 @@ grep -q "^wx  *$wxva-0x[0-9a-f]* pa 0x[0-9a-f]*: writable and executable (superv
 	{ tl_fail "wx: no finding at $wxva"; tl_show "$T/out"; }
 status 1 "check --format json on wx" $PT check --only wx --format json
 grep -q "{\"kind\":\"wx\",\"va\":\"$(printf '0x%x' "$wxva")\"" "$T/out" &&
-	grep -q '"summary":{"ranges":[0-9]*,"tables":[0-9]*,"wx":1,"ignored":0,"capped":false}}$' "$T/out" &&
-	tl_ok "wx: JSON finding and summary" || { tl_fail "wx: JSON"; tl_show "$T/out"; }
+	grep -q '"summary":{"ranges":[0-9]*,"tables":[0-9]*,"wx":1,"ignored":0,"capped":false,"ram_end":"0x8000000"}}$' "$T/out" &&
+	tl_ok "wx: JSON finding and summary; RAM ends at 128 MiB (-m 128M)" ||
+	{ tl_fail "wx: JSON"; tl_show "$T/out"; }
 status 0 "check --ignore the W+X page, --only wx" $PT check --only wx --ignore "$wxva+0x1000"
 grep -q '1 ignored$' "$T/out" && tl_ok "wx: the ignored finding is counted" ||
 	{ tl_fail "wx: ignored count"; tl_show "$T/out"; }
