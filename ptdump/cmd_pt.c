@@ -423,6 +423,11 @@ cmd_monitor(struct session *s, int argc, char **argv, struct pt_err *err)
 	t = session_target(s, err);
 	if (t == NULL || t->ops->monitor(t->ctx, line, &out, err) < 0)
 		return -1;
+	/* It may have changed anything: registers, memory, the run state. */
+	if (t->ops->settle != NULL && t->ops->settle(t->ctx, err) < 0) {
+		free(out);
+		return pt_err_wrap(err, "monitor %s", line);
+	}
 	/* The monitor ends lines with CR LF; print them the Unix way. */
 	for (char *p = out; *p != '\0'; p++)
 		if (!(p[0] == '\r' && p[1] == '\n'))

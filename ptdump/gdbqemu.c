@@ -140,29 +140,36 @@ gr_qemu_too_long(struct gr *g, const char *r, size_t n, size_t ask)
 	return true;
 }
 
+int
+gr_monitor(void *ctx, const char *cmd, char **out, struct pt_err *err)
+{
+	struct gr *g = ctx;
+
+	if (g->running)
+		return pt_err_set(err, PT_EXIT_USAGE, "the guest is running; "
+		    "'interrupt' stops it");
+	return run_monitor(g, cmd, out, err);
+}
+
 /*
  * A monitor command may change anything: registers, memory, and whether
  * the guest runs (`cont`, `stop`, `system_reset`, `loadvm`).  QEMU's
  * stub sends nothing when a guest starts, but stops a running one on
  * the next byte we send and says so (T02) instead of answering.  So
- * after each command one cheap request shows the run state: a stop
+ * after a user's command one cheap request shows the run state: a stop
  * reply in front of its answer means the command started the guest,
  * which then runs again, as the user asked.
  */
 int
-gr_monitor(void *ctx, const char *cmd, char **out, struct pt_err *err)
+gr_settle(void *ctx, struct pt_err *err)
 {
 	struct gr *g = ctx;
-	bool found;
+	bool found = g->found_running;
 	const char *r;
 	size_t n;
 
 	if (g->running)
-		return pt_err_set(err, PT_EXIT_USAGE, "the guest is running; "
-		    "'interrupt' stops it");
-	if (run_monitor(g, cmd, out, err) < 0)
-		return -1;
-	found = g->found_running;	/* run_monitor may have found it running */
+		return 0;
 	gr_guest_changed(g);
 	g->found_running = false;
 	if (gr_cmd(g, "qAttached", &r, &n, err) < 0) {
@@ -172,20 +179,15 @@ gr_monitor(void *ctx, const char *cmd, char **out, struct pt_err *err)
 			g->found_running = false;
 			return 0;
 		}
-		free(*out);
-		*out = NULL;
-		return pt_err_wrap(err, "monitor %s: reading the run state",
-		    cmd);
+		g->found_running = found;
+		return pt_err_wrap(err, "reading the run state");
 	}
 	if (g->found_running) {
 		/* The command started the guest: let it run, and remember
 		 * to stop it again before we leave. */
 		g->found_running = found;
-		if (gr_resume(g, false, err) < 0) {
-			free(*out);
-			*out = NULL;
-			return pt_err_wrap(err, "monitor %s: resuming", cmd);
-		}
+		if (gr_resume(g, false, err) < 0)
+			return pt_err_wrap(err, "resuming");
 		return 0;
 	}
 	g->found_running = found;

@@ -520,6 +520,7 @@ static const struct target_ops gr_ops = {
 	.read_virt = gr_read_virt,
 	.read_reg = gr_read_reg,
 	.monitor = gr_monitor,
+	.settle = gr_settle,
 	.close = gr_close,
 	.resume = gr_resume,
 	.wait = gr_wait,

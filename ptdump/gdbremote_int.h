@@ -89,6 +89,7 @@ bool gr_is_hexdigit(char c);
 /* Put the stub in physical (1) or virtual (0) mode for `m`. */
 int gr_set_phymem(struct gr *g, int want, struct pt_err *err);
 int gr_monitor(void *ctx, const char *cmd, char **out, struct pt_err *err);
+int gr_settle(void *ctx, struct pt_err *err);
 /*
  * Is reply r (n bytes) to an `m` read of `ask` bytes QEMU's E22, "too
  * long"?  Then the read size is halved and true returned: ask again.

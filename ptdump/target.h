@@ -51,6 +51,12 @@ struct target_ops {
 	/* Run a monitor command; *out is malloc'd text the caller frees. */
 	int (*monitor)(void *ctx, const char *cmd, char **out,
 	    struct pt_err *err);
+	/*
+	 * After something that may have changed anything behind our back (a
+	 * user's monitor command): forget what was read, and find out
+	 * whether the guest now runs.  May be NULL.
+	 */
+	int (*settle)(void *ctx, struct pt_err *err);
 	/* Leave the guest as it was found and free the target. */
 	void (*close)(void *ctx);
 

@@ -1267,6 +1267,7 @@ test_monitor_cont_starts_guest(void **state)
 	assert_int_equal(t.ops->monitor(t.ctx, "cont", &out, &e), 0);
 	assert_string_equal(out, "");
 	free(out);
+	assert_int_equal(t.ops->settle(t.ctx, &e), 0);
 	assert_true(t.ops->running(t.ctx));
 	assert_int_equal(t.ops->read_reg(t.ctx, "cr3", &v, &e), -1);
 	assert_non_null(strstr(e.msg, "the guest is running"));
@@ -1319,6 +1320,8 @@ test_monitor_guest_started_behind_back(void **state)
 	assert_string_equal(out, "CR0=0000000080050033\r\n"
 	    "CR2=000000000dead000\r\nCR3=0000000000001000\r\n");
 	free(out);
+	/* As the monitor command does after a user's command. */
+	assert_int_equal(t.ops->settle(t.ctx, &e), 0);
 	assert_false(t.ops->running(t.ctx));
 	/* The stream is in step. */
 	assert_int_equal(reg(&t, "cr3"), 0x1000);
