@@ -23,18 +23,28 @@ void
 fmt_size(char *buf, size_t len, uint64_t bytes)
 {
 	static const char unit[] = "KMGTPE";
+	char tmp[24];
 	uint64_t v = bytes;
-	int u = -1;
+	int u = -1, n = 0;
+	size_t i;
 
-	if (bytes == 0 || bytes % 1024 != 0) {
-		snprintf(buf, len, "%" PRIu64, bytes);
+	if (bytes != 0 && bytes % 1024 == 0)
+		while (v % 1024 == 0 && u < 5) {
+			v /= 1024;
+			u++;
+		}
+	/* By hand: a dump formats two sizes a line. */
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	if (len == 0)
 		return;
-	}
-	while (v % 1024 == 0 && u < 5) {
-		v /= 1024;
-		u++;
-	}
-	snprintf(buf, len, "%" PRIu64 "%c", v, unit[u]);
+	for (i = 0; n > 0 && i + 1 < len; i++)
+		buf[i] = tmp[--n];
+	if (u >= 0 && i + 1 < len)
+		buf[i++] = unit[u];
+	buf[i] = '\0';
 }
 
 void

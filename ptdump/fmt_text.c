@@ -8,31 +8,93 @@
 #define YELLOW "\033[33m"
 #define OFF "\033[0m"
 
+/* 16 lowercase hex digits of v at p; returns the end. */
+static char *
+put_hex16(char *p, uint64_t v)
+{
+	static const char digits[] = "0123456789abcdef";
+	int i;
+
+	for (i = 15; i >= 0; i--) {
+		p[i] = digits[v & 15];
+		v >>= 4;
+	}
+	return p + 16;
+}
+
+static char *
+put_str(char *p, const char *s)
+{
+	while (*s != '\0')
+		*p++ = *s++;
+	return p;
+}
+
+/* s right-aligned (w > 0) or left-aligned (w < 0) in |w| columns. */
+static char *
+put_pad(char *p, const char *s, int w)
+{
+	int n = (int)strlen(s), pad = (w < 0 ? -w : w) - n;
+
+	if (w > 0)
+		while (pad-- > 0)
+			*p++ = ' ';
+	p = put_str(p, s);
+	if (w < 0)
+		while (pad-- > 0)
+			*p++ = ' ';
+	return p;
+}
+
+/*
+ * One range, as the format "0x%016x %-19s %7s %4s %s %-5s %c %-3s %c%c
+ * 0x%016x" would print it, but built by hand into one buffer and written
+ * at once: a dump of a large address space is mostly this line.
+ */
 void
 fmt_text_range(FILE *f, const struct fmt_range *r, bool color)
 {
-	char end[24], size[16], psize[16], rwx[4];
-	bool wx;
+	char line[160], size[16], psize[16], *p = line;
+	bool wx = r->eff.write && r->eff.exec;
 
-	fmt_end(end, sizeof end, r->last, true);
 	fmt_size(size, sizeof size, r->last - r->va + 1);
 	fmt_size(psize, sizeof psize, r->page_size);
-	rwx[0] = 'r';
-	rwx[1] = r->eff.write ? 'w' : '-';
-	rwx[2] = r->eff.exec ? 'x' : '-';
-	rwx[3] = '\0';
 	/* A range past 2^64 cannot be sized in 64 bits: print it from pages. */
 	if (r->va == 0 && r->last == UINT64_MAX)
-		snprintf(size, sizeof size, "16E");
-	wx = r->eff.write && r->eff.exec;
-	fprintf(f, "0x%016" PRIx64 " %-19s %7s %4s %s%s%s %s%-5s%s %c %-3s %c%c 0x%016" PRIx64,
-	    r->va, end, size, psize,
-	    color && wx ? RED : "", rwx, color && wx ? OFF : "",
-	    color && r->eff.user ? YELLOW : "", r->eff.user ? "user" : "super",
-	    color && r->eff.user ? OFF : "",
-	    (r->flags & X86PT_F_G) ? 'G' : '-', r->memtype,
-	    (r->flags & X86PT_F_A) ? 'A' : '-',
-	    (r->flags & X86PT_F_D) ? 'D' : '-', r->pa);
+		memcpy(size, "16E", 4);
+	p = put_hex16(put_str(p, "0x"), r->va);
+	/* The end is exclusive; the top page's wraps to 0 (fmt_end). */
+	p = put_hex16(put_str(p, " 0x"), r->last + 1);
+	p = put_pad(put_str(p, "  "), size, 7);
+	p = put_pad(put_str(p, " "), psize, 4);
+	*p++ = ' ';
+	if (color && wx)
+		p = put_str(p, RED);
+	*p++ = 'r';
+	*p++ = r->eff.write ? 'w' : '-';
+	*p++ = r->eff.exec ? 'x' : '-';
+	if (color && wx)
+		p = put_str(p, OFF);
+	*p++ = ' ';
+	if (color && r->eff.user)
+		p = put_str(p, YELLOW);
+	p = put_pad(p, r->eff.user ? "user" : "super", -5);
+	if (color && r->eff.user)
+		p = put_str(p, OFF);
+	*p++ = ' ';
+	*p++ = (r->flags & X86PT_F_G) ? 'G' : '-';
+	*p++ = ' ';
+	p = put_pad(p, r->memtype, -3);
+	*p++ = ' ';
+	*p++ = (r->flags & X86PT_F_A) ? 'A' : '-';
+	*p++ = (r->flags & X86PT_F_D) ? 'D' : '-';
+	p = put_hex16(put_str(p, " 0x"), r->pa);
+	if (r->rsvd == 0 && r->section[0] == '\0' && r->sym[0] == '\0') {
+		*p++ = '\n';
+		fwrite(line, 1, (size_t)(p - line), f);
+		return;
+	}
+	fwrite(line, 1, (size_t)(p - line), f);
 	if (r->rsvd != 0)
 		fprintf(f, " RSVD=0x%" PRIx64, r->rsvd);
 	if (r->section[0] != '\0' || r->sym[0] != '\0')

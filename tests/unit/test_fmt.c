@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -523,6 +524,80 @@ test_fmt_end(void **state)
 	check_end(UINT64_MAX, true, "0x0000000000000000");
 }
 
+/*
+ * fmt_text_range builds its line by hand for speed; the printf format it
+ * replaced is the oracle, over ranges that take every branch: colour on
+ * and off, user, W+X, global, A/D, every memory type name, sizes from
+ * 4K to 16E and the top page, reserved bits.
+ */
+static void
+test_text_range_matches_printf(void **state)
+{
+	static const char *const mts[] = { "WB", "WT", "UC-", "UC", "WC",
+	    "WP" };
+	static const uint64_t sizes[] = { 0x1000, 0x3000, 0x200000,
+	    0x40000000, 0x1234000, 0 };
+	unsigned i, c;
+
+	(void)state;
+	for (i = 0; i < 48; i++) {
+		for (c = 0; c < 2; c++) {
+			struct fmt_range r;
+			char *buf = NULL, want[400], end[24], size[16], ps[16];
+			size_t len = 0;
+			FILE *f;
+			bool color = c == 1, wx;
+
+			memset(&r, 0, sizeof r);
+			r.va = i == 47 ? 0xfffffffffffff000ull :
+			    0x1000ull * (i * 977 + 1);
+			r.last = sizes[i % 6] == 0 ? UINT64_MAX :
+			    r.va + sizes[i % 6] - 1;
+			if (i == 46)
+				r.va = 0;	/* the whole space: 16E */
+			if (i == 47)
+				r.last = UINT64_MAX;
+			r.pa = 0xabcdef000ull * i;
+			r.page_size = i % 3 == 0 ? 0x1000 : i % 3 == 1 ?
+			    0x200000 : 0x40000000;
+			r.flags = (i & 1 ? X86PT_F_G : 0) |
+			    (i & 2 ? X86PT_F_A : 0) | (i & 4 ? X86PT_F_D : 0);
+			r.eff.write = i & 8;
+			r.eff.exec = i & 16;
+			r.eff.user = i & 32;
+			r.memtype = mts[i % 6];
+			r.rsvd = i % 7 == 0 ? 1ull << 51 : 0;
+			f = open_memstream(&buf, &len);
+			assert_non_null(f);
+			fmt_text_range(f, &r, color);
+			fclose(f);
+			fmt_end(end, sizeof end, r.last, true);
+			fmt_size(size, sizeof size, r.last - r.va + 1);
+			if (r.va == 0 && r.last == UINT64_MAX)
+				snprintf(size, sizeof size, "16E");
+			fmt_size(ps, sizeof ps, r.page_size);
+			wx = r.eff.write && r.eff.exec;
+			snprintf(want, sizeof want, "0x%016" PRIx64 " %-19s %7s "
+			    "%4s %s%c%c%c%s %s%-5s%s %c %-3s %c%c 0x%016" PRIx64
+			    "%s%s\n", r.va, end, size, ps,
+			    color && wx ? "\033[31m" : "", 'r',
+			    r.eff.write ? 'w' : '-', r.eff.exec ? 'x' : '-',
+			    color && wx ? "\033[0m" : "",
+			    color && r.eff.user ? "\033[33m" : "",
+			    r.eff.user ? "user" : "super",
+			    color && r.eff.user ? "\033[0m" : "",
+			    (r.flags & X86PT_F_G) ? 'G' : '-', r.memtype,
+			    (r.flags & X86PT_F_A) ? 'A' : '-',
+			    (r.flags & X86PT_F_D) ? 'D' : '-', r.pa,
+			    r.rsvd ? " RSVD=0x8000000000000" : "", "");
+			if (strcmp(buf, want) != 0)
+				fail_msg("range %u colour %u:\n got  %s want %s",
+				    i, c, buf, want);
+			free(buf);
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -546,6 +621,7 @@ main(void)
 		cmocka_unit_test(test_text_truncated_and_empty),
 		cmocka_unit_test(test_fmt_size),
 		cmocka_unit_test(test_fmt_end),
+		cmocka_unit_test(test_text_range_matches_printf),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
