@@ -19,6 +19,75 @@ const struct fmt_bit fmt_efer_bits[] = {
 	{ "LME", 8 }, { "LMA", 10 }, { "NXE", 11 }, { NULL, 0 },
 };
 
+/* 16 lowercase hex digits of v at p; returns the end. */
+char *
+fmt_put_hex16(char *p, uint64_t v)
+{
+	static const char digits[] = "0123456789abcdef";
+	int i;
+
+	for (i = 15; i >= 0; i--) {
+		p[i] = digits[v & 15];
+		v >>= 4;
+	}
+	return p + 16;
+}
+
+char *
+fmt_put_str(char *p, const char *s)
+{
+	while (*s != '\0')
+		*p++ = *s++;
+	return p;
+}
+
+/* s right-aligned (w > 0) or left-aligned (w < 0) in |w| columns. */
+char *
+fmt_put_pad(char *p, const char *s, int w)
+{
+	int n = (int)strlen(s), pad = (w < 0 ? -w : w) - n;
+
+	if (w > 0)
+		while (pad-- > 0)
+			*p++ = ' ';
+	p = fmt_put_str(p, s);
+	if (w < 0)
+		while (pad-- > 0)
+			*p++ = ' ';
+	return p;
+}
+
+char *
+fmt_put_hex(char *p, uint64_t v)
+{
+	static const char digits[] = "0123456789abcdef";
+	char tmp[16];
+	int n = 0;
+
+	do {
+		tmp[n++] = digits[v & 15];
+		v >>= 4;
+	} while (v != 0);
+	while (n > 0)
+		*p++ = tmp[--n];
+	return p;
+}
+
+char *
+fmt_put_dec(char *p, uint64_t v)
+{
+	char tmp[20];
+	int n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	while (n > 0)
+		*p++ = tmp[--n];
+	return p;
+}
+
 void
 fmt_size(char *buf, size_t len, uint64_t bytes)
 {

@@ -103,6 +103,17 @@ void fmt_json_entry(FILE *f, const struct x86pt_ctx *c,
     const struct x86pt_entry *e);
 
 /* Shared helpers. */
+/*
+ * Writers for lines built by hand (the hot paths of a dump): each puts
+ * its text at p, unterminated, and returns the end.  hex16: 16 digits;
+ * hex: as %x; dec: as %u; pad: s right- (w > 0) or left-aligned (w < 0)
+ * in |w| columns.
+ */
+char *fmt_put_hex16(char *p, uint64_t v);
+char *fmt_put_hex(char *p, uint64_t v);
+char *fmt_put_dec(char *p, uint64_t v);
+char *fmt_put_str(char *p, const char *s);
+char *fmt_put_pad(char *p, const char *s, int w);
 /* A JSON string, quoted and escaped. */
 void fmt_json_str(FILE *f, const char *s);
 /* "4K", "2M", "1G", "12K", "3G": exact, never rounded. */

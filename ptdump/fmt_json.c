@@ -9,36 +9,52 @@ jbool(bool b)
 	return b ? "true" : "false";
 }
 
-/* The raw flag names of `flags`, as a JSON array. */
-static void
-json_flags(FILE *f, uint32_t flags)
+/* The raw flag names of `flags`, as a JSON array, at p. */
+static char *
+put_flags(char *p, uint32_t flags)
 {
 	bool first = true;
 	uint32_t bit;
 
-	fputc('[', f);
+	*p++ = '[';
 	for (bit = 1; bit < (1u << X86PT_F_COUNT); bit <<= 1) {
 		if (!(flags & bit))
 			continue;
-		fprintf(f, "%s\"%s\"", first ? "" : ",", x86pt_flag_name(bit));
+		if (!first)
+			*p++ = ',';
+		*p++ = '"';
+		p = fmt_put_str(p, x86pt_flag_name(bit));
+		*p++ = '"';
 		first = false;
 	}
-	fputc(']', f);
+	*p++ = ']';
+	return p;
 }
 
+/* Built by hand into one buffer: JSON dumps of large spaces are mostly
+ * ranges (the format the printf calls had is pinned by test_fmt). */
 void
 fmt_json_range(FILE *f, const struct fmt_range *r, bool first)
 {
-	char end[24];
+	char line[512], *p = line;
 
-	fmt_end(end, sizeof end, r->last, false);
-	fprintf(f, "%s\n{\"va\":\"0x%" PRIx64 "\",\"end\":\"%s\",\"pa\":\"0x%"
-	    PRIx64 "\",\"page_size\":%" PRIu64 ",\"level\":%d,\"flags\":",
-	    first ? "" : ",", r->va, end, r->pa, r->page_size, (int)r->level);
-	json_flags(f, r->flags);
-	fprintf(f, ",\"eff\":{\"write\":%s,\"user\":%s,\"exec\":%s},"
-	    "\"memtype\":\"%s\"", jbool(r->eff.write), jbool(r->eff.user),
-	    jbool(r->eff.exec), r->memtype);
+	if (!first)
+		*p++ = ',';
+	p = fmt_put_hex(fmt_put_str(p, "\n{\"va\":\"0x"), r->va);
+	p = fmt_put_str(p, "\",\"end\":\"0x");
+	p = r->last == UINT64_MAX ? fmt_put_str(p, "10000000000000000") :
+	    fmt_put_hex(p, r->last + 1);
+	p = fmt_put_hex(fmt_put_str(p, "\",\"pa\":\"0x"), r->pa);
+	p = fmt_put_dec(fmt_put_str(p, "\",\"page_size\":"), r->page_size);
+	p = fmt_put_dec(fmt_put_str(p, ",\"level\":"), (uint64_t)r->level);
+	p = put_flags(fmt_put_str(p, ",\"flags\":"), r->flags);
+	p = fmt_put_str(fmt_put_str(p, ",\"eff\":{\"write\":"),
+	    jbool(r->eff.write));
+	p = fmt_put_str(fmt_put_str(p, ",\"user\":"), jbool(r->eff.user));
+	p = fmt_put_str(fmt_put_str(p, ",\"exec\":"), jbool(r->eff.exec));
+	p = fmt_put_str(fmt_put_str(p, "},\"memtype\":\""), r->memtype);
+	*p++ = '"';
+	fwrite(line, 1, (size_t)(p - line), f);
 	if (r->rsvd != 0)
 		fprintf(f, ",\"rsvd\":\"0x%" PRIx64 "\"", r->rsvd);
 	if (r->section[0] != '\0') {
@@ -92,7 +108,11 @@ json_entry_fields(FILE *f, const struct x86pt_entry *e)
 		return;
 	fprintf(f, ",\"leaf\":%s,\"addr\":\"0x%" PRIx64 "\",\"flags\":",
 	    jbool(e->is_leaf), e->addr);
-	json_flags(f, e->flags);
+	{
+		char buf[256];
+
+		fwrite(buf, 1, (size_t)(put_flags(buf, e->flags) - buf), f);
+	}
 	if (e->is_leaf)
 		fprintf(f, ",\"page_size\":%" PRIu64 ",\"memtype\":\"%s\"",
 		    e->page_size, e->memtype_name);

@@ -8,44 +8,6 @@
 #define YELLOW "\033[33m"
 #define OFF "\033[0m"
 
-/* 16 lowercase hex digits of v at p; returns the end. */
-static char *
-put_hex16(char *p, uint64_t v)
-{
-	static const char digits[] = "0123456789abcdef";
-	int i;
-
-	for (i = 15; i >= 0; i--) {
-		p[i] = digits[v & 15];
-		v >>= 4;
-	}
-	return p + 16;
-}
-
-static char *
-put_str(char *p, const char *s)
-{
-	while (*s != '\0')
-		*p++ = *s++;
-	return p;
-}
-
-/* s right-aligned (w > 0) or left-aligned (w < 0) in |w| columns. */
-static char *
-put_pad(char *p, const char *s, int w)
-{
-	int n = (int)strlen(s), pad = (w < 0 ? -w : w) - n;
-
-	if (w > 0)
-		while (pad-- > 0)
-			*p++ = ' ';
-	p = put_str(p, s);
-	if (w < 0)
-		while (pad-- > 0)
-			*p++ = ' ';
-	return p;
-}
-
 /*
  * One range, as the format "0x%016x %-19s %7s %4s %s %-5s %c %-3s %c%c
  * 0x%016x" would print it, but built by hand into one buffer and written
@@ -62,33 +24,33 @@ fmt_text_range(FILE *f, const struct fmt_range *r, bool color)
 	/* A range past 2^64 cannot be sized in 64 bits: print it from pages. */
 	if (r->va == 0 && r->last == UINT64_MAX)
 		memcpy(size, "16E", 4);
-	p = put_hex16(put_str(p, "0x"), r->va);
+	p = fmt_put_hex16(fmt_put_str(p, "0x"), r->va);
 	/* The end is exclusive; the top page's wraps to 0 (fmt_end). */
-	p = put_hex16(put_str(p, " 0x"), r->last + 1);
-	p = put_pad(put_str(p, "  "), size, 7);
-	p = put_pad(put_str(p, " "), psize, 4);
+	p = fmt_put_hex16(fmt_put_str(p, " 0x"), r->last + 1);
+	p = fmt_put_pad(fmt_put_str(p, "  "), size, 7);
+	p = fmt_put_pad(fmt_put_str(p, " "), psize, 4);
 	*p++ = ' ';
 	if (color && wx)
-		p = put_str(p, RED);
+		p = fmt_put_str(p, RED);
 	*p++ = 'r';
 	*p++ = r->eff.write ? 'w' : '-';
 	*p++ = r->eff.exec ? 'x' : '-';
 	if (color && wx)
-		p = put_str(p, OFF);
+		p = fmt_put_str(p, OFF);
 	*p++ = ' ';
 	if (color && r->eff.user)
-		p = put_str(p, YELLOW);
-	p = put_pad(p, r->eff.user ? "user" : "super", -5);
+		p = fmt_put_str(p, YELLOW);
+	p = fmt_put_pad(p, r->eff.user ? "user" : "super", -5);
 	if (color && r->eff.user)
-		p = put_str(p, OFF);
+		p = fmt_put_str(p, OFF);
 	*p++ = ' ';
 	*p++ = (r->flags & X86PT_F_G) ? 'G' : '-';
 	*p++ = ' ';
-	p = put_pad(p, r->memtype, -3);
+	p = fmt_put_pad(p, r->memtype, -3);
 	*p++ = ' ';
 	*p++ = (r->flags & X86PT_F_A) ? 'A' : '-';
 	*p++ = (r->flags & X86PT_F_D) ? 'D' : '-';
-	p = put_hex16(put_str(p, " 0x"), r->pa);
+	p = fmt_put_hex16(fmt_put_str(p, " 0x"), r->pa);
 	if (r->rsvd == 0 && r->section[0] == '\0' && r->sym[0] == '\0') {
 		*p++ = '\n';
 		fwrite(line, 1, (size_t)(p - line), f);
