@@ -34,8 +34,7 @@ struct audit {
 	struct audit_opts o;
 	struct arange *r;
 	size_t nr, rcap;
-	uint64_t *tables;	/* table pages, as visited */
-	size_t nt, tcap;
+	struct walk_pages tables;	/* table pages visited */
 	struct walk_note rec[AUDIT_MAX_RECURSIVE];
 	unsigned nrec;
 	struct audit_finding *f;
@@ -82,7 +81,7 @@ audit_free(struct audit *a)
 	if (a == NULL)
 		return;
 	free(a->r);
-	free(a->tables);
+	walk_pages_free(&a->tables);
 	free(a->f);
 	free(a);
 }
@@ -187,12 +186,10 @@ audit_note(void *cookie, const struct walk_note *n)
 
 	switch (n->kind) {
 	case WALK_NOTE_TABLE:
-		if (!grow((void **)&a->tables, &a->tcap, a->nt,
-		    sizeof *a->tables)) {
+		if (walk_pages_add(&a->tables, n->table_pa) < 0) {
 			a->oom = true;
 			return -1;
 		}
-		a->tables[a->nt++] = n->table_pa;
 		break;
 	case WALK_NOTE_RSVD:
 		add(a, AUDIT_RSVD, n->va, n->va + (n->size - 1), n->entry_pa,
@@ -216,31 +213,24 @@ audit_note(void *cookie, const struct walk_note *n)
 	return 0;
 }
 
-static int
-cmp_u64(const void *x, const void *y)
-{
-	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
-
-	return a < b ? -1 : a > b;
-}
-
 /* Table pages in [pa, pa+len): how many, and the first. */
 static size_t
 tables_in(const struct audit *a, uint64_t pa, uint64_t len, uint64_t *first)
 {
-	size_t lo = 0, hi = a->nt, n = 0;
+	const struct walk_pages *t = &a->tables;
+	size_t lo = 0, hi = t->n, n = 0;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (a->tables[mid] < pa)
+		if (t->pa[mid] < pa)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	if (lo < a->nt && a->tables[lo] - pa < len)
-		*first = a->tables[lo];
-	while (lo + n < a->nt && a->tables[lo + n] - pa < len)
+	if (lo < t->n && t->pa[lo] - pa < len)
+		*first = t->pa[lo];
+	while (lo + n < t->n && t->pa[lo + n] - pa < len)
 		n++;
 	return n;
 }
@@ -445,16 +435,7 @@ audit_finish(struct audit *a, struct pt_err *err)
 	if (a->oom)
 		return pt_err_set(err, PT_EXIT_TARGET, "out of memory");
 	/* A table on several paths (a recursive slot) counts once. */
-	if (a->nt > 1)
-		qsort(a->tables, a->nt, sizeof *a->tables, cmp_u64);
-	if (a->nt > 1) {
-		size_t u = 1;
-
-		for (i = 1; i < a->nt; i++)
-			if (a->tables[i] != a->tables[u - 1])
-				a->tables[u++] = a->tables[i];
-		a->nt = u;
-	}
+	walk_pages_finish(&a->tables);
 	for (i = 0; i < a->nr; i++)
 		check_range(a, &a->r[i]);
 	if (find_aliases(a, err) < 0)
@@ -464,7 +445,7 @@ audit_finish(struct audit *a, struct pt_err *err)
 	if (a->nf > 1)
 		qsort(a->f, a->nf, sizeof *a->f, cmp_finding);
 	a->sum.ranges = a->nr;
-	a->sum.tables = a->nt;
+	a->sum.tables = a->tables.n;
 	a->sum.recursive = a->nrec;
 	return 0;
 }

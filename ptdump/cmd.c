@@ -233,7 +233,6 @@ int
 cmd_exec_argv(struct session *s, int argc, char **argv, struct pt_err *err)
 {
 	const struct cmd *c;
-	struct pt_err lost;
 	int rc;
 
 	if (argc == 0)
@@ -243,13 +242,10 @@ cmd_exec_argv(struct session *s, int argc, char **argv, struct pt_err *err)
 	/* Handlers look at argv[0] (break/tbreak/hbreak share one). */
 	argv[0] = (char *)c->name;
 	s->out_errno = 0;
-	rc = c->fn(s, argc, argv, err);
-	if (rc < 0)
+	/* A target gone after a success (monitor quit) is noticed by the
+	 * next command; after a failure, say so now. */
+	if ((rc = c->fn(s, argc, argv, err)) < 0)
 		cmd_target_lost(s, err);
-	else {
-		pt_err_clear(&lost);
-		cmd_target_lost(s, &lost);
-	}
 	/* Output nobody reads any more (`| head`) ends ptdump quietly;
 	 * other write errors are errors. */
 	if (fflush(s->out) == EOF || ferror(s->out)) {

@@ -30,7 +30,23 @@ judge(struct session *s, const struct x86fault_access *a,
 	return 0;
 }
 
-static void tense(char *why, size_t size);
+/* The access has not happened: "... faulted: why" becomes "... would
+ * fault: why". */
+static void
+tense(char *why, size_t size)
+{
+	static const char past[] = " faulted: ", future[] = " would fault: ";
+	char *p = strstr(why, past);
+	size_t tail;
+
+	if (p == NULL)
+		return;
+	tail = strlen(p + sizeof past - 1);
+	if ((size_t)(p - why) + sizeof future + tail > size)
+		return;
+	memmove(p + sizeof future - 1, p + sizeof past - 1, tail + 1);
+	memcpy(p, future, sizeof future - 1);
+}
 
 /* fault VA --access read|write|exec [--user] */
 static int
@@ -87,23 +103,6 @@ hypothetical(struct session *s, int argc, char **argv, struct fmt_fault *ff,
 	return 0;
 }
 
-/* The access has not happened: "... faulted: why" becomes "... would
- * fault: why". */
-static void
-tense(char *why, size_t size)
-{
-	static const char past[] = " faulted: ", future[] = " would fault: ";
-	char *p = strstr(why, past);
-	size_t tail;
-
-	if (p == NULL)
-		return;
-	tail = strlen(p + sizeof past - 1);
-	if ((size_t)(p - why) + sizeof future + tail > size)
-		return;
-	memmove(p + sizeof future - 1, p + sizeof past - 1, tail + 1);
-	memcpy(p, future, sizeof future - 1);
-}
 
 /*
  * The CPU saw a reserved bit that the walk, with the session's

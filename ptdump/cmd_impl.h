@@ -46,6 +46,15 @@ int cmd_symbols(struct session *s, int argc, char **argv,
 int cmd_target(struct session *s, int argc, char **argv, struct pt_err *err);
 
 /* Shared helpers. */
+struct fmt_regs;
+struct walk_ctx;
+/*
+ * Connect, read the registers a dump prints, refuse a mode not walked,
+ * and set up a walk of the tables at *cr3 (NULL: the current ones) with
+ * the session's settings.  0, or -1 with err set.
+ */
+int cmd_prepare_walk(struct session *s, const uint64_t *cr3,
+    struct fmt_regs *r, struct walk_ctx *w, struct pt_err *err);
 /* An address: a number or a symbol expression (symbols.h). */
 int cmd_addr(struct session *s, const char *word, uint64_t *addr,
     struct pt_err *err);

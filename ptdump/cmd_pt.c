@@ -132,21 +132,17 @@ read_regs(struct session *s, struct target *t, struct fmt_regs *r,
 	return 0;
 }
 
-/* The decoder context for the session's settings. */
+/* The decoder context of `decode`: no guest, the session's settings. */
 static void
-pt_ctx(const struct session *s, const struct fmt_regs *r, struct x86pt_ctx *c)
+pt_ctx(const struct session *s, struct x86pt_ctx *c)
 {
-	if (r != NULL)
-		x86pt_ctx_init(c, r->cr0, r->cr4, r->efer);
-	else
-		x86pt_ctx_init_default(c);
+	x86pt_ctx_init_default(c);
 	x86pt_ctx_set_maxphyaddr(c, s->opt.maxphyaddr);
 	x86pt_ctx_set_pat(c, s->opt.pat);
 }
 
-/* Connect, read registers, and set up a walk of the chosen root. */
-static int
-prepare_walk(struct session *s, const struct cmd_opts *o, struct fmt_regs *r,
+int
+cmd_prepare_walk(struct session *s, const uint64_t *cr3, struct fmt_regs *r,
     struct walk_ctx *w, struct pt_err *err)
 {
 	struct target *t = session_target(s, err);
@@ -156,12 +152,18 @@ prepare_walk(struct session *s, const struct cmd_opts *o, struct fmt_regs *r,
 	if (t == NULL || read_regs(s, t, r, err) < 0 ||
 	    walk_check_mode(r->mode, err) < 0)
 		return -1;
-	pt_ctx(s, r, &c);
-	walk_ctx_init(w, t, s->cache, &c, o->have_cr3 ? o->cr3 : r->cr3);
-	w->max_entries = s->opt.max_entries;
-	w->cancel = sig_cancel_cb;
-	w->ram_limit = session_ram_limit(s);
+	x86pt_ctx_init(&c, r->cr0, r->cr4, r->efer);
+	walk_ctx_init(w, t, s->cache, &c, cr3 != NULL ? *cr3 : r->cr3);
+	session_walk_settings(s, w);
 	return 0;
+}
+
+/* Connect, read registers, and set up a walk of the chosen root. */
+static int
+prepare_walk(struct session *s, const struct cmd_opts *o, struct fmt_regs *r,
+    struct walk_ctx *w, struct pt_err *err)
+{
+	return cmd_prepare_walk(s, o->have_cr3 ? &o->cr3 : NULL, r, w, err);
 }
 
 int
@@ -214,32 +216,24 @@ dump_summary(struct session *s, const struct cmd_opts *o,
 	struct filtered x = { &o->filter, fmt_summary_leaf, fmt_summary_note,
 	    &sum };
 	uint64_t root = x86pt_cr3_root(w->cr3, w->pt.maxphyaddr);
-	char head[160];
 
-	memset(&sum, 0, sizeof sum);
+	fmt_summary_init(&sum);
 	w->tables = true;
 	w->note = o->have_filter ? filtered_note : fmt_summary_note;
 	if (walk_range(w, range->start, range->last, o->have_filter ?
 	    filtered_leaf : fmt_summary_leaf, o->have_filter ? (void *)&x :
 	    (void *)&sum, err) < 0) {
-		free(sum.tables);
+		walk_pages_free(&sum.tables);
 		return -1;
 	}
 	if (w->stats.truncated) {
-		free(sum.tables);
+		walk_pages_free(&sum.tables);
 		return pt_err_set(err, PT_EXIT_TARGET, "dump --summary: the walk "
 		    "stopped at 0x%" PRIx64 " (%s): no totals for part of an "
 		    "address space", w->stats.resume_va, w->stats.cancelled ?
 		    "interrupted" : "raise --max-entries");
 	}
-	if (o->format == OUT_JSON)
-		snprintf(head, sizeof head, "\"cpu\":%d,\"cr3\":\"0x%" PRIx64
-		    "\",\"mode\":\"%s\",", r->cpu, root,
-		    x86pt_mode_name(r->mode));
-	else
-		snprintf(head, sizeof head, "# cpu %d, cr3 0x%" PRIx64 ", %s "
-		    "paging\n", r->cpu, root, x86pt_mode_name(r->mode));
-	fmt_summary_print(s->out, o->format, &sum, head);
+	fmt_summary_print(s->out, o->format, &sum, r, root);
 	return PT_EXIT_OK;
 }
 
@@ -392,7 +386,7 @@ cmd_decode(struct session *s, int argc, char **argv, struct pt_err *err)
 		return pt_err_wrap(err, "decode");
 	/* Offline: long mode with NXE and WP, as a 64-bit kernel runs; a
 	 * PML5E decodes like a PML4E. */
-	pt_ctx(s, NULL, &c);
+	pt_ctx(s, &c);
 	e = x86pt_decode(&c, (enum x86pt_level)o.level, raw);
 	fmt_sink(o.format)->entry(s->out, &c, &e);
 	return PT_EXIT_OK;
@@ -423,7 +417,9 @@ cmd_monitor(struct session *s, int argc, char **argv, struct pt_err *err)
 	t = session_target(s, err);
 	if (t == NULL || t->ops->monitor(t->ctx, line, &out, err) < 0)
 		return -1;
-	/* It may have changed anything: registers, memory, the run state. */
+	/* It may have changed anything: registers, memory, the run state,
+	 * even the RAM (hotplug). */
+	s->ram_known = false;
 	if (t->ops->settle != NULL && t->ops->settle(t->ctx, err) < 0) {
 		free(out);
 		return pt_err_wrap(err, "monitor %s", line);

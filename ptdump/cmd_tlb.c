@@ -65,7 +65,7 @@ cmd_tlb(struct session *s, int argc, char **argv, struct pt_err *err)
 		format = argv[2][0] == 'j' ? OUT_JSON : OUT_TEXT;
 	else if (argc != 1)
 		return cmd_usage(cmd_find("tlb"), err);
-	if (session_walk_ctx(s, &w, err) < 0)
+	if (cmd_prepare_walk(s, NULL, &r, &w, err) < 0)
 		return -1;
 	w.note = no_note;
 	if (walk_range(&w, 0, UINT64_MAX, count_leaf, &c, err) < 0)
@@ -74,13 +74,6 @@ cmd_tlb(struct session *s, int argc, char **argv, struct pt_err *err)
 		return pt_err_set(err, PT_EXIT_TARGET, "tlb: the walk stopped at "
 		    "0x%" PRIx64 ": no totals for part of an address space",
 		    w.stats.resume_va);
-	memset(&r, 0, sizeof r);
-	r.cpu = session_cpu(s);
-	r.cr0 = w.pt.cr0;
-	r.cr4 = w.pt.cr4;
-	r.efer = w.pt.efer;
-	r.cr3 = w.cr3;
-	r.mode = w.pt.mode;
 	pge = (r.cr4 & X86PT_CR4_PGE) != 0;
 	pcide = (r.cr4 & X86PT_CR4_PCIDE) != 0;
 	fmt_size(size, sizeof size, c.cached_bytes);
@@ -98,9 +91,8 @@ cmd_tlb(struct session *s, int argc, char **argv, struct pt_err *err)
 	} else {
 		/* With global pages, their dump's header says it below. */
 		if (c.global == 0)
-			fprintf(s->out, "# cpu %d, cr3 0x%" PRIx64 ", %s paging\n",
-			    r.cpu, x86pt_cr3_root(r.cr3, w.pt.maxphyaddr),
-			    x86pt_mode_name(r.mode));
+			fmt_head(s->out, OUT_TEXT, &r,
+			    x86pt_cr3_root(r.cr3, w.pt.maxphyaddr));
 		if (pcide)
 			fprintf(s->out, "PCID %u (CR4.PCIDE=1): the CPU keeps "
 			    "translations per PCID; a CR3 write with bit 63 set "

@@ -177,6 +177,26 @@ fmt_sink(enum out_format format)
 }
 
 void
+fmt_head(FILE *f, enum out_format format, const struct fmt_regs *r,
+    uint64_t root)
+{
+	if (format == OUT_JSON) {
+		if (r->cpu >= 0)
+			fprintf(f, "\"cpu\":%d,", r->cpu);
+		else
+			fprintf(f, "\"cpu\":null,");
+		fprintf(f, "\"cr3\":\"0x%" PRIx64 "\",\"mode\":\"%s\",", root,
+		    x86pt_mode_name(r->mode));
+		return;
+	}
+	fprintf(f, "# ");
+	if (r->cpu >= 0)
+		fprintf(f, "cpu %d, ", r->cpu);
+	fprintf(f, "cr3 0x%" PRIx64 ", %s paging\n", root,
+	    x86pt_mode_name(r->mode));
+}
+
+void
 fmt_dump_begin(struct fmt_dump *d, FILE *f, enum out_format format,
     bool pages, bool color, const struct fmt_regs *r, uint64_t root)
 {

@@ -83,6 +83,14 @@ int fmt_dump_note(void *cookie, const struct walk_note *note);
 /* Flush and close; returns 0, or -1 if writing failed (errno says why). */
 int fmt_dump_end(struct fmt_dump *d, const struct walk_stats *st);
 
+/*
+ * The first line of a dump, for whatever follows it: text "# cpu N, cr3
+ * 0x..., 4-level paging" and a newline; JSON the members "cpu", "cr3"
+ * and "mode", each followed by a comma.
+ */
+void fmt_head(FILE *f, enum out_format format, const struct fmt_regs *r,
+    uint64_t root);
+
 /* Printers, one pair per format (the sinks call them). */
 void fmt_text_dump_head(FILE *f, const struct fmt_regs *r, uint64_t root);
 void fmt_json_dump_head(FILE *f, const struct fmt_regs *r, uint64_t root);

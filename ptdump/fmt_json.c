@@ -167,12 +167,9 @@ fmt_json_entry(FILE *f, const struct x86pt_ctx *c, const struct x86pt_entry *e)
 void
 fmt_json_dump_head(FILE *f, const struct fmt_regs *r, uint64_t root)
 {
-	if (r->cpu >= 0)
-		fprintf(f, "{\"cpu\":%d,", r->cpu);
-	else
-		fprintf(f, "{\"cpu\":null,");
-	fprintf(f, "\"cr3\":\"0x%" PRIx64 "\",\"mode\":\"%s\","
-	    "\"ranges\":[", root, x86pt_mode_name(r->mode));
+	fputc('{', f);
+	fmt_head(f, OUT_JSON, r, root);
+	fprintf(f, "\"ranges\":[");
 }
 
 static const char *const note_kinds[] = {

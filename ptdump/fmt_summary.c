@@ -1,6 +1,7 @@
 /* fmt_summary.c - dump --summary: see fmt_summary.h. */
 #include <inttypes.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "fmt.h"
 #include "fmt_summary.h"
@@ -29,49 +30,22 @@ fmt_summary_leaf(void *cookie, const struct walk_leaf *l)
 	return 0;
 }
 
+void
+fmt_summary_init(struct fmt_summary *s)
+{
+	memset(s, 0, sizeof *s);
+	s->tables.max = FMT_SUMMARY_MAX_TABLES;
+}
+
 int
 fmt_summary_note(void *cookie, const struct walk_note *n)
 {
 	struct fmt_summary *s = cookie;
-	uint64_t *p;
 
-	if (n->kind != WALK_NOTE_TABLE)
-		return 0;
-	if (s->ntables == s->cap) {
-		size_t cap = s->cap ? 2 * s->cap : 256;
-
-		if (cap > FMT_SUMMARY_MAX_TABLES ||
-		    (p = realloc(s->tables, cap * sizeof *p)) == NULL) {
-			s->tables_capped = true;
-			return 0;
-		}
-		s->tables = p;
-		s->cap = cap;
-	}
-	s->tables[s->ntables++] = n->table_pa;
+	/* Past the cap the totals go on; the table count says so. */
+	if (n->kind == WALK_NOTE_TABLE)
+		walk_pages_add(&s->tables, n->table_pa);
 	return 0;
-}
-
-static int
-cmp_u64(const void *x, const void *y)
-{
-	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
-
-	return a < b ? -1 : a > b;
-}
-
-/* Table pages, each once (a recursive slot reaches some twice). */
-static size_t
-unique_tables(struct fmt_summary *s)
-{
-	size_t i, u = 0;
-
-	if (s->ntables > 1)
-		qsort(s->tables, s->ntables, sizeof *s->tables, cmp_u64);
-	for (i = 0; i < s->ntables; i++)
-		if (u == 0 || s->tables[i] != s->tables[u - 1])
-			s->tables[u++] = s->tables[i];
-	return u;
 }
 
 static const char *const size_names[3] = { "4K", "2M", "1G" };
@@ -85,16 +59,20 @@ rights_name(unsigned r, char *buf)
 
 void
 fmt_summary_print(FILE *f, enum out_format format, struct fmt_summary *s,
-    const char *head)
+    const struct fmt_regs *r, uint64_t root)
 {
-	size_t nt = unique_tables(s);
+	size_t nt;
 	char a[16], b[16], name[12];
 	unsigned i;
 	bool first = true;
 
+	walk_pages_finish(&s->tables);
+	nt = s->tables.n;
 	if (format == OUT_JSON) {
-		fprintf(f, "{%s\"leaves\":%" PRIu64 ",\"bytes\":%" PRIu64
-		    ",\"page_sizes\":{", head, s->leaves, s->bytes);
+		fputc('{', f);
+		fmt_head(f, format, r, root);
+		fprintf(f, "\"leaves\":%" PRIu64 ",\"bytes\":%" PRIu64
+		    ",\"page_sizes\":{", s->leaves, s->bytes);
 		for (i = 0; i < 3; i++)
 			fprintf(f, "%s\"%s\":{\"entries\":%" PRIu64 ",\"bytes\":%"
 			    PRIu64 "}", i ? "," : "", size_names[i], s->size_n[i],
@@ -120,10 +98,11 @@ fmt_summary_print(FILE *f, enum out_format format, struct fmt_summary *s,
 			first = false;
 		}
 		fprintf(f, "},\"table_pages\":%zu,\"table_bytes\":%zu%s}\n", nt,
-		    nt * 4096, s->tables_capped ? ",\"tables_capped\":true" : "");
+		    nt * 4096, s->tables.capped ? ",\"tables_capped\":true" : "");
 	} else {
 		fmt_size(a, sizeof a, s->bytes);
-		fprintf(f, "%s# %" PRIu64 " entries map %s\n", head, s->leaves,
+		fmt_head(f, format, r, root);
+		fprintf(f, "# %" PRIu64 " entries map %s\n", s->leaves,
 		    s->leaves ? a : "0");
 		fprintf(f, "%-10s %10s %8s\n", "page", "entries", "bytes");
 		for (i = 0; i < 3; i++) {
@@ -150,8 +129,7 @@ fmt_summary_print(FILE *f, enum out_format format, struct fmt_summary *s,
 		}
 		fmt_size(b, sizeof b, (uint64_t)nt * 4096);
 		fprintf(f, "table pages %zu (%s)%s\n", nt, nt ? b : "0",
-		    s->tables_capped ? ", more not counted" : "");
+		    s->tables.capped ? ", more not counted" : "");
 	}
-	free(s->tables);
-	s->tables = NULL;
+	walk_pages_free(&s->tables);
 }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "fmt.h"
 #include "session.h"
 #include "walk.h"
 
@@ -19,17 +20,17 @@ struct fmt_summary {
 	uint64_t size_n[3], size_b[3];	/* 4K, 2M, 1G */
 	uint64_t rights_n[8], rights_b[8];	/* index w | x << 1 | user << 2 */
 	uint64_t mt_n[8], mt_b[8];	/* by memory type */
-	uint64_t *tables;		/* the table pages, to count once */
-	size_t ntables, cap;
-	bool tables_capped;
+	struct walk_pages tables;	/* max FMT_SUMMARY_MAX_TABLES */
 };
 
-/* walk_leaf_fn / walk_note_fn over a zeroed struct fmt_summary. */
+/* walk_leaf_fn / walk_note_fn over a struct fmt_summary that
+ * fmt_summary_init() set up. */
+void fmt_summary_init(struct fmt_summary *s);
 int fmt_summary_leaf(void *cookie, const struct walk_leaf *l);
 int fmt_summary_note(void *cookie, const struct walk_note *n);
 
-/* Print the totals (after the dump's header line for text); frees. */
+/* Print the totals after the dump's first line (fmt_head); frees. */
 void fmt_summary_print(FILE *f, enum out_format format,
-    struct fmt_summary *s, const char *head);
+    struct fmt_summary *s, const struct fmt_regs *r, uint64_t root);
 
 #endif

@@ -206,11 +206,7 @@ fmt_text_entry(FILE *f, const struct x86pt_ctx *c, const struct x86pt_entry *e)
 void
 fmt_text_dump_head(FILE *f, const struct fmt_regs *r, uint64_t root)
 {
-	fprintf(f, "# ");
-	if (r->cpu >= 0)
-		fprintf(f, "cpu %d, ", r->cpu);
-	fprintf(f, "cr3 0x%" PRIx64 ", %s paging\n", root,
-	    x86pt_mode_name(r->mode));
+	fmt_head(f, OUT_TEXT, r, root);
 	if ((r->cr0 & X86PT_CR0_PG) && !(r->cr0 & X86PT_CR0_WP))
 		fprintf(f, "# CR0.WP=0: ring 0 ignores RW and may write the "
 		    "read-only pages too\n");

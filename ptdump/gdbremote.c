@@ -459,11 +459,13 @@ gr_detach(struct gr *g, struct pt_err *err)
 	bool resume, exited;
 	char req[32];
 
-	/* A guest that ended (W/X) has nothing left to put back. */
+	/* A guest that ended (W/X), or a QEMU that closed the stream, has
+	 * nothing left to put back. */
 	exited = g->stop_reply[0] == 'W' || g->stop_reply[0] == 'X';
 	if (g->rsp.dead)
-		return exited ? 0 : pt_err_set(err, PT_EXIT_TARGET,
-		    "connection lost; the guest stays as the gdbstub left it");
+		return exited || g->rsp.closed ? 0 : pt_err_set(err,
+		    PT_EXIT_TARGET, "connection lost; the guest stays as the "
+		    "gdbstub left it");
 	resume = g->running;
 	if (gr_run_cleanup(g, err) < 0)
 		rc = -1;

@@ -433,16 +433,13 @@ classify(struct session *s, struct target *t, const struct target_stop *ts,
 
 /* Resume (step or continue) and wait for the stop. */
 static int
-go_once(struct session *s, struct target *t, bool step,
-    struct target_stop *ts, struct pt_err *err)
+go_once(struct target *t, bool step, struct target_stop *ts,
+    struct pt_err *err)
 {
-	int rc;
-
 	if (t->ops->resume(t->ctx, step, err) < 0)
 		return -1;
-	rc = t->ops->wait(t->ctx, -1, sig_cancel_cb, NULL, ts, err);
-	(void)s;
-	return rc < 0 ? -1 : 0;
+	return t->ops->wait(t->ctx, -1, sig_cancel_cb, NULL, ts, err) < 0 ?
+	    -1 : 0;
 }
 
 /*
@@ -467,7 +464,7 @@ step_over(struct session *s, struct target *t, bool *moved,
 	p = &s->run.pt[i];
 	if (t->ops->remove_point(t->ctx, p->type, rip, p->len, err) < 0)
 		return -1;
-	rc = go_once(s, t, true, ts, err);
+	rc = go_once(t, true, ts, err);
 	/* *ts is only filled by a wait that succeeded.  A guest that exited
 	 * has nothing to put back, and its exit is the stop to report. */
 	if (rc == 0 && ts->exited) {
@@ -524,7 +521,7 @@ go_one(struct session *s, unsigned count, bool background,
 		if (ts.signal != 5 || ts.watch || ts.exited ||
 		    (step && count == 0) || sig_pending())
 			goto stopped;
-		if (!step && !background && go_once(s, t, false, &ts, err) < 0)
+		if (!step && !background && go_once(t, false, &ts, err) < 0)
 			return -1;
 		if (!step && !background)
 			goto stopped;
@@ -535,12 +532,12 @@ go_one(struct session *s, unsigned count, bool background,
 		return 1;
 	}
 	if (!step) {
-		if (go_once(s, t, false, &ts, err) < 0)
+		if (go_once(t, false, &ts, err) < 0)
 			return -1;
 		goto stopped;
 	}
 	for (i = 0; i < count; i++) {
-		if (go_once(s, t, true, &ts, err) < 0)
+		if (go_once(t, true, &ts, err) < 0)
 			return -1;
 		if (ts.signal != 5 || ts.watch || ts.exited || sig_pending())
 			break;

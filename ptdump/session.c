@@ -54,7 +54,7 @@ session_target(struct session *s, struct pt_err *err)
 		}
 	}
 	s->connected = true;
-	s->ram_gen = 0;
+	s->ram_known = false;
 	run_reset(&s->run);
 	if (s->opt.cpu >= 0 && (s->tgt.ops->select_cpu == NULL ||
 	    s->tgt.ops->select_cpu(s->tgt.ctx, (unsigned)s->opt.cpu, err) < 0)) {
@@ -110,10 +110,9 @@ session_ram_limit(struct session *s)
 {
 	if (!s->connected)
 		return 0;
-	if (s->ram_gen != s->tgt.stop_gen + 1) {
+	if (!s->ram_known) {
 		s->ram_limit = read_ram_limit(&s->tgt);
-		/* A monitor command bumps stop_gen, and may add RAM. */
-		s->ram_gen = s->tgt.stop_gen + 1;
+		s->ram_known = true;
 	}
 	return s->ram_limit;
 }
@@ -126,12 +125,18 @@ session_walk_ctx(struct session *s, struct walk_ctx *w, struct pt_err *err)
 	if (t == NULL || walk_ctx_load(w, t, s->cache, err) < 0 ||
 	    walk_check_mode(w->pt.mode, err) < 0)
 		return -1;
+	session_walk_settings(s, w);
+	return 0;
+}
+
+void
+session_walk_settings(struct session *s, struct walk_ctx *w)
+{
 	x86pt_ctx_set_maxphyaddr(&w->pt, s->opt.maxphyaddr);
 	x86pt_ctx_set_pat(&w->pt, s->opt.pat);
 	w->max_entries = s->opt.max_entries;
 	w->cancel = sig_cancel_cb;
 	w->ram_limit = session_ram_limit(s);
-	return 0;
 }
 
 int

@@ -51,7 +51,7 @@ struct session {
 	bool interactive;	/* the readline shell runs the commands */
 	char target_buf[400];	/* `target HOST:PORT` keeps its spec here */
 	uint64_t ram_limit;	/* end of guest RAM; 0: unknown */
-	uint64_t ram_gen;	/* tgt.stop_gen + 1 when ram_limit was read */
+	bool ram_known;		/* ram_limit read since connect / monitor */
 	bool quit;		/* set by `quit` */
 	bool out_closed;	/* the reader of our output went away */
 	int out_errno;		/* why this command's output failed, or 0 */
@@ -83,9 +83,14 @@ struct walk_ctx;
 int session_walk_ctx(struct session *s, struct walk_ctx *w,
     struct pt_err *err);
 
+/* What session_walk_ctx sets beyond the registers: MAXPHYADDR, PAT, the
+ * budget, Ctrl-C, the end of RAM; for a walk set up otherwise. */
+void session_walk_settings(struct session *s, struct walk_ctx *w);
+
 /*
  * The end of guest RAM, from the monitor's flat memory map (read once
- * per connection and after monitor commands); 0 when unknown.
+ * per connection, and again after a user's monitor command, which may
+ * add RAM); 0 when unknown.
  */
 uint64_t session_ram_limit(struct session *s);
 

@@ -488,3 +488,53 @@ walk_va(struct walk_ctx *w, uint64_t va, struct walk_trace *out,
 	return pt_err_set(err, PT_EXIT_TARGET, "walk: no leaf below 0x%llx",
 	    (unsigned long long)va);
 }
+
+/* ---- a set of table pages ------------------------------------------ */
+
+int
+walk_pages_add(struct walk_pages *s, uint64_t pa)
+{
+	uint64_t *p;
+
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 256;
+
+		if ((s->max != 0 && s->n >= s->max) ||
+		    (p = realloc(s->pa, cap * sizeof *p)) == NULL) {
+			s->capped = true;
+			return -1;
+		}
+		s->pa = p;
+		s->cap = cap;
+	}
+	s->pa[s->n++] = pa;
+	return 0;
+}
+
+static int
+cmp_pa(const void *x, const void *y)
+{
+	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+void
+walk_pages_finish(struct walk_pages *s)
+{
+	size_t i, u = 0;
+
+	if (s->n > 1)
+		qsort(s->pa, s->n, sizeof *s->pa, cmp_pa);
+	for (i = 0; i < s->n; i++)
+		if (u == 0 || s->pa[i] != s->pa[u - 1])
+			s->pa[u++] = s->pa[i];
+	s->n = u;
+}
+
+void
+walk_pages_free(struct walk_pages *s)
+{
+	free(s->pa);
+	memset(s, 0, sizeof *s);
+}

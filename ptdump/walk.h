@@ -56,6 +56,27 @@ void walk_cache_stats(const struct walk_cache *c, struct walk_cache_stats *out);
 int walk_cache_table(struct walk_cache *c, struct target *t, uint64_t pa,
     const uint64_t **entries, struct pt_err *err);
 
+/* ---- a set of table pages ------------------------------------------ */
+
+/*
+ * The table pages a walk visits (WALK_NOTE_TABLE notes), each once after
+ * walk_pages_finish(): a recursive slot reaches some twice.
+ */
+struct walk_pages {
+	uint64_t *pa;
+	size_t n, cap;
+	size_t max;		/* 0: no limit */
+	bool capped;		/* more than max, or out of memory */
+};
+
+/* Add one; -1 (and `capped`) when over max or out of memory. */
+int walk_pages_add(struct walk_pages *s, uint64_t pa);
+
+/* Sort and drop repeats. */
+void walk_pages_finish(struct walk_pages *s);
+
+void walk_pages_free(struct walk_pages *s);
+
 /* ---- walker -------------------------------------------------------- */
 
 /* A present leaf: one page mapping. */

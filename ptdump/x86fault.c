@@ -380,13 +380,13 @@ explain_rights(const struct x86pt_ctx *c, const struct walk_trace *t,
 		return verdict(v, true, X86FAULT_CAUSE_NX, s);
 	}
 	if (!a->user && a->kind == X86FAULT_EXEC && t->eff.user &&
-	    (c->cr4 & X86FAULT_CR4_SMEP)) {
+	    (c->cr4 & X86PT_CR4_SMEP)) {
 		snprintf(v->why, sizeof v->why, "%s faulted: the page is a user "
 		    "page (US=1 at every level) and CR4.SMEP=1", acc);
 		return verdict(v, true, X86FAULT_CAUSE_SMEP, leaf);
 	}
 	if (!a->user && a->kind != X86FAULT_EXEC && t->eff.user &&
-	    (c->cr4 & X86FAULT_CR4_SMAP)) {
+	    (c->cr4 & X86PT_CR4_SMAP)) {
 		if (!a->ac_known) {
 			snprintf(v->why, sizeof v->why, "%s touches a user page "
 			    "with CR4.SMAP=1: EFLAGS.AC decides (0: it faults, "

@@ -17,9 +17,7 @@
 #include "walk.h"
 #include "x86pt.h"
 
-/* Control bits that decide access rights but not the paging mode. */
-#define X86FAULT_CR4_SMEP	X86PT_CR4_SMEP
-#define X86FAULT_CR4_SMAP	X86PT_CR4_SMAP
+/* EFLAGS.AC, which SMAP looks at (CR4.SMEP and SMAP are in x86pt.h). */
 #define X86FAULT_RFLAGS_AC	(1ull << 18)
 
 /* ---- exception vectors --------------------------------------------- */

@@ -129,9 +129,9 @@ setup_env(struct fake *f, unsigned env)
 	if (env & E_LA57)
 		cr4 |= X86PT_CR4_LA57;
 	if (env & E_SMEP)
-		cr4 |= X86FAULT_CR4_SMEP;
+		cr4 |= X86PT_CR4_SMEP;
 	if (env & E_SMAP)
-		cr4 |= X86FAULT_CR4_SMAP;
+		cr4 |= X86PT_CR4_SMAP;
 	if (env & E_PKE)
 		cr4 |= X86PT_CR4_PKE;
 	if (env & E_PKS)
