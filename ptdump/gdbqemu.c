@@ -171,6 +171,7 @@ gr_settle(void *ctx, struct pt_err *err)
 	if (g->running)
 		return 0;
 	gr_guest_changed(g);
+	gr_direct_reset(g);
 	g->found_running = false;
 	if (gr_cmd(g, "qAttached", &r, &n, err) < 0) {
 		/* `quit`, or a guest that ran to its end: QEMU is gone, the

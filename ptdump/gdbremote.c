@@ -387,63 +387,6 @@ gr_read_reg(void *ctx, const char *name, uint64_t *val, struct pt_err *err)
 	return 0;
 }
 
-static int
-read_mem(struct gr *g, bool phys, uint64_t addr, void *buf, size_t len,
-    struct pt_err *err)
-{
-	const char *kind = phys ? "physical" : "virtual";
-	uint8_t *out = buf;
-	char req[48];
-	const char *r;
-	size_t n, ask, got;
-
-	if (len > 0 && addr + (len - 1) < addr)
-		return pt_err_set(err, PT_EXIT_TARGET, "reading %zu bytes at "
-		    "0x%" PRIx64 ": wraps past the top of memory", len, addr);
-	if (gr_set_phymem(g, phys ? 1 : 0, err) < 0)
-		return -1;
-	while (len > 0) {
-		ask = len < g->mem_chunk ? len : g->mem_chunk;
-		snprintf(req, sizeof req, "m%" PRIx64 ",%zx", addr, ask);
-		if (gr_cmd(g, req, &r, &n, err) < 0)
-			return pt_err_wrap(err, "cannot read %s memory at "
-			    "0x%" PRIx64, kind, addr);
-		if (gr_qemu_too_long(g, r, n, ask))
-			continue;
-		if (rsp_reply_error(r, n, err) < 0)
-			return pt_err_wrap(err, "cannot read %s memory at "
-			    "0x%" PRIx64, kind, addr);
-		if (n == 0)
-			return pt_err_set(err, PT_EXIT_TARGET, "cannot read "
-			    "%s memory: the target does not answer 'm'", kind);
-		got = n / 2;
-		if (n % 2 != 0 || got > ask ||
-		    rsp_hex_decode(r, out, got) < 0)
-			return pt_err_set(err, PT_EXIT_TARGET, "cannot read "
-			    "%s memory at 0x%" PRIx64 ": unexpected reply "
-			    "'%.20s'", kind, addr, r);
-		/* A short answer is allowed: go on from where it ended. */
-		out += got;
-		addr += got;
-		len -= got;
-	}
-	return 0;
-}
-
-static int
-gr_read_phys(void *ctx, uint64_t pa, void *buf, size_t len,
-    struct pt_err *err)
-{
-	return read_mem(ctx, true, pa, buf, len, err);
-}
-
-static int
-gr_read_virt(void *ctx, uint64_t va, void *buf, size_t len,
-    struct pt_err *err)
-{
-	return read_mem(ctx, false, va, buf, len, err);
-}
-
 /*
  * Put the guest back as found.  A guest we resumed is stopped, and the
  * points we inserted are removed, before anything else; then the
@@ -496,11 +439,28 @@ gr_detach(struct gr *g, struct pt_err *err)
 	return rc;
 }
 
+/* --trace ends with what the connection cost. */
+static void
+trace_stats(struct gr *g)
+{
+	char buf[160];
+	int n;
+
+	if (g->opt.trace == NULL)
+		return;
+	n = snprintf(buf, sizeof buf, "sent %lu, received %lu, round trips "
+	    "%lu, direct reads %" PRIu64, g->rsp.n_sent, g->rsp.n_recv,
+	    g->rsp.n_rtt, g->ram.reads);
+	g->opt.trace(g->opt.trace_ctx, RSP_TRACE_STATS, buf, (size_t)n);
+}
+
 static void
 gr_free(struct gr *g)
 {
+	trace_stats(g);
 	if (g->fd >= 0)
 		close(g->fd);
+	gr_direct_free(g);
 	rsp_free(&g->rsp);
 	tdesc_free(&g->td);
 	free(g->vals);
@@ -519,6 +479,7 @@ gr_close(void *ctx)
 
 static const struct target_ops gr_ops = {
 	.read_phys = gr_read_phys,
+	.read_phys_many = gr_read_phys_many,
 	.read_virt = gr_read_virt,
 	.read_reg = gr_read_reg,
 	.monitor = gr_monitor,
@@ -534,6 +495,7 @@ static const struct target_ops gr_ops = {
 	.cpu_current = gr_cpu_current,
 	.select_cpu = gr_select_cpu,
 	.poll_fd = gr_poll_fd,
+	.memmap = gr_memmap,
 };
 
 /* ---- public ----------------------------------------------------------- */
@@ -560,6 +522,7 @@ gdbremote_open(const char *spec, const struct gdbremote_opts *opts,
 	if ((g = calloc(1, sizeof *g)) == NULL)
 		return pt_err_set(err, PT_EXIT_TARGET, "out of memory");
 	g->fd = -1;
+	g->ram.fd = -1;
 	g->phymem_orig = g->phymem_cur = -1;
 	gdbremote_opts_init(&g->opt);
 	if (opts != NULL) {
@@ -697,6 +660,7 @@ gdbremote_get_info(const struct target *t, struct gdbremote_info *info)
 	memcpy(info->arch, g->td.arch, sizeof info->arch);
 	memcpy(info->stop_reply, g->stop_reply, sizeof info->stop_reply);
 	info->thread = g->thread;
+	gr_direct_describe(g, info->ram_access, sizeof info->ram_access);
 	return 0;
 }
 

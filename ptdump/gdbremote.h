@@ -25,11 +25,22 @@ enum gdbremote_resume {
 	GDBREMOTE_RESUME_NEVER,		/* leave it stopped */
 };
 
+/* How guest-physical memory is read (--ram-access). */
+enum gdbremote_ram {
+	GDBREMOTE_RAM_AUTO,	/* straight from QEMU's memory when it is
+				 * local and readable, else `m` packets */
+	GDBREMOTE_RAM_DIRECT,	/* straight from QEMU's memory, or fail */
+	GDBREMOTE_RAM_RSP,	/* `m` packets only */
+};
+
 struct gdbremote_opts {
 	int connect_timeout_ms;	/* 0: default; < 0: the system's limit */
 	int reply_timeout_ms;	/* per read; 0: default; < 0: forever */
 	size_t max_packet;	/* largest packet accepted; 0: default */
 	enum gdbremote_resume resume;
+	enum gdbremote_ram ram;
+	const char *guest_ram;	/* QEMU's shared memory-backend file; NULL:
+				 * find QEMU's process (/proc/PID/mem) */
 	rsp_trace_fn trace;	/* sees every packet; may be NULL */
 	void *trace_ctx;
 };
@@ -105,6 +116,8 @@ struct gdbremote_info {
 	char arch[32];		/* <architecture>, e.g. i386:x86-64 */
 	char stop_reply[64];	/* the `?` answer */
 	struct gdbremote_thread thread;	/* current vCPU */
+	char ram_access[96];	/* how RAM is read: "rsp", "direct (FILE)" or
+				 * "not chosen yet" */
 };
 
 /* Fill `info`; returns 0, or -1 if t is not a gdbremote target. */

@@ -5,11 +5,15 @@
  *   gdbremote.c   connection, handshake, registers, memory, open/close
  *   gdbqemu.c     QEMU's extensions: PhyMemMode, monitor commands, E22
  *   gdbrun.c      run control, stop replies, break/watchpoints, vCPUs
+ *   gdbmem.c      guest memory through `m` packets, pipelined or not
+ *   gdbdirect.c   guest RAM read straight from QEMU's memory
  */
 #ifndef PTDUMP_GDBREMOTE_INT_H
 #define PTDUMP_GDBREMOTE_INT_H
 
 #include "gdbremote.h"
+#include "hostmem.h"
+#include "memmap.h"
 #include "net.h"
 #include "tdesc.h"
 
@@ -25,6 +29,21 @@ struct gr_point {
 	enum target_point type;
 	uint64_t addr;
 	unsigned len;
+};
+
+/* Reading guest RAM straight from QEMU (gdbdirect.c). */
+enum gr_direct {
+	GR_DIRECT_UNTRIED,	/* not set up yet */
+	GR_DIRECT_UNVERIFIED,	/* set up; no read compared with `m` yet */
+	GR_DIRECT_ON,
+	GR_DIRECT_OFF,		/* `m` packets only */
+};
+
+/* Does the stub answer `m` requests in flight, in order (gdbmem.c)? */
+enum gr_pipe {
+	GR_PIPE_UNKNOWN,	/* not probed yet */
+	GR_PIPE_YES,
+	GR_PIPE_NO,
 };
 
 struct gr {
@@ -60,6 +79,12 @@ struct gr {
 
 	struct gr_point points[GR_MAX_POINTS];
 	size_t npoints;
+
+	struct memmap map;	/* `info mtree -f`, once per settle */
+	bool map_known;
+	struct hostmem ram;	/* QEMU's memory, when direct */
+	enum gr_direct direct;
+	enum gr_pipe pipe;
 };
 
 /* ---- gdbremote.c ---- */
@@ -84,6 +109,18 @@ bool gr_is_stop_reply(const char *r, size_t n);
 bool gr_is_console(const char *r, size_t n);
 bool gr_is_hexdigit(char c);
 
+/* ---- gdbmem.c ---- */
+
+/* `m` reads, physical (PhyMemMode) or virtual; 0 or -1 with err set. */
+int gr_read_mem(struct gr *g, bool phys, uint64_t addr, void *buf,
+    size_t len, struct pt_err *err);
+int gr_read_phys(void *ctx, uint64_t pa, void *buf, size_t len,
+    struct pt_err *err);
+int gr_read_virt(void *ctx, uint64_t va, void *buf, size_t len,
+    struct pt_err *err);
+int gr_read_phys_many(void *ctx, struct target_read *r, size_t n,
+    struct pt_err *err);
+
 /* ---- gdbqemu.c ---- */
 
 /* Put the stub in physical (1) or virtual (0) mode for `m`. */
@@ -95,6 +132,23 @@ int gr_settle(void *ctx, struct pt_err *err);
  * long"?  Then the read size is halved and true returned: ask again.
  */
 bool gr_qemu_too_long(struct gr *g, const char *r, size_t n, size_t ask);
+
+/* ---- gdbdirect.c ---- */
+
+/* The guest-physical memory map, read once until gr_direct_reset. */
+int gr_memmap(void *ctx, const struct memmap **map, struct pt_err *err);
+/*
+ * Read guest-physical memory straight from QEMU's: 0 when done, 1 when
+ * `m` packets must do it (not chosen, not RAM), -1 with err set.
+ */
+int gr_direct_read(struct gr *g, uint64_t pa, void *buf, size_t len,
+    struct pt_err *err);
+/* Forget the map and how RAM is reached (a monitor command may have
+ * changed them); gr_direct_free also closes the file. */
+void gr_direct_reset(struct gr *g);
+void gr_direct_free(struct gr *g);
+/* "rsp", "direct (/proc/PID/mem)"...: for `info target` and --trace. */
+void gr_direct_describe(const struct gr *g, char *buf, size_t size);
 
 /* ---- gdbrun.c ---- */
 

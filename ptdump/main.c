@@ -38,6 +38,10 @@ usage(FILE *f)
 "      --trace                    print every RSP packet on stderr\n"
 "      --symbols FILE             load symbols (ELF or System.map)\n"
 "      --cpu N                    read vCPU N (from 0)\n"
+"      --ram-access auto|direct|rsp  read guest RAM straight from a local\n"
+"                                 QEMU's memory, or with gdbstub packets\n"
+"                                 (default auto: direct when it works)\n"
+"      --guest-ram FILE           QEMU's shared memory-backend file\n"
 "  -h, --help                     this text\n"
 "  -V, --version                  version\n"
 "\n"
@@ -57,6 +61,8 @@ enum {
 	OPT_TRACE,
 	OPT_SYMBOLS,
 	OPT_CPU,
+	OPT_RAM_ACCESS,
+	OPT_GUEST_RAM,
 };
 
 /* One -c or -x, kept in command-line order. */
@@ -69,7 +75,7 @@ struct job {
 static void
 trace_packet(void *ctx, enum rsp_trace_kind kind, const char *text, size_t len)
 {
-	static const char *const dir[] = { "->", "<-", "--" };
+	static const char *const dir[] = { "->", "<-", "--", "stats:" };
 
 	(void)ctx;
 	fprintf(stderr, "rsp %s %.*s\n", dir[kind], (int)(len > 200 ? 200 : len),
@@ -126,6 +132,8 @@ parse_args(int argc, char **argv, struct session *s, struct cli *cli)
 		{ "trace", no_argument, NULL, OPT_TRACE },
 		{ "symbols", required_argument, NULL, OPT_SYMBOLS },
 		{ "cpu", required_argument, NULL, OPT_CPU },
+		{ "ram-access", required_argument, NULL, OPT_RAM_ACCESS },
+		{ "guest-ram", required_argument, NULL, OPT_GUEST_RAM },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -191,6 +199,20 @@ parse_args(int argc, char **argv, struct session *s, struct cli *cli)
 				    PT_EXIT_USAGE);
 			s->opt.cpu = (int)v;
 			break;
+		case OPT_RAM_ACCESS:
+			if (strcmp(optarg, "auto") == 0)
+				s->opt.ram_access = GDBREMOTE_RAM_AUTO;
+			else if (strcmp(optarg, "direct") == 0)
+				s->opt.ram_access = GDBREMOTE_RAM_DIRECT;
+			else if (strcmp(optarg, "rsp") == 0)
+				s->opt.ram_access = GDBREMOTE_RAM_RSP;
+			else
+				return fail("--ram-access takes auto, direct or "
+				    "rsp", PT_EXIT_USAGE);
+			break;
+		case OPT_GUEST_RAM:
+			s->opt.guest_ram = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			cli->done = true;
@@ -204,6 +226,9 @@ parse_args(int argc, char **argv, struct session *s, struct cli *cli)
 			return PT_EXIT_USAGE;
 		}
 	}
+	if (s->opt.guest_ram != NULL && s->opt.ram_access == GDBREMOTE_RAM_RSP)
+		return fail("--guest-ram reads RAM directly; it cannot go with "
+		    "--ram-access rsp", PT_EXIT_USAGE);
 	return -1;
 }
 

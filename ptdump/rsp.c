@@ -21,14 +21,10 @@ enum frame {
 	FRAME_FAIL,		/* I/O failure; err is set, c->dead */
 };
 
-static void
-note(struct rsp_conn *c, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void
-note(struct rsp_conn *c, const char *fmt, ...)
+void
+rsp_note(struct rsp_conn *c, const char *fmt, ...)
 {
-	char buf[160];
+	char buf[256];
 	va_list ap;
 	int n;
 
@@ -120,6 +116,10 @@ getbyte_within(struct rsp_conn *c, int timeout_ms, bool soft,
 
 	if (c->in_pos < c->in_len)
 		return c->in[c->in_pos++];
+	if (c->sent_since_wait) {
+		c->n_rtt++;
+		c->sent_since_wait = false;
+	}
 	n = c->io.read(c->io.ctx, c->in, sizeof c->in, timeout_ms);
 	if (n == RSP_IO_TIMEOUT && soft)
 		return -2;
@@ -150,6 +150,7 @@ static int
 putbytes(struct rsp_conn *c, const void *buf, size_t len,
     struct pt_err *err)
 {
+	c->sent_since_wait = true;
 	if (c->io.write(c->io.ctx, buf, len) != 0)
 		return fail_dead(c, err, "cannot send to target: %s",
 		    errno == EPIPE ? "connection closed by target" :
@@ -192,7 +193,7 @@ restart:
 		if (ch == '#')
 			break;
 		if (ch == '$') {
-			note(c, "frame restarted by '$' after %zu bytes", raw);
+			rsp_note(c, "frame restarted by '$' after %zu bytes", raw);
 			c->n_noise += raw + 1;
 			goto restart;
 		}
@@ -277,7 +278,7 @@ recv_frame(struct rsp_conn *c, bool started, struct pt_err *err)
 				continue;	/* stray ack, e.g. after noack */
 			c->n_noise++;
 			if (++noise == 1)
-				note(c, "skipping noise before '$'");
+				rsp_note(c, "skipping noise before '$'");
 			if (noise > RSP_NOISE_MAX)
 				return fail_dead(c, err, "no packet start in "
 				    "%u bytes from target", RSP_NOISE_MAX);
@@ -294,7 +295,7 @@ recv_frame(struct rsp_conn *c, bool started, struct pt_err *err)
 		if (++bad >= c->tries)
 			return fail_dead(c, err,
 			    "bad checksum (retries exhausted)");
-		note(c, "bad checksum, sending NAK");
+		rsp_note(c, "bad checksum, sending NAK");
 		c->n_nak_sent++;
 		if (putbytes(c, "-", 1, err) < 0)
 			return -1;
@@ -305,7 +306,7 @@ recv_frame(struct rsp_conn *c, bool started, struct pt_err *err)
 			    strerror(errno));
 		/* It sent this and hung up (QEMU does after W/X): the
 		 * packet stands, but nothing more can be said. */
-		note(c, "target hung up after its last packet");
+		rsp_note(c, "target hung up after its last packet");
 		c->dead = c->closed = true;
 	}
 	if (f == FRAME_TOOLONG)
@@ -327,7 +328,7 @@ stash_early(struct rsp_conn *c, struct pt_err *err)
 	char *p;
 
 	if (c->n_early == RSP_MAX_EARLY) {
-		note(c, "dropping an early packet: queue full");
+		rsp_note(c, "dropping an early packet: queue full");
 		free(c->early[0].data);
 		memmove(&c->early[0], &c->early[1],
 		    (RSP_MAX_EARLY - 1) * sizeof c->early[0]);
@@ -404,7 +405,7 @@ rsp_send(struct rsp_conn *c, const char *payload, size_t len,
 			ch = dropped ? getbyte_within(c, RSP_DROPPED_MS, true,
 			    err) : getbyte(c, err);
 			if (ch == -2) {
-				note(c, "a stop reply instead of an ack: the "
+				rsp_note(c, "a stop reply instead of an ack: the "
 				    "target dropped the packet; sending again");
 				dropped = false;
 				break;
@@ -414,7 +415,7 @@ rsp_send(struct rsp_conn *c, const char *payload, size_t len,
 			if (ch == '+')
 				return 0;
 			if (ch == '-') {
-				note(c, "NAK from target, sending again");
+				rsp_note(c, "NAK from target, sending again");
 				break;
 			}
 			if (ch == '$') {
@@ -423,7 +424,7 @@ rsp_send(struct rsp_conn *c, const char *payload, size_t len,
 				if (recv_frame(c, true, err) < 0) {
 					if (c->dead)
 						return -1;
-					note(c, "early packet: %s", err->msg);
+					rsp_note(c, "early packet: %s", err->msg);
 					continue;
 				}
 				if (stash_early(c, err) < 0)
@@ -495,6 +496,181 @@ rsp_command(struct rsp_conn *c, const char *request, const char **reply,
 	return rsp_recv(c, reply, len, err);
 }
 
+/* ---- requests in flight ---------------------------------------------- */
+
+/* A line of requests, by index: a ring of at most RSP_MAX_WINDOW. */
+struct line {
+	size_t i[RSP_MAX_WINDOW];
+	unsigned tries[RSP_MAX_WINDOW];
+	size_t head, n;
+};
+
+static void
+line_push(struct line *l, size_t i, unsigned tries)
+{
+	size_t at = (l->head + l->n++) % RSP_MAX_WINDOW;
+
+	l->i[at] = i;
+	l->tries[at] = tries;
+}
+
+static size_t
+line_pop(struct line *l, unsigned *tries)
+{
+	size_t i = l->i[l->head];
+
+	if (tries != NULL)
+		*tries = l->tries[l->head];
+	l->head = (l->head + 1) % RSP_MAX_WINDOW;
+	l->n--;
+	return i;
+}
+
+/* Put request i on the wire (again). */
+static int
+transmit(struct rsp_conn *c, const struct rsp_req *r, bool again,
+    struct pt_err *err)
+{
+	int n;
+
+	if ((n = encode(c, r->payload, r->len, err)) < 0)
+		return -1;
+	if (again) {
+		c->n_retransmit++;
+	} else {
+		c->n_sent++;
+		if (c->trace != NULL)
+			c->trace(c->trace_ctx, RSP_TRACE_SEND, r->payload,
+			    r->len);
+	}
+	return putbytes(c, c->tx, (size_t)n, err);
+}
+
+/* The next byte, or -2 after timeout_ms of silence (the conn lives). */
+static int
+pipe_byte(struct rsp_conn *c, int timeout_ms, struct pt_err *err)
+{
+	int ch = getbyte_within(c, timeout_ms, true, err);
+
+	if (ch == -2)
+		pt_err_set(err, PT_EXIT_TARGET, "timed out waiting for reply "
+		    "(%d ms) with requests in flight", timeout_ms);
+	return ch;
+}
+
+int
+rsp_pipeline(struct rsp_conn *c, const struct rsp_req *req, size_t n,
+    size_t window, int timeout_ms, rsp_reply_fn fn, void *ctx,
+    struct pt_err *err)
+{
+	struct line unacked = { .n = 0 }, waiting = { .n = 0 };
+	size_t next = 0, done = 0, noise = 0;
+	unsigned tries;
+	int ch, rc;
+
+	if (c->dead)
+		return pt_err_set(err, PT_EXIT_TARGET,
+		    "connection to target lost after an earlier error");
+	if (window == 0 || window > RSP_MAX_WINDOW)
+		window = RSP_MAX_WINDOW;
+	if (timeout_ms < 0)
+		timeout_ms = c->timeout_ms;
+	while (done < n) {
+		struct line *l;
+
+		while (next < n && unacked.n + waiting.n < window) {
+			if (transmit(c, &req[next], false, err) < 0)
+				return -1;
+			line_push(c->ack ? &unacked : &waiting, next++, 1);
+		}
+		if (c->n_early > 0) {
+			/* Came before these were sent: a stop reply. */
+			ch = '$';
+		} else if ((ch = pipe_byte(c, timeout_ms, err)) < 0) {
+			return -1;
+		}
+		if (ch == '+' && c->ack && unacked.n > 0) {
+			size_t i = line_pop(&unacked, &tries);
+
+			line_push(&waiting, i, tries);
+			continue;
+		}
+		if (ch == '-' && c->ack && unacked.n > 0) {
+			size_t i = line_pop(&unacked, &tries);
+
+			rsp_note(c, "NAK from target, sending again");
+			if (tries >= (unsigned)c->tries)
+				return fail_dead(c, err, "packet rejected by "
+				    "target %d times (retries exhausted)",
+				    c->tries);
+			if (transmit(c, &req[i], true, err) < 0)
+				return -1;
+			line_push(&unacked, i, tries + 1);
+			continue;
+		}
+		if (ch == '+' || ch == '-')
+			continue;	/* stray ack */
+		if (ch != '$') {
+			c->n_noise++;
+			if (++noise > RSP_NOISE_MAX)
+				return fail_dead(c, err, "no packet start in "
+				    "%u bytes from target", RSP_NOISE_MAX);
+			continue;
+		}
+		if (c->n_early > 0) {
+			const char *p;
+			size_t len;
+
+			if (rsp_recv(c, &p, &len, err) < 0)
+				return -1;
+		} else if (recv_frame(c, true, err) < 0) {
+			return -1;
+		}
+		/* A reply ahead of its ack acknowledges it too. */
+		l = waiting.n > 0 ? &waiting : &unacked;
+		if (l->n == 0) {
+			rsp_note(c, "a packet nobody asked for: '%.20s'", c->rx);
+			continue;
+		}
+		rc = fn(ctx, l->i[l->head], c->rx, c->rx_len, err);
+		if (rc < 0)
+			return -1;
+		if (rc == 0) {
+			line_pop(l, NULL);
+			done++;
+		}
+	}
+	return 0;
+}
+
+int
+rsp_drain(struct rsp_conn *c, int quiet_ms, struct pt_err *err)
+{
+	size_t dropped = c->in_len - c->in_pos;
+	ssize_t n;
+
+	for (size_t i = 0; i < c->n_early; i++)
+		free(c->early[i].data);
+	c->n_early = 0;
+	c->in_pos = c->in_len = 0;
+	for (;;) {
+		n = c->io.read(c->io.ctx, c->in, sizeof c->in, quiet_ms);
+		if (n == RSP_IO_TIMEOUT)
+			break;
+		if (n < 0) {
+			c->closed = n == RSP_IO_CLOSED;
+			return fail_dead(c, err, "connection lost while "
+			    "waiting for the target to fall quiet");
+		}
+		dropped += (size_t)n;
+		if (dropped > RSP_DRAIN_MAX)
+			return fail_dead(c, err, "the target does not fall "
+			    "quiet");
+	}
+	rsp_note(c, "dropped %zu bytes to get back in step", dropped);
+	return 0;
+}
+
 int
 rsp_interrupt(struct rsp_conn *c, struct pt_err *err)
 {
@@ -503,7 +679,7 @@ rsp_interrupt(struct rsp_conn *c, struct pt_err *err)
 	if (c->dead)
 		return pt_err_set(err, PT_EXIT_TARGET,
 		    "connection to target lost after an earlier error");
-	note(c, "interrupt (0x03)");
+	rsp_note(c, "interrupt (0x03)");
 	return putbytes(c, &brk, 1, err);
 }
 

@@ -40,6 +40,7 @@ enum rsp_trace_kind {
 	RSP_TRACE_SEND,		/* a packet we sent (payload, unescaped) */
 	RSP_TRACE_RECV,		/* a packet we received (payload, decoded) */
 	RSP_TRACE_NOTE,		/* a protocol event: NAK, retransmit, noise */
+	RSP_TRACE_STATS,	/* at the end: what the connection cost */
 };
 
 /* Sees every packet; `text` is not NUL-terminated. */
@@ -73,7 +74,7 @@ struct rsp_conn {
 	char *tx;		/* encoded outgoing frame */
 	size_t tx_cap;
 
-	uint8_t in[4096];	/* read-ahead from io.read */
+	uint8_t in[65536];	/* read-ahead from io.read */
 	size_t in_pos, in_len;
 
 	struct rsp_early early[RSP_MAX_EARLY];
@@ -84,6 +85,9 @@ struct rsp_conn {
 
 	/* Counters, for tests and --trace summaries. */
 	unsigned long n_sent, n_recv, n_retransmit, n_nak_sent, n_noise;
+	/* Round trips: waits for the stream after sending something. */
+	unsigned long n_rtt;
+	bool sent_since_wait;
 };
 
 /*
@@ -131,6 +135,45 @@ bool rsp_pending(const struct rsp_conn *c);
 int rsp_command(struct rsp_conn *c, const char *request,
     const char **reply, size_t *len, struct pt_err *err);
 
+/* ---- requests in flight ---- */
+
+/* Most requests rsp_pipeline keeps unanswered at once. */
+#define RSP_MAX_WINDOW 64
+
+struct rsp_req {
+	const char *payload;
+	size_t len;
+};
+
+/*
+ * Sees each reply of a pipeline with its request's index, in request
+ * order.  Returns 0 when it was that request's answer, 1 when more
+ * packets belong to it (console output, a stop reply that came first),
+ * or -1 with err set to give up.
+ */
+typedef int (*rsp_reply_fn)(void *ctx, size_t i, const char *payload,
+    size_t len, struct pt_err *err);
+
+/*
+ * Send n requests keeping up to `window` of them unanswered, and hand
+ * every reply to fn.  A stub takes packets in the order it accepts them,
+ * so in ack mode each `+` moves the oldest unacknowledged request to
+ * the line awaiting replies, and a `-` sends that one again at the end
+ * of the line.  Waits at most timeout_ms for each byte (< 0: the
+ * connection's timeout); a timeout leaves the connection alive but out
+ * of step (rsp_drain puts it back).  Returns 0, or -1 with err set.
+ */
+int rsp_pipeline(struct rsp_conn *c, const struct rsp_req *req, size_t n,
+    size_t window, int timeout_ms, rsp_reply_fn fn, void *ctx,
+    struct pt_err *err);
+
+/*
+ * Read and drop whatever the stub still sends until it has been quiet
+ * for quiet_ms: after a pipeline that went wrong.  Returns 0, or -1
+ * with err set if the connection is lost.
+ */
+int rsp_drain(struct rsp_conn *c, int quiet_ms, struct pt_err *err);
+
 /* Send the interrupt byte 0x03 (stop a running target). */
 int rsp_interrupt(struct rsp_conn *c, struct pt_err *err);
 
@@ -139,6 +182,10 @@ int rsp_interrupt(struct rsp_conn *c, struct pt_err *err);
  * set to "target replied Exx" (kind PT_EXIT_TARGET); otherwise 0.
  */
 int rsp_reply_error(const char *payload, size_t len, struct pt_err *err);
+
+/* Tell the trace callback (if any) about an event, printf-style. */
+void rsp_note(struct rsp_conn *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /* Two's complement checksum of a payload as sent on the wire. */
 uint8_t rsp_checksum(const void *buf, size_t len);

@@ -42,6 +42,8 @@ session_target(struct session *s, struct pt_err *err)
 	gdbremote_opts_init(&o);
 	o.connect_timeout_ms = s->opt.timeout_ms;
 	o.reply_timeout_ms = s->opt.timeout_ms;
+	o.ram = s->opt.ram_access;
+	o.guest_ram = s->opt.guest_ram;
 	o.trace = s->opt.trace;
 	o.trace_ctx = s->opt.trace_ctx;
 	if (gdbremote_open(s->opt.target, &o, &s->tgt, err) < 0)
@@ -70,38 +72,28 @@ session_target(struct session *s, struct pt_err *err)
 }
 
 /*
- * The end of guest RAM, from the monitor's flat memory map: the highest
- * RAM region of the guest's memory ("pc.ram" and the like, not a
- * device's RAM such as "vga.vram").  0 when it cannot be told.
+ * The end of guest RAM, from the flat memory map (`info mtree -f`): the
+ * top of the RAM block at guest address 0, not a device's RAM such as
+ * "vga.vram".  0 when it cannot be told.
  */
 static uint64_t
 read_ram_limit(struct target *t)
 {
-	char *out, *line, *save = NULL;
+	const struct memmap *m;
+	struct memmap own;
 	struct pt_err ignored;
-	uint64_t top = 0, lo, hi;
+	uint64_t top;
+	char *out;
 
+	if (t->ops->memmap != NULL)
+		return t->ops->memmap(t->ctx, &m, &ignored) < 0 ? 0 :
+		    memmap_ram_end(m);
 	if (t->ops->monitor == NULL ||
 	    t->ops->monitor(t->ctx, "info mtree -f", &out, &ignored) < 0)
 		return 0;
-	for (line = strtok_r(out, "\n", &save); line != NULL;
-	    line = strtok_r(NULL, "\n", &save)) {
-		char *name = strstr(line, ", ram): ");
-		char *end;
-
-		if (name == NULL)
-			continue;
-		name += 8;
-		/* "pc.ram", "microvm.ram", "ram-above-4g"...: not "vga.vram". */
-		if (strstr(name, "ram") == NULL || strstr(name, "vram") != NULL)
-			continue;
-		lo = strtoull(line, &end, 16);
-		if (*end != '-' || lo > (hi = strtoull(end + 1, NULL, 16)))
-			continue;
-		if (hi + 1 > top)
-			top = hi + 1;
-	}
+	top = memmap_parse(out, &own, &ignored) < 0 ? 0 : memmap_ram_end(&own);
 	free(out);
+	memmap_free(&own);
 	return top;
 }
 

@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "err.h"
+#include "gdbremote.h"
 #include "rsp.h"
 #include "run.h"
 #include "snapshot.h"
@@ -31,6 +32,8 @@ struct session_opts {
 	rsp_trace_fn trace;	/* sees every RSP packet; NULL: none */
 	void *trace_ctx;
 	int cpu;		/* vCPU to select on connect; -1: as found */
+	enum gdbremote_ram ram_access;	/* --ram-access */
+	const char *guest_ram;	/* --guest-ram FILE, or NULL */
 };
 
 struct walk_cache;

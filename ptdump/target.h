@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "memmap.h"
 
 /* Break- and watchpoint kinds, numbered as RSP's Z packets number them. */
 enum target_point {
@@ -38,9 +39,25 @@ struct target_stop {
 /* Cancel callback for waits: true asks the target to stop the guest. */
 typedef bool (*target_cancel_fn)(void *ctx);
 
+/* One piece of a read_phys_many. */
+struct target_read {
+	uint64_t pa;
+	void *buf;
+	size_t len;
+	int rc;			/* out: 0 read, -1 not read */
+};
+
 struct target_ops {
 	/* Read guest-physical memory.  Past-RAM reads may return zeros. */
 	int (*read_phys)(void *ctx, uint64_t pa, void *buf, size_t len,
+	    struct pt_err *err);
+	/*
+	 * Read many pieces at once (a walker's next tables), faster than
+	 * one by one.  A piece that cannot be read gets rc -1; read_phys
+	 * tells why when asked again.  Returns -1 with err set only when
+	 * the target is lost.  May be NULL.
+	 */
+	int (*read_phys_many)(void *ctx, struct target_read *r, size_t n,
 	    struct pt_err *err);
 	/* Read guest-virtual memory through the current vCPU's translation. */
 	int (*read_virt)(void *ctx, uint64_t va, void *buf, size_t len,
@@ -91,6 +108,9 @@ struct target_ops {
 	/* A descriptor that becomes readable when the target has news (a
 	 * stop), for a poll loop; -1 if none. */
 	int (*poll_fd)(void *ctx);
+	/* The guest-physical memory map (RAM regions); may be NULL. */
+	int (*memmap)(void *ctx, const struct memmap **map,
+	    struct pt_err *err);
 };
 
 struct target {

@@ -1,6 +1,8 @@
 /* walk.c - page-table walker and table cache: see walk.h. */
+#define _DEFAULT_SOURCE		/* MAP_ANONYMOUS, MAP_POPULATE */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "walk.h"
 
@@ -12,6 +14,13 @@ struct cache_slot {
 	uint64_t *entries;	/* NULL: empty slot */
 };
 
+/*
+ * Pages come from slabs mapped (and faulted in) whole, and a flush hands
+ * them all back at once: a big dump touches thousands of fresh pages,
+ * and a page fault apiece costs more than reading them.
+ */
+#define CACHE_SLAB_PAGES 256
+
 struct walk_cache {
 	struct cache_slot *slot;
 	size_t nslots;		/* a power of two, at least 2 * max_pages */
@@ -19,7 +28,47 @@ struct walk_cache {
 	const struct target *tgt;	/* whose pages these are ... */
 	uint64_t gen;			/* ... and at which stop */
 	struct walk_cache_stats st;
+
+	uint64_t **slab;	/* room for max_pages, CACHE_SLAB_PAGES each */
+	size_t nslab, max_slab;
+	size_t used;		/* pages handed out since the flush */
+	uint64_t *free_list;	/* pages given back; linked by word 0 */
 };
+
+/* A page for the cache, or NULL when every slab page is out. */
+static uint64_t *
+page_alloc(struct walk_cache *c)
+{
+	uint64_t *p = c->free_list;
+	size_t s = c->used / CACHE_SLAB_PAGES;
+
+	if (p != NULL) {
+		memcpy(&c->free_list, p, sizeof c->free_list);
+		return p;
+	}
+	if (s == c->max_slab)
+		return NULL;
+	if (s == c->nslab) {
+		void *m = mmap(NULL, CACHE_SLAB_PAGES * X86PT_PAGE_SIZE,
+		    PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+
+		if (m == MAP_FAILED)
+			return NULL;
+		c->slab[c->nslab++] = m;
+	}
+	p = c->slab[s] + (c->used % CACHE_SLAB_PAGES) * X86PT_ENTRIES;
+	c->used++;
+	return p;
+}
+
+/* Give back a page that did not make it into the cache. */
+static void
+page_free(struct walk_cache *c, uint64_t *p)
+{
+	memcpy(p, &c->free_list, sizeof c->free_list);
+	c->free_list = p;
+}
 
 struct walk_cache *
 walk_cache_new(size_t max_pages, struct pt_err *err)
@@ -32,9 +81,17 @@ walk_cache_new(size_t max_pages, struct pt_err *err)
 	while (n < 2 * max_pages)
 		n *= 2;
 	c = calloc(1, sizeof *c);
-	if (c != NULL)
+	if (c != NULL) {
+		c->max_slab = (max_pages + CACHE_SLAB_PAGES - 1) /
+		    CACHE_SLAB_PAGES;
 		c->slot = calloc(n, sizeof *c->slot);
-	if (c == NULL || c->slot == NULL) {
+		c->slab = calloc(c->max_slab, sizeof *c->slab);
+	}
+	if (c == NULL || c->slot == NULL || c->slab == NULL) {
+		if (c != NULL) {
+			free(c->slot);
+			free(c->slab);
+		}
 		free(c);
 		pt_err_set(err, PT_EXIT_TARGET, "table cache: out of memory");
 		return NULL;
@@ -47,12 +104,13 @@ walk_cache_new(size_t max_pages, struct pt_err *err)
 void
 walk_cache_flush(struct walk_cache *c)
 {
+	if (c->used == 0)
+		return;
+	memset(c->slot, 0, c->nslots * sizeof *c->slot);
+	c->used = 0;
+	c->free_list = NULL;
 	if (c->st.pages == 0)
 		return;
-	for (size_t i = 0; i < c->nslots; i++) {
-		free(c->slot[i].entries);
-		c->slot[i].entries = NULL;
-	}
 	c->st.pages = 0;
 	c->st.flushes++;
 }
@@ -62,7 +120,9 @@ walk_cache_free(struct walk_cache *c)
 {
 	if (c == NULL)
 		return;
-	walk_cache_flush(c);
+	for (size_t i = 0; i < c->nslab; i++)
+		munmap(c->slab[i], CACHE_SLAB_PAGES * X86PT_PAGE_SIZE);
+	free(c->slab);
 	free(c->slot);
 	free(c);
 }
@@ -87,50 +147,113 @@ cache_probe(struct walk_cache *c, uint64_t pa)
 	return &c->slot[i];
 }
 
-int
-walk_cache_table(struct walk_cache *c, struct target *t, uint64_t pa,
-    const uint64_t **entries, struct pt_err *err)
+/* Start over if the cache belongs to another target or stop. */
+static void
+cache_check_gen(struct walk_cache *c, struct target *t)
 {
-	unsigned char buf[X86PT_PAGE_SIZE];
-	struct cache_slot *s;
-	uint64_t *e;
-
 	if (c->tgt != t || c->gen != t->stop_gen) {
 		walk_cache_flush(c);
 		c->tgt = t;
 		c->gen = t->stop_gen;
 	}
+}
+
+/*
+ * Keep the page read at `pa` (in slot s): `page` holds its bytes as the
+ * guest has them and becomes the entries, in place.
+ */
+static uint64_t *
+cache_insert(struct walk_cache *c, struct cache_slot *s, uint64_t pa,
+    uint64_t *page)
+{
+	/* Guest entries are little-endian whatever the host is. */
+	for (size_t i = 0; i < X86PT_ENTRIES; i++) {
+		unsigned char b[8];
+
+		memcpy(b, &page[i], 8);
+		page[i] = (uint64_t)b[0] | (uint64_t)b[1] << 8 |
+		    (uint64_t)b[2] << 16 | (uint64_t)b[3] << 24 |
+		    (uint64_t)b[4] << 32 | (uint64_t)b[5] << 40 |
+		    (uint64_t)b[6] << 48 | (uint64_t)b[7] << 56;
+	}
+	s->pa = pa;
+	s->entries = page;
+	c->st.pages++;
+	return page;
+}
+
+int
+walk_cache_table(struct walk_cache *c, struct target *t, uint64_t pa,
+    const uint64_t **entries, struct pt_err *err)
+{
+	struct cache_slot *s;
+	uint64_t *page;
+
+	cache_check_gen(c, t);
 	s = cache_probe(c, pa);
 	if (s->entries != NULL) {
 		c->st.hits++;
 		*entries = s->entries;
 		return 0;
 	}
-	if (c->st.pages >= c->max_pages) {
+	if (c->st.pages >= c->max_pages ||
+	    (page = page_alloc(c)) == NULL) {
 		walk_cache_flush(c);
 		s = cache_probe(c, pa);
+		if ((page = page_alloc(c)) == NULL)
+			return pt_err_set(err, PT_EXIT_TARGET,
+			    "table cache: out of memory");
 	}
 	c->st.reads++;
-	if (t->ops->read_phys(t->ctx, pa, buf, sizeof buf, err) < 0)
+	if (t->ops->read_phys(t->ctx, pa, page, X86PT_PAGE_SIZE, err) < 0) {
+		page_free(c, page);
 		return pt_err_wrap(err, "reading the table at 0x%llx",
 		    (unsigned long long)pa);
-	e = malloc(X86PT_PAGE_SIZE);
-	if (e == NULL)
-		return pt_err_set(err, PT_EXIT_TARGET,
-		    "table cache: out of memory");
-	/* Guest entries are little-endian whatever the host is. */
-	for (size_t i = 0; i < X86PT_ENTRIES; i++) {
-		uint64_t v = 0;
-
-		for (size_t b = 8; b-- > 0; )
-			v = v << 8 | buf[8 * i + b];
-		e[i] = v;
 	}
-	s->pa = pa;
-	s->entries = e;
-	c->st.pages++;
-	*entries = e;
+	*entries = cache_insert(c, s, pa, page);
 	return 0;
+}
+
+int
+walk_cache_prefetch(struct walk_cache *c, struct target *t,
+    const uint64_t *pa, size_t n, struct pt_err *err)
+{
+	struct target_read *r;
+	size_t k = 0, room;
+	int rc = 0;
+
+	if (t->ops->read_phys_many == NULL || n == 0)
+		return 0;
+	cache_check_gen(c, t);
+	room = c->max_pages - c->st.pages;
+	if (n > room)
+		n = room;
+	if ((r = calloc(n > 0 ? n : 1, sizeof *r)) == NULL)
+		return 0;	/* a hint only: the walk reads them itself */
+	for (size_t i = 0; i < n; i++) {
+		if (cache_probe(c, pa[i])->entries != NULL)
+			continue;
+		if ((r[k].buf = page_alloc(c)) == NULL)
+			break;
+		r[k].pa = pa[i];
+		r[k].len = X86PT_PAGE_SIZE;
+		k++;
+	}
+	if (k > 0 && t->ops->read_phys_many(t->ctx, r, k, err) < 0)
+		rc = -1;
+	for (size_t i = 0; i < k; i++) {
+		struct cache_slot *s = cache_probe(c, r[i].pa);
+
+		/* A repeat in `pa` was filled by its first copy. */
+		if (rc < 0 || r[i].rc != 0 || s->entries != NULL) {
+			page_free(c, r[i].buf);
+			continue;
+		}
+		c->st.reads++;
+		cache_insert(c, s, r[i].pa, r[i].buf);
+	}
+	free(r);
+	return rc;
 }
 
 /* ---- walker -------------------------------------------------------- */
@@ -330,6 +453,42 @@ walk_entry(struct run *r, const struct x86pt_entry *e, uint64_t va,
 }
 
 /*
+ * Ask for all the tables below this one that the walk will visit (from
+ * entry `from`, within the range), in one batch: over a gdbstub that
+ * keeps requests in flight, a round trip each costs far more than this.
+ */
+static int
+prefetch(struct run *r, enum x86pt_level level, uint64_t base,
+    const uint64_t *ent, unsigned from)
+{
+	struct walk_ctx *w = r->w;
+	uint64_t pa[X86PT_ENTRIES], span = X86PT_SPAN(level);
+	size_t n = 0;
+
+	if (w->tgt->ops->read_phys_many == NULL)
+		return 0;
+	for (unsigned i = from; i < X86PT_ENTRIES; i++) {
+		struct x86pt_entry e;
+		uint64_t va = level == r->top ?
+		    x86pt_canonical((uint64_t)i << X86PT_SHIFT(level),
+		    w->pt.la57) : base + i * span;
+
+		if (va > r->last)
+			break;
+		if (va + (span - 1) < r->start || !(ent[i] & X86PT_E_P))
+			continue;
+		e = x86pt_decode(&w->pt, level, ent[i]);
+		if (e.is_leaf || (w->ram_limit != 0 && e.addr >= w->ram_limit))
+			continue;
+		/* Neighbours often share a table (aliases, a recursive
+		 * slot): each is read once. */
+		if (n == 0 || pa[n - 1] != e.addr)
+			pa[n++] = e.addr;
+	}
+	return walk_cache_prefetch(w->cache, w->tgt, pa, n, r->err);
+}
+
+/*
  * Walk the table at `table`, of `level`, whose first entry covers `base`
  * (ignored at the top, where addresses are sign-extended).  Returns 0,
  * WALK_STOP or -1.
@@ -361,6 +520,8 @@ walk_table(struct run *r, enum x86pt_level level, uint64_t table,
 
 	if (level != r->top && r->start > base)
 		i = (unsigned)((r->start - base) >> X86PT_SHIFT(level));
+	if (level > X86PT_L1 && prefetch(r, level, base, ent, i) < 0)
+		return -1;
 	for (; i < X86PT_ENTRIES; i++) {
 		uint64_t va, entry_pa = table + 8u * i;
 		struct x86pt_entry e;

@@ -56,6 +56,15 @@ void walk_cache_stats(const struct walk_cache *c, struct walk_cache_stats *out);
 int walk_cache_table(struct walk_cache *c, struct target *t, uint64_t pa,
     const uint64_t **entries, struct pt_err *err);
 
+/*
+ * Read the table pages at pa[0..n) into the cache in one batch, if the
+ * target can (read_phys_many) and the cache has room; pages that fail
+ * are left for walk_cache_table to read and report.  Returns -1 with
+ * err set only if the target is lost.
+ */
+int walk_cache_prefetch(struct walk_cache *c, struct target *t,
+    const uint64_t *pa, size_t n, struct pt_err *err);
+
 /* ---- a set of table pages ------------------------------------------ */
 
 /*

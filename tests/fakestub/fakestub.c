@@ -2,13 +2,16 @@
  * fakestub - a small gdbstub that behaves like QEMU 7.2's, for tests.
  *
  *   fakestub [-S] [-m MODE]... [-c NCPU] [-P HEXSIZE] [-p 0|1] [-l LOG]
- *            [-t MS:REPLY]... [-R PREFIX] [-d MS] unix:PATH | tcp
+ *            [-t MS:REPLY]... [-R PREFIX] [-d MS] [-F FILE] unix:PATH | tcp
  *
  * It listens, prints "ready" (or "port N" for tcp) on stdout, serves one
  * connection and exits when the client hangs up.  The guest is a tiny
  * x86-64 machine: registers, a target description split over include
  * files, and 64 KiB of physical memory holding 4-level page tables, so
- * virtual reads really are translated.
+ * virtual reads really are translated.  The monitor's `info mtree -f`
+ * and `gpa2hva` describe that memory as QEMU would, so a client may read
+ * it from /proc/PID/mem; with -F FILE it lives in a shared file, like
+ * QEMU's memory-backend-file,share=on.
  *
  * Like QEMU: a "running" guest (the default) is paused on connect and a
  * T02 stop reply is sent at once; with -S it was already stopped and
@@ -54,6 +57,14 @@
  *   bigsize        advertise 4 times the PacketSize it really takes
  *   deaf           a running guest ignores every byte: never stops
  *   nopoints       answer Z/z with nothing (not supported)
+ *   nomtree        the monitor knows no `info mtree` (nor gpa2hva)
+ *   badhva         gpa2hva names an address 4 KiB off the right one
+ *   pipe-drop      drop whatever arrived behind a packet while it is
+ *                  handled (a stub that cannot take requests in flight)
+ *   pipe-reorder   answer an `m` with another packet right behind it
+ *                  after that one (replies out of order)
+ *   nak-m          NAK the 2nd, 6th, 10th... `m` packet received (a
+ *                  request once only: its copy sent again is taken)
  *
  * The log (-l) gets one line per packet received ("< payload"), per stop
  * reply sent ("> T05thread:p01.01;"), per interrupt byte ("interrupt"),
@@ -63,6 +74,7 @@
  * detached=N killed=N naks=N running=N points=N".
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -74,6 +86,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -91,6 +104,8 @@ enum {
 	M_NAK_ONCE = 1 << 8, M_NAK_ALWAYS = 1 << 9, M_RLE = 1 << 10,
 	M_NOISE = 1 << 11, M_NOMP = 1 << 12, M_SHORT = 1 << 13,
 	M_BIGSIZE = 1 << 14, M_DEAF = 1 << 15, M_NOPOINTS = 1 << 16,
+	M_NOMTREE = 1 << 17, M_BADHVA = 1 << 18, M_PIPE_DROP = 1 << 19,
+	M_PIPE_REORDER = 1 << 20, M_NAK_M = 1 << 21,
 };
 
 static const struct {
@@ -104,7 +119,9 @@ static const struct {
 	{ "nak-once", M_NAK_ONCE }, { "nak-always", M_NAK_ALWAYS },
 	{ "rle", M_RLE }, { "noise", M_NOISE }, { "nomp", M_NOMP },
 	{ "short", M_SHORT }, { "bigsize", M_BIGSIZE }, { "deaf", M_DEAF },
-	{ "nopoints", M_NOPOINTS },
+	{ "nopoints", M_NOPOINTS }, { "nomtree", M_NOMTREE },
+	{ "badhva", M_BADHVA }, { "pipe-drop", M_PIPE_DROP },
+	{ "pipe-reorder", M_PIPE_REORDER }, { "nak-m", M_NAK_M },
 };
 
 /* The target description: register numbers come from order and regnum=. */
@@ -178,7 +195,10 @@ static struct {
 	bool synced[MAX_CPUS];
 	int cpu;		/* Hg selection, 0-based */
 	bool detached, killed;
-	int naks_got, m_replies, packets_in;
+	int naks_got, m_replies, packets_in, m_in;
+	char *held;		/* pipe-reorder: a reply sent after the next */
+	size_t held_len;
+	bool holding;		/* the reply being made goes to `held` */
 	char *last;		/* last frame, for a NAK */
 	size_t last_len;
 	bool await_ack;		/* `last` not acked yet (QEMU's last_packet) */
@@ -203,8 +223,10 @@ static struct {
 
 	uint8_t in[4096];
 	size_t in_pos, in_len;
-	uint8_t mem[MEM_SIZE];
+	uint8_t *mem;		/* MEM_SIZE bytes: own_mem, or -F's file */
 } st;
+
+static uint8_t own_mem[MEM_SIZE];
 
 static void
 die(const char *what)
@@ -309,6 +331,35 @@ get(void)
 	return get_until(-1);
 }
 
+/*
+ * Does another packet follow the one just read, within `ms`?  What
+ * arrives is kept for get().  (A client sending requests in flight
+ * writes them back to back.)
+ */
+static bool
+packet_behind(int ms)
+{
+	struct pollfd pf = { .fd = st.fd, .events = POLLIN };
+	ssize_t n;
+
+	if (st.in_pos == st.in_len && poll(&pf, 1, ms) > 0) {
+		n = read(st.fd, st.in, sizeof st.in);
+		st.in_pos = 0;
+		st.in_len = n > 0 ? (size_t)n : 0;
+	}
+	return memchr(st.in + st.in_pos, '$', st.in_len - st.in_pos) != NULL;
+}
+
+/* pipe-drop: forget whatever came in behind the packet just read. */
+static void
+drop_pending(void)
+{
+	if (packet_behind(20)) {
+		logline("dropped input");
+		st.in_pos = st.in_len;
+	}
+}
+
 static const char hexd[] = "0123456789abcdef";
 
 /*
@@ -359,7 +410,12 @@ frame(const char *data, size_t len, bool binary, bool badsum, bool hold)
 	f[o++] = '#';
 	f[o++] = hexd[sum >> 4];
 	f[o++] = hexd[sum & 15];
-	if (!hold) {
+	if (!hold && st.holding) {
+		if ((st.held = malloc(o)) == NULL)
+			die("malloc");
+		memcpy(st.held, f, o);
+		st.held_len = o;
+	} else if (!hold) {
 		if (st.modes & M_NOISE)
 			put("noise\r\n+", 8);
 		put(f, o);
@@ -683,6 +739,11 @@ do_read_mem(const char *args)
 		return;
 	}
 	st.m_replies++;
+	/* With a packet right behind, answer that one first. */
+	st.holding = (st.modes & M_PIPE_REORDER) && st.held == NULL &&
+	    packet_behind(50);
+	if (st.holding)
+		logline("held reply to m%s", args);
 	if (st.modes & M_EREPLY) {
 		reply("E14");
 		return;
@@ -766,6 +827,36 @@ do_monitor(const char *hex)
 		for (r = 0; r < 3; r++) {
 			snprintf(line, sizeof line, "CR%d=%016" PRIx64 "\r\n",
 			    r == 0 ? 0 : r + 1, regs[8 + r].val[st.cpu]);
+			monitor_out(line);
+		}
+	} else if (strcmp(cmd, "info mtree -f") == 0 &&
+	    !(st.modes & M_NOMTREE)) {
+		/* One device view first: only the system one is RAM. */
+		monitor_out("FlatView #0\r\n AS \"vga\", root: vga\r\n"
+		    " Root memory region: vga\r\n"
+		    "  0000000000000000-000000000000ffff (prio 0, ram): "
+		    "vga.vram\r\n\r\n");
+		monitor_out("FlatView #1\r\n AS \"memory\", root: system\r\n"
+		    " AS \"cpu-memory-0\", root: system\r\n"
+		    " Root memory region: system\r\n"
+		    "  0000000000000000-0000000000007fff (prio 0, ram): "
+		    "fake.ram\r\n"
+		    "  0000000000008000-000000000000ffff (prio 0, rom): "
+		    "fake.ram @0000000000008000\r\n"
+		    "  00000000fee00000-00000000feefffff (prio 4096, i/o): "
+		    "apic-msi\r\n\r\n");
+	} else if (strncmp(cmd, "gpa2hva ", 8) == 0 &&
+	    !(st.modes & M_NOMTREE)) {
+		unsigned long long gpa = strtoull(cmd + 8, NULL, 0);
+		char line[128];
+
+		if (gpa >= MEM_SIZE) {
+			monitor_out("No memory is mapped at address 0x...\r\n");
+		} else {
+			snprintf(line, sizeof line, "Host virtual address for "
+			    "0x%llx (fake.ram) is %p\r\n", gpa,
+			    (void *)(st.mem + gpa +
+			    (st.modes & M_BADHVA ? 0x1000 : 0)));
 			monitor_out(line);
 		}
 	} else if (strcmp(cmd, "fail") == 0) {
@@ -990,6 +1081,22 @@ read_frame(bool *ok)
 	return buf;
 }
 
+/* nak-m: true the first time `p` is seen here (up to 256 of them). */
+static bool
+first_nak(const char *p)
+{
+	static char *seen[256];
+	static size_t n;
+
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(seen[i], p) == 0)
+			return false;
+	if (n == 256 || (seen[n] = strdup(p)) == NULL)
+		return false;
+	n++;
+	return true;
+}
+
 static void
 serve(void)
 {
@@ -1035,16 +1142,28 @@ serve(void)
 			continue;
 		}
 		st.packets_in++;
+		if (p[0] == 'm')
+			st.m_in++;
 		if ((st.modes & M_NAK_ALWAYS) ||
-		    ((st.modes & M_NAK_ONCE) && st.packets_in == 1)) {
+		    ((st.modes & M_NAK_ONCE) && st.packets_in == 1) ||
+		    ((st.modes & M_NAK_M) && p[0] == 'm' && st.m_in % 4 == 2 &&
+		    first_nak(p))) {
 			if (st.log != NULL)
 				fprintf(st.log, "nak %s\n", p);
 			put("-", 1);
 			continue;
 		}
+		if (st.modes & M_PIPE_DROP)
+			drop_pending();
 		if (st.ack)
 			put("+", 1);
 		do_packet(p);
+		if (st.held != NULL && !st.holding) {
+			put(st.held, st.held_len);
+			free(st.held);
+			st.held = NULL;
+		}
+		st.holding = false;
 		if (!started && st.start_after != NULL && strncmp(p,
 		    st.start_after, strlen(st.start_after)) == 0) {
 			started = true;
@@ -1073,8 +1192,25 @@ main(int argc, char **argv)
 
 	st.ncpu = 1;
 	st.packet_size = 0x1000;
-	while ((opt = getopt(argc, argv, "Sm:c:P:p:l:t:R:d:")) != -1) {
+	st.mem = own_mem;
+	while ((opt = getopt(argc, argv, "Sm:c:P:p:l:t:R:d:F:")) != -1) {
 		switch (opt) {
+		case 'F': {
+			/* Guest RAM in a shared file, as QEMU's
+			 * memory-backend-file,share=on keeps it. */
+			int mfd = open(optarg, O_RDWR | O_CREAT, 0600);
+			void *m;
+
+			if (mfd < 0 || ftruncate(mfd, MEM_SIZE) < 0)
+				die(optarg);
+			m = mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE,
+			    MAP_SHARED, mfd, 0);
+			if (m == MAP_FAILED)
+				die("mmap");
+			close(mfd);
+			st.mem = m;
+			break;
+		}
 		case 'S':
 			st.stopped = true;
 			break;

@@ -279,6 +279,9 @@ fast_opts(struct gdbremote_opts *o)
 	gdbremote_opts_init(o);
 	o->connect_timeout_ms = 2000;
 	o->reply_timeout_ms = 2000;
+	/* The fault modes act on `m` packets: read through them, unless a
+	 * test is about reading RAM directly. */
+	o->ram = GDBREMOTE_RAM_RSP;
 }
 
 static void
@@ -1557,6 +1560,331 @@ test_thread_ids(void **state)
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
+
+/* ---- guest RAM read straight from the stub's memory ------------------- */
+
+/* Open with --ram-access `ram` (and --guest-ram `file`). */
+static void
+open_ram(struct stub *s, struct target *t, enum gdbremote_ram ram,
+    const char *file)
+{
+	struct gdbremote_opts o;
+	struct pt_err e;
+
+	fast_opts(&o);
+	o.ram = ram;
+	o.guest_ram = file;
+	if (gdbremote_open(s->spec, &o, t, &e) < 0)
+		fail_msg("open %s: %s", s->spec, e.msg);
+}
+
+static void
+check_ram_access(struct target *t, const char *prefix)
+{
+	struct gdbremote_info info;
+
+	gdbremote_get_info(t, &info);
+	if (strncmp(info.ram_access, prefix, strlen(prefix)) != 0)
+		fail_msg("RAM is read by '%s', want '%s...'", info.ram_access,
+		    prefix);
+}
+
+/*
+ * The first read goes both ways (4 `m` packets of 2 KiB for 8 KiB);
+ * after that no `m` packet is sent for RAM, only past it.
+ */
+static void
+check_direct(struct stub *s, bool tcp)
+{
+	struct target t;
+	const struct memmap *m;
+	uint8_t b[0x2000];
+	struct pt_err e;
+
+	stub_start(s, tcp, (char *)NULL);
+	open_ram(s, &t, GDBREMOTE_RAM_DIRECT, NULL);
+	check_ram_access(&t, "not chosen yet");
+	assert_int_equal(t.ops->read_phys(t.ctx, 0x7000, b, sizeof b, &e), 0);
+	check_pattern(b + 0x1000, 0x1000, 0);
+	check_ram_access(&t, "direct (/proc/");
+	memset(b, 0, sizeof b);
+	assert_int_equal(t.ops->read_phys(t.ctx, 0x8000, b, 0x1000, &e), 0);
+	check_pattern(b, 0x1000, 0);
+	assert_int_equal(t.ops->read_phys(t.ctx, 0x9000, b, 27, &e), 0);
+	assert_string_equal((char *)b, "hello from physical 0x9000");
+	/* Past RAM: the gdbstub answers (zeros). */
+	memset(b, 0xff, sizeof b);
+	assert_int_equal(t.ops->read_phys(t.ctx, 0xff00, b, 0x200, &e), 0);
+	for (size_t i = 0x100; i < 0x200; i++)
+		assert_int_equal(b[i], 0);
+	/* The map: the system view's RAM, not the VGA view's. */
+	assert_int_equal(t.ops->memmap(t.ctx, &m, &e), 0);
+	assert_int_equal(m->n, 2);
+	assert_int_equal(memmap_ram_end(m), 0x8000);
+	t.ops->close(t.ctx);
+	stub_finish(s);
+	/* Once each, for the check of the first read. */
+	assert_int_equal(log_count(s, "< m7000,800"), 1);
+	assert_int_equal(log_count(s, "< m8000,800"), 1);
+	assert_int_equal(log_count(s, "< m8800,800"), 1);
+	assert_int_equal(log_count(s, "< m9000,1b"), 0);
+	assert_int_equal(log_count(s, "< mff00,200"), 1);
+	/* PhyMemMode was set for the `m` reads and put back. */
+	log_order(s, "< Qqemu.PhyMemMode:1", "< Qqemu.PhyMemMode:0", "< D;1");
+}
+
+static void
+test_direct_over_unix_socket(void **state)
+{
+	check_direct(*state, false);
+}
+
+static void
+test_direct_over_tcp(void **state)
+{
+	check_direct(*state, true);
+}
+
+/* A stub whose map or addresses are wrong: auto reads with `m` as if
+ * nothing happened; direct says why it cannot. */
+static void
+check_direct_refused(struct stub *s, const char *mode, const char *why)
+{
+	struct target t;
+	uint8_t b[0x1000];
+	struct pt_err e;
+
+	stub_start(s, false, "-m", mode, (char *)NULL);
+	open_ram(s, &t, GDBREMOTE_RAM_AUTO, NULL);
+	assert_int_equal(t.ops->read_phys(t.ctx, 0x8000, b, sizeof b, &e), 0);
+	check_pattern(b, 0x1000, 0);
+	assert_int_equal(t.ops->read_phys(t.ctx, 0x8000, b, sizeof b, &e), 0);
+	check_ram_access(&t, "rsp");
+	t.ops->close(t.ctx);
+	stub_finish(s);
+	assert_int_equal(log_count(s, "< m8000,800"), 2);
+
+	stub_start(s, false, "-m", mode, (char *)NULL);
+	open_ram(s, &t, GDBREMOTE_RAM_DIRECT, NULL);
+	assert_int_equal(t.ops->read_phys(t.ctx, 0x8000, b, sizeof b, &e), -1);
+	if (strstr(e.msg, why) == NULL || strstr(e.msg, "--ram-access "
+	    "direct") == NULL)
+		fail_msg("error '%s' lacks '%s'", e.msg, why);
+	t.ops->close(t.ctx);
+	stub_finish(s);
+	assert_int_equal(log_count(s, "< D;1"), 1);
+}
+
+static void
+test_direct_wrong_address_refused(void **state)
+{
+	check_direct_refused(*state, "badhva", "disagrees with the gdbstub");
+}
+
+static void
+test_direct_no_memory_map_refused(void **state)
+{
+	check_direct_refused(*state, "nomtree", "no RAM at guest address 0");
+}
+
+/* --guest-ram: the stub's memory lives in a shared file. */
+static void
+test_guest_ram_file(void **state)
+{
+	struct stub *s = *state;
+	char file[64], other[64];
+	struct target t;
+	uint8_t b[0x1000];
+	struct pt_err e;
+	int fd;
+
+	snprintf(file, sizeof file, "/tmp/ptdump-ram.XXXXXX");
+	assert_true((fd = mkstemp(file)) >= 0);
+	close(fd);
+	stub_start(s, false, "-F", file, (char *)NULL);
+	open_ram(s, &t, GDBREMOTE_RAM_DIRECT, file);
+	assert_int_equal(t.ops->read_phys(t.ctx, 0x8000, b, sizeof b, &e), 0);
+	assert_int_equal(t.ops->read_phys(t.ctx, 0x8000, b, sizeof b, &e), 0);
+	check_pattern(b, 0x1000, 0);
+	check_ram_access(&t, "direct (/tmp/ptdump-ram.");
+	t.ops->close(t.ctx);
+	stub_finish(s);
+	assert_int_equal(log_count(s, "< m8000,800"), 1);
+
+	/* Another file of the same size: not the guest's RAM. */
+	snprintf(other, sizeof other, "/tmp/ptdump-ram.XXXXXX");
+	assert_true((fd = mkstemp(other)) >= 0);
+	assert_int_equal(ftruncate(fd, 0x10000), 0);
+	close(fd);
+	stub_start(s, false, (char *)NULL);
+	open_ram(s, &t, GDBREMOTE_RAM_AUTO, other);
+	assert_int_equal(t.ops->read_phys(t.ctx, 0x8000, b, sizeof b, &e), 0);
+	check_pattern(b, 0x1000, 0);
+	check_ram_access(&t, "rsp");
+	t.ops->close(t.ctx);
+	stub_finish(s);
+	stub_start(s, false, (char *)NULL);
+	open_ram(s, &t, GDBREMOTE_RAM_DIRECT, other);
+	assert_int_equal(t.ops->read_phys(t.ctx, 0x8000, b, sizeof b, &e), -1);
+	assert_non_null(strstr(e.msg, "disagrees with the gdbstub"));
+	t.ops->close(t.ctx);
+	stub_finish(s);
+
+	/* Too small to hold guest RAM. */
+	assert_int_equal(truncate(other, 0x4000), 0);
+	stub_start(s, false, (char *)NULL);
+	open_ram(s, &t, GDBREMOTE_RAM_DIRECT, other);
+	assert_int_equal(t.ops->read_phys(t.ctx, 0x8000, b, sizeof b, &e), -1);
+	assert_non_null(strstr(e.msg, "smaller than guest RAM"));
+	t.ops->close(t.ctx);
+	stub_finish(s);
+	unlink(file);
+	unlink(other);
+}
+
+/* ---- requests in flight ------------------------------------------------ */
+
+struct tracebuf {
+	char text[16384];
+	size_t len;
+};
+
+/* Keep the trace's notes and its closing stats, one per line. */
+static void
+trace_keep(void *ctx, enum rsp_trace_kind kind, const char *text, size_t len)
+{
+	struct tracebuf *tb = ctx;
+
+	if (kind != RSP_TRACE_NOTE && kind != RSP_TRACE_STATS)
+		return;
+	if (tb->len + len + 2 > sizeof tb->text)
+		return;
+	memcpy(tb->text + tb->len, text, len);
+	tb->len += len;
+	tb->text[tb->len++] = '\n';
+	tb->text[tb->len] = '\0';
+}
+
+/* Open with a trace kept in tb. */
+static void
+open_traced(struct stub *s, struct target *t, struct tracebuf *tb)
+{
+	struct gdbremote_opts o;
+	struct pt_err e;
+
+	fast_opts(&o);
+	o.trace = trace_keep;
+	o.trace_ctx = tb;
+	if (gdbremote_open(s->spec, &o, t, &e) < 0)
+		fail_msg("open: %s", e.msg);
+}
+
+/* The round trips of a closed connection's trace. */
+static unsigned long
+round_trips(const struct tracebuf *tb)
+{
+	const char *rt = strstr(tb->text, "round trips ");
+
+	if (rt == NULL)
+		fail_msg("no stats in the trace:\n%s", tb->text);
+	return strtoul(rt + 12, NULL, 10);
+}
+
+/*
+ * Sixteen pages read as one batch: the same bytes as one at a time,
+ * and as the stub has them.  In flight (a few round trips more than a
+ * connection that reads nothing) only if the stub answers in order;
+ * otherwise one round trip per `m`, 32 or more.
+ */
+static void
+check_batch(struct stub *s, const char *mode, bool want_pipe,
+    const char *log_want)
+{
+	struct target_read r[16];
+	struct tracebuf tb = { .len = 0 }, idle = { .len = 0 };
+	struct target t;
+	struct pt_err e;
+	uint8_t *many = calloc(16, 0x1000), *one = malloc(0x1000);
+	unsigned long trips;
+
+	assert_non_null(many);
+	assert_non_null(one);
+	stub_start(s, false, mode != NULL ? "-m" : (char *)NULL, mode,
+	    (char *)NULL);
+	open_traced(s, &t, &idle);
+	t.ops->close(t.ctx);
+	stub_finish(s);
+
+	stub_start(s, false, mode != NULL ? "-m" : (char *)NULL, mode,
+	    (char *)NULL);
+	open_traced(s, &t, &tb);
+	for (size_t i = 0; i < 16; i++)
+		r[i] = (struct target_read){ .pa = 0x1000 * i,
+		    .buf = many + 0x1000 * i, .len = 0x1000, .rc = 1 };
+	if (t.ops->read_phys_many(t.ctx, r, 16, &e) < 0)
+		fail_msg("batch: %s; trace:\n%s", e.msg, tb.text);
+	t.ops->close(t.ctx);
+	stub_finish(s);
+	if (log_want != NULL && !log_has(s, log_want))
+		fail_msg("stub log lacks '%s':\n%s", log_want, s->logtext);
+	if (strstr(tb.text, want_pipe ? "the stub answers them in order" :
+	    "does not answer them in order") == NULL)
+		fail_msg("trace lacks the probe's verdict:\n%s", tb.text);
+	trips = round_trips(&tb) - round_trips(&idle);
+	if (want_pipe ? trips > 16 : trips < 32)
+		fail_msg("the batch took %lu round trips:\n%s", trips,
+		    tb.text);
+
+	stub_start(s, false, (char *)NULL);
+	open_ok(s, &t);
+	for (size_t i = 0; i < 16; i++) {
+		if (r[i].rc != 0)
+			fail_msg("page %zu not read; trace:\n%s", i, tb.text);
+		assert_int_equal(t.ops->read_phys(t.ctx, 0x1000 * i, one,
+		    0x1000, &e), 0);
+		assert_memory_equal(one, many + 0x1000 * i, 0x1000);
+	}
+	t.ops->close(t.ctx);
+	stub_finish(s);
+	check_pattern(many + 0x8000, 0x1000, 0);
+	assert_string_equal((char *)many + 0x9000, "hello from physical 0x9000");
+	assert_int_equal(many[0x1000], 0x07);	/* PML4[0] = 0x2007 */
+	assert_int_equal(many[0x1001], 0x20);
+	free(many);
+	free(one);
+}
+
+static void
+test_batch_in_flight(void **state)
+{
+	check_batch(*state, NULL, true, NULL);
+}
+
+static void
+test_batch_in_flight_noack(void **state)
+{
+	check_batch(*state, "noack", true, NULL);
+}
+
+/* A NAK in the middle: that request goes again, its reply comes last. */
+static void
+test_batch_nak_in_flight(void **state)
+{
+	check_batch(*state, "nak-m", true, "nak m");
+}
+
+static void
+test_batch_stub_drops_requests(void **state)
+{
+	check_batch(*state, "pipe-drop", false, "dropped input");
+}
+
+static void
+test_batch_stub_reorders_replies(void **state)
+{
+	check_batch(*state, "pipe-reorder", false, "held reply to m");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1603,6 +1931,16 @@ main(int argc, char **argv)
 		T(test_connect_failures),
 		T(test_connect_timeout),
 		T(test_thread_ids),
+		T(test_direct_over_unix_socket),
+		T(test_direct_over_tcp),
+		T(test_direct_wrong_address_refused),
+		T(test_direct_no_memory_map_refused),
+		T(test_guest_ram_file),
+		T(test_batch_in_flight),
+		T(test_batch_in_flight_noack),
+		T(test_batch_nak_in_flight),
+		T(test_batch_stub_drops_requests),
+		T(test_batch_stub_reorders_replies),
 	};
 	const char *slash;
 

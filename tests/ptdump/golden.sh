@@ -1,7 +1,9 @@
 #!/bin/sh
 # Regression dumps: for every scenario NAME with a batch tests/golden/NAME.ptdump,
 # boot `scenario=NAME halt`, run the batch at the checkpoint and diff its
-# output with tests/golden/NAME.txt; in the same boot, compare the leaves
+# output with tests/golden/NAME.txt, once reading guest RAM straight from
+# QEMU's memory (--ram-access direct) and once with gdbstub packets
+# (--ram-access rsp); in the same boot, compare the leaves
 # of `dump --pages --format json` with QEMU's own walker (`info tlb`).
 #
 #   tests/ptdump/golden.sh [NAME...]        check (all scenarios by default)
@@ -31,7 +33,7 @@ kernel_words() {
 # Scratch files are named by $id, NAME with its slash turned into "__".
 golden() {
 	# Status 1 is a finding (a walk of an unmapped address), not a failure.
-	$PT -x "$G/$1.ptdump" >"$T/$id.txt" 2>"$T/$id.err"
+	$PT --ram-access direct -x "$G/$1.ptdump" >"$T/$id.txt" 2>"$T/$id.err"
 	rc=$?
 	if [ "$rc" -gt 1 ]; then
 		tl_fail "$1: ptdump -x $1.ptdump failed (exit $rc)"
@@ -48,8 +50,9 @@ golden() {
 	elif [ ! -f "$G/$1.txt" ]; then
 		tl_fail "$1: no golden $1.txt (make golden writes it)"
 	elif diff -u "$G/$1.txt" "$T/$id.txt" >"$T/$id.gdiff"; then
-		tl_ok "$1: golden $1.txt"
+		tl_ok "$1: golden $1.txt (guest RAM read directly)"
 		mutant "$1"
+		rsp_too "$1"
 	else
 		tl_fail "$1: output differs from tests/golden/$1.txt (- golden, + now)"
 		tl_show "$T/$id.gdiff"
@@ -58,6 +61,21 @@ golden() {
 
 # mutant NAME: once per run, the comparison must catch a golden with its
 # third line gone, and show that line in the diff.
+# rsp_too BATCH: the same batch with every read in `m` packets prints
+# the same bytes.
+rsp_too() {
+	$PT --ram-access rsp -x "$G/$1.ptdump" >"$T/$id.rsp.txt" 2>"$T/$id.err"
+	if [ "$?" -gt 1 ]; then
+		tl_fail "$1: ptdump --ram-access rsp failed"
+		tl_show "$T/$id.err"
+	elif ! diff -u "$G/$1.txt" "$T/$id.rsp.txt" >"$T/$id.gdiff"; then
+		tl_fail "$1: with --ram-access rsp the output differs (- golden, + rsp)"
+		tl_show "$T/$id.gdiff"
+	else
+		tl_ok "$1: golden $1.txt (guest RAM read with m packets)"
+	fi
+}
+
 mutant() {
 	[ -n "${mutant_done:-}" ] && return
 	mutant_done=1

@@ -41,6 +41,11 @@ expect_status 2 "walk without an address" $PT walk
 expect_status 2 "bad number" $PT walk 0xzz
 expect_status 2 "bad option" $PTDUMP --format yaml regs
 expect_status 2 "decode without level" $PTDUMP decode 0x1
+expect_status 2 "bad --ram-access" $PT --ram-access fast dump
+expect_status 2 "--guest-ram with --ram-access rsp" \
+    $PT --guest-ram /dev/null --ram-access rsp dump
+expect_status 3 "--guest-ram that is no file" \
+    $PT --guest-ram "$T/none" --ram-access direct dump
 # Output that cannot be written is an error (a reader that went away is
 # not: signals.sh), and the guest is still put back.
 expect_status 2 "output to a full device" $PT -o /dev/full dump
@@ -66,6 +71,31 @@ if [ "$(grep -c '^cr0 ' "$T/reset.out")" = 2 ] &&
 	tl_ok "monitor system_reset, then regs: CR0 0x60000010 and CR3 0, as QEMU says"
 else
 	tl_fail "regs after system_reset shows stale registers"; tl_show "$T/reset.out"
+fi
+tl_stop "$QPID"
+
+# 4. Guest RAM in a shared memory-backend file (--guest-ram): the same
+#    dump as through the gdbstub, and --trace says the file was used.
+TL_GDB=1 tl_qemu ramfile kernel "scenario=boot halt" \
+    -object "memory-backend-file,id=gram,size=128M,mem-path=$T/guest.ram,share=on" \
+    -machine memory-backend=gram
+if ! tl_wait_line "$T/ramfile.serial" '^checkpoint boot$' 60; then
+	tl_fail "kernel with a memory-backend file did not boot"
+	tl_show "$T/ramfile.qemu-err"
+else
+	PT="$PTDUMP -t 127.0.0.1:$GDBPORT"
+	$PT --ram-access rsp dump >"$T/rsp.txt" 2>"$T/err" || tl_fail "rsp dump failed"
+	$PT --trace --guest-ram "$T/guest.ram" --ram-access direct dump \
+	    >"$T/file.txt" 2>"$T/file.trace" || tl_fail "--guest-ram dump failed"
+	if ! grep -q "direct RAM access on: $T/guest.ram" "$T/file.trace"; then
+		tl_fail "--guest-ram: the trace does not name the file"
+		grep -v '^rsp [<-]' "$T/file.trace" | tl_show /dev/stdin
+	elif [ "$(wc -l <"$T/rsp.txt")" -lt 10 ] || ! cmp -s "$T/rsp.txt" "$T/file.txt"; then
+		tl_fail "--guest-ram: the dump differs from one over the gdbstub"
+		diff -u "$T/rsp.txt" "$T/file.txt" | head -n 20 | tl_show /dev/stdin
+	else
+		tl_ok "--guest-ram FILE: $(wc -l <"$T/file.txt") lines, as over the gdbstub"
+	fi
 fi
 tl_stop "$QPID"
 tl_done

@@ -1,0 +1,97 @@
+/* hostmem.c - guest-physical reads through a host file (see hostmem.h). */
+#define _FILE_OFFSET_BITS 64
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hostmem.h"
+
+int
+hostmem_open(struct hostmem *h, const char *path, struct pt_err *err)
+{
+	memset(h, 0, sizeof *h);
+	snprintf(h->path, sizeof h->path, "%s", path);
+	h->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (h->fd < 0)
+		return pt_err_set(err, PT_EXIT_TARGET, "%s: %s", path,
+		    strerror(errno));
+	return 0;
+}
+
+int
+hostmem_add(struct hostmem *h, uint64_t gpa, uint64_t last, uint64_t off,
+    struct pt_err *err)
+{
+	struct hostmem_span *s;
+
+	if ((s = realloc(h->s, (h->n + 1) * sizeof *s)) == NULL)
+		return pt_err_set(err, PT_EXIT_TARGET, "out of memory");
+	h->s = s;
+	h->s[h->n++] = (struct hostmem_span){ gpa, last, off };
+	return 0;
+}
+
+static const struct hostmem_span *
+find(const struct hostmem *h, uint64_t pa)
+{
+	for (size_t i = 0; i < h->n; i++)
+		if (pa >= h->s[i].gpa && pa <= h->s[i].last)
+			return &h->s[i];
+	return NULL;
+}
+
+int
+hostmem_read(struct hostmem *h, uint64_t pa, void *buf, size_t len,
+    struct pt_err *err)
+{
+	unsigned char *out = buf;
+	uint64_t a = pa;
+	size_t left = len;
+
+	/* All covered, or nothing is read. */
+	while (left > 0) {
+		const struct hostmem_span *s = find(h, a);
+		uint64_t room;
+
+		if (s == NULL)
+			return 1;
+		room = s->last - a;
+		if (room >= left - 1)
+			break;
+		a += room + 1;
+		left -= (size_t)room + 1;
+	}
+	while (len > 0) {
+		const struct hostmem_span *s = find(h, pa);
+		uint64_t room = s->last - pa;
+		size_t n = room >= len - 1 ? len : (size_t)room + 1;
+		ssize_t got;
+
+		h->reads++;
+		got = pread(h->fd, out, n, (off_t)(s->off + (pa - s->gpa)));
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			return pt_err_set(err, PT_EXIT_TARGET, "%s: reading "
+			    "guest-physical 0x%" PRIx64 ": %s", h->path, pa,
+			    got < 0 ? strerror(errno) : "end of file");
+		out += got;
+		pa += (uint64_t)got;
+		len -= (size_t)got;
+	}
+	return 0;
+}
+
+void
+hostmem_close(struct hostmem *h)
+{
+	if (h->fd >= 0)
+		close(h->fd);
+	free(h->s);
+	memset(h, 0, sizeof *h);
+	h->fd = -1;
+}

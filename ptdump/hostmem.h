@@ -1,0 +1,48 @@
+/*
+ * hostmem.h - guest-physical memory read from a host file: the QEMU
+ * process's /proc/PID/mem (offsets are QEMU's virtual addresses) or a
+ * shared memory-backend file (offsets into the RAM block).
+ *
+ * A set of spans maps guest-physical ranges to file offsets; reads
+ * outside them are left to the caller (1), so device memory and holes
+ * still go through the gdbstub.
+ */
+#ifndef PTDUMP_HOSTMEM_H
+#define PTDUMP_HOSTMEM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+struct hostmem_span {
+	uint64_t gpa, last;	/* guest-physical, inclusive */
+	uint64_t off;		/* file offset of gpa */
+};
+
+struct hostmem {
+	int fd;
+	char path[64];
+	struct hostmem_span *s;
+	size_t n;
+	uint64_t reads;		/* pread calls, for --trace */
+};
+
+/* Open `path` read-only; no spans yet.  0, or -1 with err set. */
+int hostmem_open(struct hostmem *h, const char *path, struct pt_err *err);
+
+/* Map [gpa, last] to offset `off`.  0, or -1 with err set. */
+int hostmem_add(struct hostmem *h, uint64_t gpa, uint64_t last, uint64_t off,
+    struct pt_err *err);
+
+/*
+ * Read len bytes at guest-physical pa.  Returns 0, 1 if some byte lies
+ * outside every span (nothing is read), or -1 with err set.
+ */
+int hostmem_read(struct hostmem *h, uint64_t pa, void *buf, size_t len,
+    struct pt_err *err);
+
+/* Close the file and free the spans; safe after a failed open. */
+void hostmem_close(struct hostmem *h);
+
+#endif

@@ -1,0 +1,156 @@
+/* peerpid.c - the local process at the other end of a socket. */
+#define _GNU_SOURCE		/* struct ucred */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "peerpid.h"
+
+/*
+ * An address as /proc/net/tcp{,6} prints it: the address as the kernel
+ * stores it, 32 bits at a time in host order, then ":" and the port.
+ */
+static void
+proc_addr(const struct sockaddr_storage *ss, char *buf, size_t size)
+{
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *in = (const void *)ss;
+		uint32_t a;
+
+		memcpy(&a, &in->sin_addr, 4);
+		snprintf(buf, size, "%08" PRIX32 ":%04X", a,
+		    ntohs(in->sin_port));
+	} else {
+		const struct sockaddr_in6 *in6 = (const void *)ss;
+		uint32_t a[4];
+
+		memcpy(a, &in6->sin6_addr, 16);
+		snprintf(buf, size, "%08" PRIX32 "%08" PRIX32 "%08" PRIX32
+		    "%08" PRIX32 ":%04X", a[0], a[1], a[2], a[3],
+		    ntohs(in6->sin6_port));
+	}
+}
+
+/* The inode of the socket whose local address is `local` and remote
+ * address `remote`, from a /proc/net table; 0 if not listed. */
+static unsigned long
+find_inode(const char *table, const char *local, const char *remote)
+{
+	char line[512], l[64], r[64];
+	unsigned long inode = 0, ino;
+	FILE *f = fopen(table, "re");
+
+	if (f == NULL)
+		return 0;
+	while (inode == 0 && fgets(line, sizeof line, f) != NULL) {
+		/* sl local rem st tx:rx tr:when retrnsmt uid timeout inode */
+		if (sscanf(line, "%*s %63s %63s %*s %*s %*s %*s %*s %*s %lu",
+		    l, r, &ino) == 3 && strcmp(l, local) == 0 &&
+		    strcmp(r, remote) == 0)
+			inode = ino;
+	}
+	fclose(f);
+	return inode;
+}
+
+/* Does process `pid` hold socket `inode`? */
+static bool
+holds(const char *pid, const char *want)
+{
+	char dir[300], link[600], target[64];
+	struct dirent *d;
+	bool found = false;
+	DIR *fds;
+	ssize_t n;
+
+	snprintf(dir, sizeof dir, "/proc/%s/fd", pid);
+	if ((fds = opendir(dir)) == NULL)
+		return false;
+	while (!found && (d = readdir(fds)) != NULL) {
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(link, sizeof link, "%s/%s", dir, d->d_name);
+		n = readlink(link, target, sizeof target - 1);
+		if (n <= 0)
+			continue;
+		target[n] = '\0';
+		found = strcmp(target, want) == 0;
+	}
+	closedir(fds);
+	return found;
+}
+
+static int
+tcp_peer(int fd, pid_t *pid, struct pt_err *err)
+{
+	struct sockaddr_storage me, peer;
+	socklen_t ml = sizeof me, pl = sizeof peer;
+	char local[64], remote[64], want[48];
+	unsigned long inode;
+	struct dirent *d;
+	DIR *proc;
+
+	if (getsockname(fd, (struct sockaddr *)&me, &ml) < 0 ||
+	    getpeername(fd, (struct sockaddr *)&peer, &pl) < 0)
+		return pt_err_set(err, PT_EXIT_TARGET, "socket address: %s",
+		    strerror(errno));
+	/* The peer's socket has our addresses the other way round. */
+	proc_addr(&peer, local, sizeof local);
+	proc_addr(&me, remote, sizeof remote);
+	inode = find_inode(me.ss_family == AF_INET ? "/proc/net/tcp" :
+	    "/proc/net/tcp6", local, remote);
+	if (inode == 0)
+		return pt_err_set(err, PT_EXIT_TARGET, "the gdbstub is not a "
+		    "process on this host");
+	snprintf(want, sizeof want, "socket:[%lu]", inode);
+	if ((proc = opendir("/proc")) == NULL)
+		return pt_err_set(err, PT_EXIT_TARGET, "/proc: %s",
+		    strerror(errno));
+	*pid = 0;
+	while (*pid == 0 && (d = readdir(proc)) != NULL) {
+		char *end;
+		long v = strtol(d->d_name, &end, 10);
+
+		if (*end != '\0' || v <= 0)
+			continue;
+		if (holds(d->d_name, want))
+			*pid = (pid_t)v;
+	}
+	closedir(proc);
+	if (*pid == 0)
+		return pt_err_set(err, PT_EXIT_TARGET, "no process we may "
+		    "inspect holds the gdbstub's socket");
+	return 0;
+}
+
+int
+peerpid_find(int fd, pid_t *pid, struct pt_err *err)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+		return pt_err_set(err, PT_EXIT_TARGET, "socket address: %s",
+		    strerror(errno));
+	if (ss.ss_family == AF_UNIX) {
+		struct ucred uc;
+		socklen_t ul = sizeof uc;
+
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &ul) < 0)
+			return pt_err_set(err, PT_EXIT_TARGET, "SO_PEERCRED: "
+			    "%s", strerror(errno));
+		*pid = uc.pid;
+		return 0;
+	}
+	if (ss.ss_family == AF_INET || ss.ss_family == AF_INET6)
+		return tcp_peer(fd, pid, err);
+	return pt_err_set(err, PT_EXIT_TARGET, "not a socket ptdump knows");
+}
