@@ -17,11 +17,6 @@
 
 #include "gdbremote_int.h"
 
-/* Requests in flight once pipelining is known to work. */
-#define GR_WINDOW 32
-/* How long the probe waits for each byte before deciding it failed. */
-#define GR_PROBE_MS 1000
-
 int
 gr_read_mem(struct gr *g, bool phys, uint64_t addr, void *buf, size_t len,
     struct pt_err *err)
@@ -107,13 +102,7 @@ on_reply(void *ctx, size_t i, const char *r, size_t n, struct pt_err *err)
 	struct chunk *c = &b->c[i];
 
 	(void)err;
-	if (gr_is_stop_reply(r, n)) {
-		/* It stopped a guest someone else had started (gr_cmd). */
-		b->g->found_running = true;
-		gr_note_stop(b->g, r, n);
-		return 1;
-	}
-	if (gr_is_console(r, n))
+	if (gr_stray(b->g, r, n))
 		return 1;
 	/* Errors, E22 and short answers are left to a serial read. */
 	c->ok = n == 2 * c->ask && rsp_hex_decode(r, c->out, c->ask) == 0;

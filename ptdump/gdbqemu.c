@@ -12,13 +12,46 @@
 
 #define MONITOR_MAX_BYTES (16u << 20)
 
-/* Put the stub in physical (1) or virtual (0) mode for `m`. */
+struct phymem {
+	struct gr *g;
+	bool query;		/* request 0 asks the mode, 1 sets it */
+	int found;		/* the mode before we set it; -1 unknown */
+	bool set;		/* the set was answered OK */
+};
+
+static int
+phymem_reply(void *ctx, size_t i, const char *r, size_t n, struct pt_err *err)
+{
+	struct phymem *pm = ctx;
+
+	if (gr_stray(pm->g, r, n))
+		return 1;
+	if (i == 0 && pm->query) {
+		if (n != 1 || (r[0] != '0' && r[0] != '1'))
+			return pt_err_set(err, PT_EXIT_TARGET, "unexpected "
+			    "reply '%.20s' to qqemu.PhyMemMode", r);
+		pm->found = r[0] - '0';
+		return 0;
+	}
+	if (n == 2 && memcmp(r, "OK", 2) == 0)
+		pm->set = true;
+	else if (rsp_reply_error(r, n, err) == 0)
+		pt_err_set(err, PT_EXIT_TARGET, "unexpected reply '%.20s'", r);
+	return 0;
+}
+
+/*
+ * Put the stub in physical (1) or virtual (0) mode for `m`.  The first
+ * time, the mode found is asked together with the change: it is what
+ * close puts back.
+ */
 int
 gr_set_phymem(struct gr *g, int want, struct pt_err *err)
 {
-	char req[32];
-	const char *r;
-	size_t n;
+	struct phymem pm = { .g = g, .found = -1 };
+	struct rsp_req req[2];
+	char set[32];
+	int rc;
 
 	if (!g->phymem) {
 		if (want == 0)
@@ -27,19 +60,23 @@ gr_set_phymem(struct gr *g, int want, struct pt_err *err)
 		    "read physical memory (no qqemu.PhyMemMode; QEMU 4.1 or "
 		    "later has it)");
 	}
-	if (g->phymem_orig < 0) {
-		if (gr_cmd(g, "qqemu.PhyMemMode", &r, &n, err) < 0)
-			return pt_err_wrap(err, "qqemu.PhyMemMode");
-		if (n != 1 || (r[0] != '0' && r[0] != '1'))
-			return pt_err_set(err, PT_EXIT_TARGET, "unexpected "
-			    "reply '%.20s' to qqemu.PhyMemMode", r);
-		g->phymem_orig = g->phymem_cur = r[0] - '0';
-	}
 	if (g->phymem_cur == want)
 		return 0;
-	snprintf(req, sizeof req, "Qqemu.PhyMemMode:%d", want);
-	if (gr_cmd_ok(g, req, err) < 0)
-		return pt_err_wrap(err, "%s", req);
+	snprintf(set, sizeof set, "Qqemu.PhyMemMode:%d", want);
+	req[0] = (struct rsp_req){ "qqemu.PhyMemMode", 16 };
+	req[1] = (struct rsp_req){ set, strlen(set) };
+	pt_err_clear(err);
+	pm.query = g->phymem_orig < 0;
+	if (pm.query)
+		rc = gr_batch(g, req, 2, phymem_reply, &pm, err);
+	else
+		rc = gr_batch(g, &req[1], 1, phymem_reply, &pm, err);
+	if (rc < 0)
+		return pt_err_wrap(err, "%s", pm.query ? req[0].payload : set);
+	if (g->phymem_orig < 0 && pm.found >= 0)
+		g->phymem_orig = g->phymem_cur = pm.found;
+	if (!pm.set)
+		return pt_err_wrap(err, "%s", set);
 	g->phymem_cur = want;
 	return 0;
 }
@@ -70,13 +107,10 @@ run_monitor(void *ctx, const char *cmd, char **out, struct pt_err *err)
 
 		if (rsp_recv(&g->rsp, &r, &n, err) < 0)
 			goto fail;
-		if (gr_is_stop_reply(r, n)) {
-			/* Our packet stopped a guest someone else had
-			 * started (see gr_cmd): not the answer. */
-			g->found_running = true;
-			gr_note_stop(g, r, n);
+		/* Our packet stopped a guest someone else had started
+		 * (see gr_cmd): not the answer. */
+		if (gr_is_stop_reply(r, n) && gr_stray(g, r, n))
 			continue;
-		}
 		if (n == 2 && memcmp(r, "OK", 2) == 0)
 			break;
 		if (rsp_reply_error(r, n, err) < 0)

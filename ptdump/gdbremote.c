@@ -87,16 +87,76 @@ gr_cmd(struct gr *g, const char *req, const char **reply, size_t *len,
 			return -1;
 		if (i >= 16)
 			return 0;
-		if (gr_is_stop_reply(*reply, *len)) {
-			/* Our packet stopped a guest that ran behind our
-			 * back: it must run again when we leave. */
-			g->found_running = true;
-			gr_note_stop(g, *reply, *len);
-			continue;
-		}
-		if (!gr_is_console(*reply, *len))
+		/* A stop reply: our packet stopped a guest that ran
+		 * behind our back; it must run again when we leave. */
+		if (!gr_stray(g, *reply, *len))
 			return 0;
 	}
+}
+
+bool
+gr_stray(struct gr *g, const char *r, size_t n)
+{
+	if (gr_is_stop_reply(r, n)) {
+		g->found_running = true;
+		g->strays++;
+		gr_note_stop(g, r, n);
+		return true;
+	}
+	return gr_is_console(r, n);
+}
+
+/* gr_batch one request at a time. */
+static int
+batch_serial(struct gr *g, const struct rsp_req *req, size_t n,
+    rsp_reply_fn fn, void *ctx, struct pt_err *err)
+{
+	const char *r;
+	size_t len;
+	int rc;
+
+	for (size_t i = 0; i < n; i++) {
+		if (rsp_send(&g->rsp, req[i].payload, req[i].len, err) < 0)
+			return -1;
+		for (unsigned k = 0;; k++) {
+			if (rsp_recv(&g->rsp, &r, &len, err) < 0 ||
+			    (rc = fn(ctx, i, r, len, err)) < 0)
+				return -1;
+			if (rc == 0)
+				break;
+			if (k == 65536)
+				return pt_err_set(err, PT_EXIT_TARGET, "no end "
+				    "to the answer to '%.*s'", (int)(req[i].len
+				    > 40 ? 40 : req[i].len), req[i].payload);
+		}
+	}
+	return 0;
+}
+
+int
+gr_batch(struct gr *g, const struct rsp_req *req, size_t n,
+    rsp_reply_fn fn, void *ctx, struct pt_err *err)
+{
+	struct pt_err why;
+
+	if (g->running)
+		return pt_err_set(err, PT_EXIT_USAGE, "the guest is running; "
+		    "'interrupt' stops it");
+	if (n <= 1 || g->pipe == GR_PIPE_NO)
+		return batch_serial(g, req, n, fn, ctx, err);
+	if (rsp_pipeline(&g->rsp, req, n, GR_WINDOW, g->pipe == GR_PIPE_YES ?
+	    -1 : GR_PROBE_MS, fn, ctx, &why) == 0)
+		return 0;
+	if (g->rsp.dead) {
+		*err = why;
+		return -1;
+	}
+	g->pipe = GR_PIPE_NO;
+	rsp_note(&g->rsp, "requests in flight went wrong (%s); one at a time "
+	    "from now on", why.msg);
+	if (rsp_drain(&g->rsp, GR_PROBE_MS / 4, err) < 0)
+		return -1;
+	return batch_serial(g, req, n, fn, ctx, err);
 }
 
 int
@@ -230,76 +290,235 @@ handshake(struct gr *g, struct pt_err *err)
 		g->rsp.ack = false;
 	else if (g->rsp.dead)
 		return pt_err_wrap(err, "QStartNoAckMode");
-
-	/* Its answer is a stop reply, which gr_cmd would skip. */
-	if (rsp_command(&g->rsp, "?", &r, &n, err) < 0)
-		return pt_err_wrap(err, "reading the stop state (?)");
-	if (n > 0 && (r[0] == 'W' || r[0] == 'X'))
-		return pt_err_set(err, PT_EXIT_TARGET,
-		    "the target has exited ('%.20s')", r);
-	if (!gr_is_stop_reply(r, n))
-		return pt_err_set(err, PT_EXIT_TARGET, "unexpected reply "
-		    "'%.40s' to '?'", r);
-	gr_note_stop(g, r, n);
 	return 0;
+}
+
+/* ---- the rest of the handshake, in one exchange ------------------------ */
+
+/*
+ * The stop state, QEMU's extensions, the vCPUs and the first piece of
+ * the target description do not depend on each other: they are asked
+ * together.
+ */
+enum { HELLO_STOP, HELLO_QEMU, HELLO_QF, HELLO_QS, HELLO_TDESC, HELLO_N };
+
+struct hello {
+	struct gr *g;
+	char *reply[HELLO_N];
+};
+
+/* The length asked of each qXfer piece: QEMU answers at most this much
+ * (its packet size less the framing, halved for escapes). */
+static size_t
+xfer_ask(const struct gr *g)
+{
+	return g->packet_size > 69 ? (g->packet_size - 5) / 2 : 32;
+}
+
+/* Keep a copy of reply r in *slot; 0 or -1 with err set. */
+static int
+keep_reply(char **slot, const char *r, size_t n, struct pt_err *err)
+{
+	char *copy = malloc(n + 1);
+
+	if (copy == NULL)
+		return pt_err_set(err, PT_EXIT_TARGET, "out of memory");
+	memcpy(copy, r, n);
+	copy[n] = '\0';
+	free(*slot);
+	*slot = copy;
+	return 0;
+}
+
+/* Does r look like an answer to qXfer or q*ThreadInfo (m.., l.., E..)? */
+static bool
+is_listing(const char *r, size_t n)
+{
+	return n == 0 || r[0] == 'm' || r[0] == 'l' || r[0] == 'E';
+}
+
+static int
+hello_reply(void *ctx, size_t i, const char *r, size_t n, struct pt_err *err)
+{
+	struct hello *h = ctx;
+
+	if (i == HELLO_STOP) {
+		/* Its answer is a stop reply (or the end of the guest). */
+		if (gr_is_console(r, n))
+			return 1;
+		if (!gr_is_stop_reply(r, n) && !(n > 0 && (r[0] == 'W' ||
+		    r[0] == 'X')))
+			return pt_err_set(err, PT_EXIT_TARGET, "unexpected "
+			    "reply '%.40s' to '?'", r);
+	} else if (gr_stray(h->g, r, n)) {
+		return 1;
+	} else if (i != HELLO_QEMU && !is_listing(r, n)) {
+		return pt_err_set(err, PT_EXIT_TARGET, "unexpected reply "
+		    "'%.40s'", r);
+	}
+	return keep_reply(&h->reply[i], r, n, err);
+}
+
+static int
+hello(struct gr *g, struct pt_err *err)
+{
+	struct hello h = { .g = g };
+	struct rsp_req req[HELLO_N];
+	char tdesc[64];
+	const char *stop;
+	int rc = -1;
+
+	req[HELLO_STOP] = (struct rsp_req){ "?", 1 };
+	req[HELLO_QEMU] = (struct rsp_req){ "qqemu.Supported", 15 };
+	req[HELLO_QF] = (struct rsp_req){ "qfThreadInfo", 12 };
+	req[HELLO_QS] = (struct rsp_req){ "qsThreadInfo", 12 };
+	snprintf(tdesc, sizeof tdesc, "qXfer:features:read:target.xml:0,%zx",
+	    xfer_ask(g));
+	req[HELLO_TDESC] = (struct rsp_req){ tdesc, strlen(tdesc) };
+	if (gr_batch(g, req, g->xfer_features ? HELLO_N : HELLO_TDESC,
+	    hello_reply, &h, err) < 0) {
+		pt_err_wrap(err, "reading the stop state and the vCPUs");
+		goto out;
+	}
+	stop = h.reply[HELLO_STOP];
+	if (stop[0] == 'W' || stop[0] == 'X') {
+		pt_err_set(err, PT_EXIT_TARGET, "the target has exited "
+		    "('%.20s')", stop);
+		goto out;
+	}
+	gr_note_stop(g, stop, strlen(stop));
+	g->phymem = strstr(h.reply[HELLO_QEMU], "PhyMemMode") != NULL;
+	/* A stub without threads still works for everything else. */
+	if (gr_load_threads(g, &h.reply[HELLO_QF], 2, err) < 0) {
+		if (g->rsp.dead)
+			goto out;
+		g->nthreads = 0;
+	}
+	g->tdesc_first = h.reply[HELLO_TDESC];
+	h.reply[HELLO_TDESC] = NULL;
+	rc = 0;
+out:
+	for (size_t i = 0; i < HELLO_N; i++)
+		free(h.reply[i]);
+	return rc;
 }
 
 /* ---- target description ----------------------------------------------- */
 
-/* Fetch a whole qXfer:features:read annex into a malloc'd string. */
+/* Pieces of an annex asked at once, at consecutive offsets. */
+#define XFER_AHEAD 4
+
+struct xfer {
+	struct gr *g;
+	char *reply[XFER_AHEAD];
+};
+
+static int
+xfer_reply(void *ctx, size_t i, const char *r, size_t n, struct pt_err *err)
+{
+	struct xfer *x = ctx;
+
+	if (gr_stray(x->g, r, n))
+		return 1;
+	if (!is_listing(r, n))
+		return pt_err_set(err, PT_EXIT_TARGET, "unexpected reply "
+		    "'%.20s'", r);
+	return keep_reply(&x->reply[i], r, n, err);
+}
+
+/* Ask for the next XFER_AHEAD pieces of `annex` from offset `at`. */
+static int
+xfer_ahead(struct xfer *x, const char *annex, size_t at, size_t ask,
+    struct pt_err *err)
+{
+	char text[XFER_AHEAD][160];
+	struct rsp_req req[XFER_AHEAD];
+
+	for (size_t i = 0; i < XFER_AHEAD; i++) {
+		snprintf(text[i], sizeof text[i], "qXfer:features:read:%s:"
+		    "%zx,%zx", annex, at + i * ask, ask);
+		req[i] = (struct rsp_req){ text[i], strlen(text[i]) };
+	}
+	return gr_batch(x->g, req, XFER_AHEAD, xfer_reply, x, err);
+}
+
+/*
+ * Fetch a whole qXfer:features:read annex into a malloc'd string.  The
+ * pieces after the first are asked before it comes back (QEMU's
+ * i386-64bit.xml takes four); a short piece that is not the last means
+ * the ones asked after it start in the wrong place, so they are asked
+ * again from where it ended.
+ */
 static int
 xfer_read(void *ctx, const char *annex, char **out, size_t *outlen,
     struct pt_err *err)
 {
 	struct gr *g = ctx;
-	char req[160];
+	struct xfer x = { .g = g };
+	size_t len = 0, ask = xfer_ask(g), k, n;
 	char *buf = NULL, *p;
-	size_t len = 0, cap = 0, ask, n;
+	bool done = false;
 	const char *r;
 
-	ask = g->packet_size > 64 ? g->packet_size - 32 : 32;
-	for (;;) {
-		snprintf(req, sizeof req, "qXfer:features:read:%s:%zx,%zx",
-		    annex, len, ask);
-		if (gr_cmd(g, req, &r, &n, err) < 0)
-			goto fail;
-		if (rsp_reply_error(r, n, err) < 0)
-			goto fail;
-		if (n == 0 || (r[0] != 'm' && r[0] != 'l')) {
-			pt_err_set(err, PT_EXIT_TARGET, "unexpected reply "
-			    "'%.20s'", r);
-			goto fail;
+	while (!done) {
+		for (size_t i = 0; i < XFER_AHEAD; i++) {
+			free(x.reply[i]);
+			x.reply[i] = NULL;
 		}
-		if (len + n > TDESC_MAX_BYTES) {
-			pt_err_set(err, PT_EXIT_TARGET, "larger than %u bytes",
-			    TDESC_MAX_BYTES);
+		if (len == 0 && g->tdesc_first != NULL &&
+		    strcmp(annex, "target.xml") == 0) {
+			x.reply[0] = g->tdesc_first;
+			g->tdesc_first = NULL;
+			k = 1;
+		} else if (xfer_ahead(&x, annex, len, ask, err) < 0) {
 			goto fail;
+		} else {
+			k = XFER_AHEAD;
 		}
-		if (len + n > cap) {
-			cap = (len + n) * 2;
-			if ((p = realloc(buf, cap)) == NULL) {
-				pt_err_set(err, PT_EXIT_TARGET,
-				    "out of memory");
+		for (size_t i = 0; i < k && !done; i++) {
+			r = x.reply[i];
+			n = strlen(r);
+			if (rsp_reply_error(r, n, err) < 0)
+				goto fail;
+			if (n == 0) {
+				pt_err_set(err, PT_EXIT_TARGET, "not supported");
+				goto fail;
+			}
+			if (len + n > TDESC_MAX_BYTES) {
+				pt_err_set(err, PT_EXIT_TARGET, "larger than %u "
+				    "bytes", TDESC_MAX_BYTES);
+				goto fail;
+			}
+			if ((p = realloc(buf, len + n)) == NULL) {
+				pt_err_set(err, PT_EXIT_TARGET, "out of memory");
 				goto fail;
 			}
 			buf = p;
-		}
-		memcpy(buf + len, r + 1, n - 1);
-		len += n - 1;
-		if (r[0] == 'l')
-			break;
-		if (n == 1) {
-			pt_err_set(err, PT_EXIT_TARGET, "empty 'm' chunk");
-			goto fail;
+			memcpy(buf + len, r + 1, n - 1);
+			len += n - 1;
+			done = r[0] == 'l';
+			if (!done && n == 1) {
+				pt_err_set(err, PT_EXIT_TARGET, "empty 'm' "
+				    "chunk");
+				goto fail;
+			}
+			if (n - 1 != ask)
+				break;	/* short: ask again from here */
 		}
 	}
-	if (buf == NULL && (buf = malloc(1)) == NULL)
+	for (size_t i = 0; i < XFER_AHEAD; i++)
+		free(x.reply[i]);
+	if ((p = realloc(buf, len + 1)) == NULL) {
+		free(buf);
 		return pt_err_set(err, PT_EXIT_TARGET, "out of memory");
-	buf[len] = '\0';
-	*out = buf;
+	}
+	p[len] = '\0';
+	*out = p;
 	*outlen = len;
 	return 0;
 fail:
+	for (size_t i = 0; i < XFER_AHEAD; i++)
+		free(x.reply[i]);
 	free(buf);
 	return pt_err_wrap(err, "reading %s", annex);
 }
@@ -318,22 +537,105 @@ load_tdesc(struct gr *g, struct pt_err *err)
 /* ---- target operations ------------------------------------------------ */
 
 /*
+ * A `p` reply for register idx, into g->vals; 0 or -1 with err set.
+ * Registers wider than 64 bits cannot be read.
+ */
+static int
+parse_reg(struct gr *g, long idx, const char *r, size_t n, struct pt_err *err)
+{
+	const struct tdesc_reg *reg = &g->td.regs[idx];
+	size_t i, nbytes = (reg->bits + 7) / 8;
+	uint8_t bytes[8];
+	uint64_t val = 0;
+
+	if (nbytes > sizeof bytes)
+		return pt_err_set(err, PT_EXIT_TARGET, "register %s is %u "
+		    "bits wide; only up to 64 can be read", reg->name,
+		    reg->bits);
+	if (rsp_reply_error(r, n, err) < 0)
+		return pt_err_wrap(err, "reading register %s", reg->name);
+	if (n == 0)
+		return pt_err_set(err, PT_EXIT_TARGET, "reading register %s: "
+		    "the target does not answer 'p'", reg->name);
+	if (memchr(r, 'x', n) != NULL)
+		return pt_err_set(err, PT_EXIT_TARGET, "register %s is "
+		    "unavailable", reg->name);
+	if (n != 2 * nbytes || rsp_hex_decode(r, bytes, nbytes) < 0)
+		return pt_err_set(err, PT_EXIT_TARGET, "reading register %s: "
+		    "unexpected reply '%.40s'", reg->name, r);
+	for (i = nbytes; i-- > 0;)	/* target byte order: little-endian */
+		val = val << 8 | bytes[i];
+	g->vals[idx].value = val;
+	g->vals[idx].known = true;
+	return 0;
+}
+
+/* What paging needs, and what a stop shows: asked with the first `g`. */
+static const char *const sync_names[] = {
+	"cr0", "cr2", "cr3", "cr4", "efer", "rip",
+};
+#define SYNC_MAX (1 + sizeof sync_names / sizeof *sync_names)
+
+struct sync {
+	struct gr *g;
+	long idx[SYNC_MAX];	/* request i reads register idx[i]; -1: `g` */
+};
+
+static int
+sync_reply(void *ctx, size_t i, const char *r, size_t n, struct pt_err *err)
+{
+	struct sync *sy = ctx;
+	struct pt_err ignored;
+
+	if (gr_stray(sy->g, r, n))
+		return 1;
+	if (sy->idx[i] < 0)
+		return rsp_reply_error(r, n, err) < 0 ?
+		    pt_err_wrap(err, "reading all registers (g)") : 0;
+	/* One that fails is asked again, alone, when it is wanted. */
+	parse_reg(sy->g, sy->idx[i], r, n, &ignored);
+	return 0;
+}
+
+/*
  * QEMU under KVM copies registers out of the vCPU only for `g`, so a `p`
  * before any `g` may see stale values: send one `g` per stop (and per
- * Hg).  It is one round trip.
+ * Hg), with the registers nearly every command reads right behind it.
  */
 static int
 sync_regs(struct gr *g, struct pt_err *err)
 {
-	const char *r;
-	size_t n;
+	struct sync sy = { .g = g };
+	struct rsp_req req[SYNC_MAX];
+	char text[SYNC_MAX][16];
+	size_t n = 0;
 
 	if (g->regs_synced)
 		return 0;
-	if (gr_cmd(g, "g", &r, &n, err) < 0)
-		return -1;
-	if (rsp_reply_error(r, n, err) < 0)
-		return pt_err_wrap(err, "reading all registers (g)");
+	sy.idx[n] = -1;
+	req[n++] = (struct rsp_req){ "g", 1 };
+	for (size_t i = 0; i < SYNC_MAX - 1; i++) {
+		long idx = tdesc_find(&g->td, sync_names[i]);
+
+		if (idx < 0 || g->vals[idx].known || g->td.regs[idx].bits > 64)
+			continue;
+		snprintf(text[n], sizeof text[n], "p%x", g->td.regs[idx].regnum);
+		sy.idx[n] = idx;
+		req[n] = (struct rsp_req){ text[n], strlen(text[n]) };
+		n++;
+	}
+	for (int round = 0; round < 2; round++) {
+		unsigned long strays = g->strays;
+
+		if (gr_batch(g, req, n, sync_reply, &sy, err) < 0)
+			return -1;
+		if (g->strays == strays)
+			break;
+		/* The guest ran behind our back and was stopped by this
+		 * batch: a `p` answered before its `g` may be stale. */
+		for (size_t i = 0; i < g->td.nregs; i++)
+			g->vals[i].known = false;
+	}
 	g->regs_synced = true;
 	return 0;
 }
@@ -343,47 +645,27 @@ gr_read_reg(void *ctx, const char *name, uint64_t *val, struct pt_err *err)
 {
 	struct gr *g = ctx;
 	long idx = tdesc_find(&g->td, name);
-	const struct tdesc_reg *reg;
-	struct gr_regval *v;
 	char req[32];
-	uint8_t bytes[8];
 	const char *r;
-	size_t n, i, nbytes;
+	size_t n;
 
 	if (idx < 0)
 		return pt_err_set(err, PT_EXIT_TARGET, g->td.nregs == 0 ?
 		    "no register '%s': the target offers no description" :
 		    "no register '%s' in the target description", name);
-	reg = &g->td.regs[idx];
-	v = &g->vals[idx];
-	nbytes = (reg->bits + 7) / 8;
-	if (nbytes > sizeof bytes)
-		return pt_err_set(err, PT_EXIT_TARGET, "register %s is %u "
-		    "bits wide; only up to 64 can be read", reg->name,
-		    reg->bits);
-	if (v->known) {
-		*val = v->value;
-		return 0;
+	if (!g->vals[idx].known) {
+		if (sync_regs(g, err) < 0)
+			return -1;
 	}
-	if (sync_regs(g, err) < 0)
-		return -1;
-	snprintf(req, sizeof req, "p%x", reg->regnum);
-	if (gr_cmd(g, req, &r, &n, err) < 0 || rsp_reply_error(r, n, err) < 0)
-		return pt_err_wrap(err, "reading register %s", reg->name);
-	if (n == 0)
-		return pt_err_set(err, PT_EXIT_TARGET, "reading register %s: "
-		    "the target does not answer 'p'", reg->name);
-	if (strchr(r, 'x') != NULL)
-		return pt_err_set(err, PT_EXIT_TARGET, "register %s is "
-		    "unavailable", reg->name);
-	if (n != 2 * nbytes || rsp_hex_decode(r, bytes, nbytes) < 0)
-		return pt_err_set(err, PT_EXIT_TARGET, "reading register %s: "
-		    "unexpected reply '%.40s'", reg->name, r);
-	*val = 0;
-	for (i = nbytes; i-- > 0;)	/* target byte order: little-endian */
-		*val = *val << 8 | bytes[i];
-	v->value = *val;
-	v->known = true;
+	if (!g->vals[idx].known) {
+		snprintf(req, sizeof req, "p%x", g->td.regs[idx].regnum);
+		if (gr_cmd(g, req, &r, &n, err) < 0)
+			return pt_err_wrap(err, "reading register %s",
+			    g->td.regs[idx].name);
+		if (parse_reg(g, idx, r, n, err) < 0)
+			return -1;
+	}
+	*val = g->vals[idx].value;
 	return 0;
 }
 
@@ -461,6 +743,7 @@ gr_free(struct gr *g)
 	if (g->fd >= 0)
 		close(g->fd);
 	gr_direct_free(g);
+	free(g->tdesc_first);
 	rsp_free(&g->rsp);
 	tdesc_free(&g->td);
 	free(g->vals);
@@ -516,8 +799,6 @@ gdbremote_open(const char *spec, const struct gdbremote_opts *opts,
 {
 	struct rsp_io io;
 	struct gr *g;
-	const char *r;
-	size_t n;
 
 	if ((g = calloc(1, sizeof *g)) == NULL)
 		return pt_err_set(err, PT_EXIT_TARGET, "out of memory");
@@ -553,20 +834,10 @@ gdbremote_open(const char *spec, const struct gdbremote_opts *opts,
 	g->rsp.trace = g->opt.trace;
 	g->rsp.trace_ctx = g->opt.trace_ctx;
 
-	if (handshake(g, err) < 0)
+	if (handshake(g, err) < 0 || hello(g, err) < 0)
 		goto fail;
 	if (g->xfer_features && load_tdesc(g, err) < 0)
 		goto fail;
-	if (gr_cmd(g, "qqemu.Supported", &r, &n, err) < 0)
-		goto fail;
-	g->phymem = strstr(r, "PhyMemMode") != NULL;
-	/* The vCPUs, so that stops can name theirs; a stub without
-	 * threads still works for everything else. */
-	if (gr_load_threads(g, err) < 0) {
-		if (g->rsp.dead)
-			goto fail;
-		g->nthreads = 0;
-	}
 
 	out->ops = &gr_ops;
 	out->ctx = g;

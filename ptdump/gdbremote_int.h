@@ -18,6 +18,11 @@
 #include "tdesc.h"
 
 #define GR_MAX_POINTS 256
+/* Requests in flight at most. */
+#define GR_WINDOW 32
+/* While the stub is not known to answer requests in flight, how long a
+ * batch waits for each byte before going one request at a time. */
+#define GR_PROBE_MS 1000
 
 struct gr_regval {
 	bool known;		/* read since the last stop / Hg */
@@ -64,6 +69,7 @@ struct gr {
 	 */
 	bool found_running;
 	bool running;
+	unsigned long strays;	/* stop replies that answered nothing */
 
 	int phymem_orig;	/* mode found at attach; -1 not yet asked */
 	int phymem_cur;		/* what the stub is set to now */
@@ -75,6 +81,8 @@ struct gr {
 	char stop_reply[64];
 
 	struct tdesc td;
+	char *tdesc_first;	/* target.xml's first piece, asked with the
+				 * handshake; NULL once used */
 	struct gr_regval *vals;	/* one per td.regs */
 
 	struct gr_point points[GR_MAX_POINTS];
@@ -100,6 +108,21 @@ int gr_cmd(struct gr *g, const char *req, const char **reply, size_t *len,
     struct pt_err *err);
 /* A request whose only good answer is OK. */
 int gr_cmd_ok(struct gr *g, const char *req, struct pt_err *err);
+/*
+ * Several requests, in flight unless the stub is known not to take
+ * them (g->pipe), else one at a time; fn sees each reply as
+ * rsp_pipeline says.  A batch in flight that times out or whose reply
+ * fn refuses turns pipelining off and is asked again one at a time, so
+ * fn must not mind seeing a request's reply twice.
+ */
+int gr_batch(struct gr *g, const struct rsp_req *req, size_t n,
+    rsp_reply_fn fn, void *ctx, struct pt_err *err);
+/*
+ * Is this reply not the answer to the request but a stop reply (the
+ * request stopped a guest someone else had started: noted) or console
+ * output?
+ */
+bool gr_stray(struct gr *g, const char *r, size_t n);
 /* Registers and cached guest memory are stale (the guest ran or
  * another vCPU was chosen). */
 void gr_forget_regs(struct gr *g);
@@ -154,8 +177,12 @@ void gr_direct_describe(const struct gr *g, char *buf, size_t size);
 
 /* Record a stop reply: the current thread, and not running any more. */
 void gr_note_stop(struct gr *g, const char *r, size_t n);
-/* Fill the vCPU list (qfThreadInfo); 0 or -1 with err set. */
-int gr_load_threads(struct gr *g, struct pt_err *err);
+/*
+ * Fill the vCPU list (qfThreadInfo, qsThreadInfo...); the first
+ * `ngiven` replies may have been asked already.  0 or -1 with err set.
+ */
+int gr_load_threads(struct gr *g, char *const *given, size_t ngiven,
+    struct pt_err *err);
 /* Stop a guest we resumed and remove our points; for close. */
 int gr_run_cleanup(struct gr *g, struct pt_err *err);
 

@@ -386,15 +386,21 @@ gr_poll_fd(void *ctx)
 /* ---- vCPUs ------------------------------------------------------------- */
 
 int
-gr_load_threads(struct gr *g, struct pt_err *err)
+gr_load_threads(struct gr *g, char *const *given, size_t ngiven,
+    struct pt_err *err)
 {
 	struct gdbremote_thread *v = NULL, *nv;
-	size_t n = 0, cap = 0, len;
+	size_t n = 0, cap = 0, len, k;
 	const char *r, *req = "qfThreadInfo";
 
-	for (;;) {
-		if (gr_cmd(g, req, &r, &len, err) < 0 ||
-		    rsp_reply_error(r, len, err) < 0)
+	for (k = 0;; k++) {
+		if (k < ngiven && given[k] != NULL) {
+			r = given[k];
+			len = strlen(r);
+		} else if (gr_cmd(g, req, &r, &len, err) < 0) {
+			goto fail;
+		}
+		if (rsp_reply_error(r, len, err) < 0)
 			goto fail;
 		if (len > 0 && r[0] == 'l')
 			break;
@@ -446,7 +452,7 @@ gdbremote_threads(struct target *t, struct gdbremote_thread **list,
 	if (!gdbremote_is(t))
 		return pt_err_set(err, PT_EXIT_TARGET, "not a gdbstub target");
 	g = t->ctx;
-	if (gr_load_threads(g, err) < 0)
+	if (gr_load_threads(g, NULL, 0, err) < 0)
 		return -1;
 	if (g->nthreads == 0)
 		return 0;
@@ -482,7 +488,7 @@ threads_known(struct gr *g, struct pt_err *err)
 {
 	if (g->nthreads > 0)
 		return 0;
-	if (gr_load_threads(g, err) < 0)
+	if (gr_load_threads(g, NULL, 0, err) < 0)
 		return -1;
 	if (g->nthreads == 0)
 		return pt_err_set(err, PT_EXIT_TARGET, "the gdbstub lists no "

@@ -131,7 +131,9 @@ getbyte_within(struct rsp_conn *c, int timeout_ms, bool soft,
 	if (n == RSP_IO_TIMEOUT)
 		return fail_dead(c, err, "timed out waiting for reply "
 		    "(%d ms)", timeout_ms);
-	if (n == RSP_IO_CLOSED) {
+	/* A reset is a close too: the stub went away with our bytes
+	 * unread (QEMU exiting under a 0x03 we sent). */
+	if (n == RSP_IO_CLOSED || (n == RSP_IO_ERROR && errno == ECONNRESET)) {
 		c->closed = true;
 		return fail_dead(c, err, "connection closed by target");
 	}
@@ -151,11 +153,14 @@ putbytes(struct rsp_conn *c, const void *buf, size_t len,
     struct pt_err *err)
 {
 	c->sent_since_wait = true;
-	if (c->io.write(c->io.ctx, buf, len) != 0)
-		return fail_dead(c, err, "cannot send to target: %s",
-		    errno == EPIPE ? "connection closed by target" :
-		    strerror(errno));
-	return 0;
+	if (c->io.write(c->io.ctx, buf, len) == 0)
+		return 0;
+	if (errno == EPIPE || errno == ECONNRESET) {
+		c->closed = true;
+		return fail_dead(c, err, "cannot send to target: connection "
+		    "closed by target");
+	}
+	return fail_dead(c, err, "cannot send to target: %s", strerror(errno));
 }
 
 static int
@@ -638,6 +643,27 @@ rsp_pipeline(struct rsp_conn *c, const struct rsp_req *req, size_t n,
 		if (rc == 0) {
 			line_pop(l, NULL);
 			done++;
+			continue;
+		}
+		/*
+		 * A stop reply that answers nothing: the first byte of the
+		 * oldest unacknowledged request stopped a guest someone
+		 * had started, and the stub dropped the rest of it (QEMU
+		 * does), so it goes again.  The ones behind it are taken.
+		 */
+		if (c->rx_len > 0 && (c->rx[0] == 'T' || c->rx[0] == 'S') &&
+		    unacked.n > 0) {
+			size_t i;
+
+			if (!c->ack)
+				return pt_err_set(err, PT_EXIT_TARGET, "the "
+				    "guest stopped with requests in flight");
+			i = line_pop(&unacked, &tries);
+			rsp_note(c, "a stop reply instead of an ack: the "
+			    "target dropped the packet; sending again");
+			if (transmit(c, &req[i], true, err) < 0)
+				return -1;
+			line_push(&unacked, i, tries);
 		}
 	}
 	return 0;

@@ -499,6 +499,9 @@ walk_table(struct run *r, enum x86pt_level level, uint64_t table,
 {
 	struct walk_ctx *w = r->w;
 	uint64_t ent[X86PT_ENTRIES], span = X86PT_SPAN(level);
+	/* Frame address bits: 12 up to MAXPHYADDR. */
+	uint64_t frame = ((1ull << w->pt.maxphyaddr) - 1) & ~0xfffull;
+	struct x86pt_entry last = { .present = false };
 	const uint64_t *cached;
 	unsigned i = 0;
 	int rc;
@@ -545,7 +548,20 @@ walk_table(struct run *r, enum x86pt_level level, uint64_t table,
 			}
 			continue;
 		}
-		e = x86pt_decode(&w->pt, level, ent[i]);
+		/*
+		 * Decoding is table-driven and neighbours usually differ
+		 * only in the frame: a 4 KiB page or a table whose other
+		 * bits equal the last entry's decodes the same.  (A large
+		 * page keeps reserved bits among the frame's.)
+		 */
+		if (last.present && ((ent[i] ^ last.raw) & ~frame) == 0 &&
+		    (level == X86PT_L1 || !last.is_leaf)) {
+			e = last;
+			e.raw = ent[i];
+			e.addr = ent[i] & frame;
+		} else {
+			e = last = x86pt_decode(&w->pt, level, ent[i]);
+		}
 		if ((rc = walk_entry(r, &e, va, entry_pa, above)) != 0)
 			return rc;
 	}

@@ -19,6 +19,30 @@ else
 	tl_show "$T/trace"
 fi
 
+# 1b. A short conversation: `regs` costs at most 6 round trips in all
+#     (qSupported; the stop state, vCPUs and target description asked
+#     together; its include; the registers; the detach), and a `dump`
+#     keeps table reads in flight once QEMU has shown it answers them in
+#     order.
+$PT --trace --ram-access rsp regs >/dev/null 2>"$T/regs.trace"
+rt=$(sed -n 's/^rsp stats: .*round trips \([0-9]*\),.*/\1/p' "$T/regs.trace")
+if [ -n "$rt" ] && [ "$rt" -le 6 ]; then
+	tl_ok "regs: $rt round trips"
+else
+	tl_fail "regs: '$rt' round trips, want at most 6"
+	grep -v '^rsp <- ' "$T/regs.trace" | tl_show /dev/stdin
+fi
+$PT --trace --ram-access rsp dump >/dev/null 2>"$T/dump.trace"
+inflight=$(awk '/^rsp -> m[0-9a-f]*,800$/ { if (prev) n++; prev = 1; next }
+	{ prev = 0 } END { print n + 0 }' "$T/dump.trace")
+if [ "$inflight" -ge 2 ] &&
+    grep -q 'pipelined reads: the stub answers them in order' "$T/dump.trace"; then
+	tl_ok "dump: QEMU answers m packets in order; $inflight sent while others were in flight"
+else
+	tl_fail "dump: table reads were not kept in flight"
+	grep -v '^rsp <- ' "$T/dump.trace" | tl_show /dev/stdin
+fi
+
 # 2. Usage and target errors: one line, documented status.
 expect_status() { # WANT DESCRIPTION CMD...
 	want=$1 what=$2
