@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "session.h"
 #include "walk.h"
@@ -122,6 +123,9 @@ char *fmt_put_hex(char *p, uint64_t v);
 char *fmt_put_dec(char *p, uint64_t v);
 char *fmt_put_str(char *p, const char *s);
 char *fmt_put_pad(char *p, const char *s, int w);
+/* A string literal at p, copied whole (its length is known). */
+#define FMT_PUT_LIT(p, lit) \
+	((char *)memcpy((p), (lit), sizeof(lit) - 1) + sizeof(lit) - 1)
 /* A JSON string, quoted and escaped. */
 void fmt_json_str(FILE *f, const char *s);
 /* "4K", "2M", "1G", "12K", "3G": exact, never rounded. */

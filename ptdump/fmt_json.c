@@ -40,19 +40,19 @@ fmt_json_range(FILE *f, const struct fmt_range *r, bool first)
 
 	if (!first)
 		*p++ = ',';
-	p = fmt_put_hex(fmt_put_str(p, "\n{\"va\":\"0x"), r->va);
-	p = fmt_put_str(p, "\",\"end\":\"0x");
-	p = r->last == UINT64_MAX ? fmt_put_str(p, "10000000000000000") :
+	p = fmt_put_hex(FMT_PUT_LIT(p, "\n{\"va\":\"0x"), r->va);
+	p = FMT_PUT_LIT(p, "\",\"end\":\"0x");
+	p = r->last == UINT64_MAX ? FMT_PUT_LIT(p, "10000000000000000") :
 	    fmt_put_hex(p, r->last + 1);
-	p = fmt_put_hex(fmt_put_str(p, "\",\"pa\":\"0x"), r->pa);
-	p = fmt_put_dec(fmt_put_str(p, "\",\"page_size\":"), r->page_size);
-	p = fmt_put_dec(fmt_put_str(p, ",\"level\":"), (uint64_t)r->level);
-	p = put_flags(fmt_put_str(p, ",\"flags\":"), r->flags);
-	p = fmt_put_str(fmt_put_str(p, ",\"eff\":{\"write\":"),
+	p = fmt_put_hex(FMT_PUT_LIT(p, "\",\"pa\":\"0x"), r->pa);
+	p = fmt_put_dec(FMT_PUT_LIT(p, "\",\"page_size\":"), r->page_size);
+	p = fmt_put_dec(FMT_PUT_LIT(p, ",\"level\":"), (uint64_t)r->level);
+	p = put_flags(FMT_PUT_LIT(p, ",\"flags\":"), r->flags);
+	p = fmt_put_str(FMT_PUT_LIT(p, ",\"eff\":{\"write\":"),
 	    jbool(r->eff.write));
-	p = fmt_put_str(fmt_put_str(p, ",\"user\":"), jbool(r->eff.user));
-	p = fmt_put_str(fmt_put_str(p, ",\"exec\":"), jbool(r->eff.exec));
-	p = fmt_put_str(fmt_put_str(p, "},\"memtype\":\""), r->memtype);
+	p = fmt_put_str(FMT_PUT_LIT(p, ",\"user\":"), jbool(r->eff.user));
+	p = fmt_put_str(FMT_PUT_LIT(p, ",\"exec\":"), jbool(r->eff.exec));
+	p = fmt_put_str(FMT_PUT_LIT(p, "},\"memtype\":\""), r->memtype);
 	*p++ = '"';
 	fwrite(line, 1, (size_t)(p - line), f);
 	if (r->rsvd != 0)

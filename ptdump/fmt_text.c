@@ -24,25 +24,25 @@ fmt_text_range(FILE *f, const struct fmt_range *r, bool color)
 	/* A range past 2^64 cannot be sized in 64 bits: print it from pages. */
 	if (r->va == 0 && r->last == UINT64_MAX)
 		memcpy(size, "16E", 4);
-	p = fmt_put_hex16(fmt_put_str(p, "0x"), r->va);
+	p = fmt_put_hex16(FMT_PUT_LIT(p, "0x"), r->va);
 	/* The end is exclusive; the top page's wraps to 0 (fmt_end). */
-	p = fmt_put_hex16(fmt_put_str(p, " 0x"), r->last + 1);
-	p = fmt_put_pad(fmt_put_str(p, "  "), size, 7);
-	p = fmt_put_pad(fmt_put_str(p, " "), psize, 4);
+	p = fmt_put_hex16(FMT_PUT_LIT(p, " 0x"), r->last + 1);
+	p = fmt_put_pad(FMT_PUT_LIT(p, "  "), size, 7);
+	p = fmt_put_pad(FMT_PUT_LIT(p, " "), psize, 4);
 	*p++ = ' ';
 	if (color && wx)
-		p = fmt_put_str(p, RED);
+		p = FMT_PUT_LIT(p, RED);
 	*p++ = 'r';
 	*p++ = r->eff.write ? 'w' : '-';
 	*p++ = r->eff.exec ? 'x' : '-';
 	if (color && wx)
-		p = fmt_put_str(p, OFF);
+		p = FMT_PUT_LIT(p, OFF);
 	*p++ = ' ';
 	if (color && r->eff.user)
-		p = fmt_put_str(p, YELLOW);
+		p = FMT_PUT_LIT(p, YELLOW);
 	p = fmt_put_pad(p, r->eff.user ? "user" : "super", -5);
 	if (color && r->eff.user)
-		p = fmt_put_str(p, OFF);
+		p = FMT_PUT_LIT(p, OFF);
 	*p++ = ' ';
 	*p++ = (r->flags & X86PT_F_G) ? 'G' : '-';
 	*p++ = ' ';
@@ -50,7 +50,7 @@ fmt_text_range(FILE *f, const struct fmt_range *r, bool color)
 	*p++ = ' ';
 	*p++ = (r->flags & X86PT_F_A) ? 'A' : '-';
 	*p++ = (r->flags & X86PT_F_D) ? 'D' : '-';
-	p = fmt_put_hex16(fmt_put_str(p, " 0x"), r->pa);
+	p = fmt_put_hex16(FMT_PUT_LIT(p, " 0x"), r->pa);
 	if (r->rsvd == 0 && r->section[0] == '\0' && r->sym[0] == '\0') {
 		*p++ = '\n';
 		fwrite(line, 1, (size_t)(p - line), f);

@@ -6,10 +6,12 @@
  *
  * The monitor's flat memory map (`info mtree -f`) says which guest
  * ranges are RAM and where in their RAM block they sit; `gpa2hva` gives
- * a block's address inside QEMU.  The first read is also made with `m`
- * packets and compared: only a match turns the direct path on.  With
- * --ram-access auto any failure falls back to `m` packets quietly
- * (--trace says why); with --ram-access direct it is an error.
+ * a block's address inside QEMU.  The first read of RAM is also read by
+ * QEMU itself (`xp`, which leaves the gdbstub's physical-memory mode
+ * alone) and compared: only a match turns the direct path on.  The
+ * three monitor commands go in one round trip.  With --ram-access auto
+ * any failure falls back to `m` packets quietly (--trace says why);
+ * with --ram-access direct it is an error.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -40,63 +42,136 @@ gr_memmap(void *ctx, const struct memmap **map, struct pt_err *err)
 	return 0;
 }
 
+/* The address in "Host virtual address for 0x100000 (pc.ram) is 0x7f..". */
+static int
+parse_hva(const char *out, uint64_t *hva, struct pt_err *err)
+{
+	const char *is = strstr(out, " is 0x");
+	char *end;
+
+	if (is != NULL) {
+		*hva = strtoull(is + 4, &end, 16);
+		if (end != is + 6)
+			return 0;
+	}
+	return pt_err_set(err, PT_EXIT_TARGET, "gpa2hva: unexpected answer "
+	    "'%.60s'", out);
+}
+
 /* QEMU's address of guest-physical `gpa`, from `gpa2hva`. */
 static int
 host_address(struct gr *g, uint64_t gpa, uint64_t *hva, struct pt_err *err)
 {
-	char cmd[40], *out, *is, *end;
+	char cmd[40], *out;
+	int rc;
 
 	snprintf(cmd, sizeof cmd, "gpa2hva 0x%" PRIx64, gpa);
 	if (gr_monitor(g, cmd, &out, err) < 0)
 		return -1;
-	/* "Host virtual address for 0x100000 (pc.ram) is 0x7f2b77f00000" */
-	is = strstr(out, " is 0x");
-	if (is == NULL || (*hva = strtoull(is + 4, &end, 16), end == is + 6)) {
-		pt_err_set(err, PT_EXIT_TARGET, "monitor %s: unexpected "
-		    "answer '%.60s'", cmd, out);
-		free(out);
-		return -1;
-	}
+	rc = parse_hva(out, hva, err);
 	free(out);
+	return rc;
+}
+
+/*
+ * The bytes of `xp /Nxg` (or /Nxb) output: lines "ADDR: 0xV 0xV...",
+ * each value little-endian in `unit` bytes.  0 if exactly len bytes.
+ */
+static int
+parse_xp(const char *text, size_t unit, uint8_t *out, size_t len)
+{
+	const char *p = text;
+	size_t got = 0;
+
+	while ((p = strchr(p, ':')) != NULL) {
+		p++;
+		while (*p == ' ' && p[1] == '0' && p[2] == 'x') {
+			char *end;
+			uint64_t v = strtoull(p + 3, &end, 16);
+
+			if (end == p + 3 || got + unit > len)
+				return -1;
+			for (size_t b = 0; b < unit; b++, v >>= 8)
+				out[got++] = (uint8_t)v;
+			p = end;
+		}
+	}
+	return got == len ? 0 : -1;
+}
+
+/* The check's command: QEMU's own read of guest-physical memory. */
+static size_t
+xp_command(char *cmd, size_t size, uint64_t pa, size_t len, size_t *unit)
+{
+	*unit = len % 8 == 0 ? 8 : 1;
+	snprintf(cmd, size, "xp /%zux%c 0x%" PRIx64, len / *unit,
+	    *unit == 8 ? 'g' : 'b', pa);
+	return len;
+}
+
+/* Does QEMU's own reading of [pa, pa + len) (xp's output) match ours? */
+static int
+check_read(struct gr *g, const char *xp, size_t unit, uint64_t pa,
+    void *buf, size_t len, struct pt_err *err)
+{
+	uint8_t *theirs = malloc(len);
+	int rc;
+
+	if (theirs == NULL)
+		return pt_err_set(err, PT_EXIT_TARGET, "out of memory");
+	rc = hostmem_read(&g->ram, pa, buf, len, err);
+	if (rc == 0 && (parse_xp(xp, unit, theirs, len) < 0 ||
+	    memcmp(theirs, buf, len) != 0))
+		rc = pt_err_set(err, PT_EXIT_TARGET, "%s disagrees with the "
+		    "gdbstub at guest-physical 0x%" PRIx64, g->ram.path, pa);
+	free(theirs);
+	return rc;
+}
+
+/* The start in QEMU of the block of region r, from r's span. */
+static uint64_t
+span_base(const struct hostmem *h, const struct memmap_region *r)
+{
+	for (size_t k = 0; k < h->n; k++)
+		if (h->s[k].gpa == r->start)
+			return h->s[k].off - r->block_off;
 	return 0;
 }
 
-/* Spans of /proc/PID/mem: one gpa2hva per RAM block. */
+/*
+ * Spans of /proc/PID/mem for guest RAM.  The block holding the region
+ * `at` (NULL: none known) starts at `base` in QEMU; other blocks are
+ * asked with one gpa2hva each.
+ */
 static int
-attach_process(struct gr *g, const struct memmap *m, struct pt_err *err)
+attach_process(struct gr *g, const struct memmap *m, const char *path,
+    const struct memmap_region *at, uint64_t base, struct pt_err *err)
 {
-	char path[40];
-	pid_t pid;
-
-	if (peerpid_find(g->fd, &pid, err) < 0)
-		return -1;
-	snprintf(path, sizeof path, "/proc/%ld/mem", (long)pid);
 	if (hostmem_open(&g->ram, path, err) < 0)
 		return -1;
 	for (size_t i = 0; i < m->n; i++) {
-		uint64_t base = 0;
+		const struct memmap_region *r = &m->r[i];
+		uint64_t b = base;
 		size_t j;
 
 		if (!memmap_guest_ram(m, i))
 			continue;
-		/* A block met before has its base already. */
-		for (j = 0; j < i; j++)
-			if (memmap_guest_ram(m, j) &&
-			    strcmp(m->r[j].block, m->r[i].block) == 0)
-				break;
-		if (j == i) {
-			if (host_address(g, m->r[i].start, &base, err) < 0)
+		if (at == NULL || strcmp(r->block, at->block) != 0) {
+			/* A block met before has its base in its span. */
+			for (j = 0; j < i; j++)
+				if (memmap_guest_ram(m, j) &&
+				    strcmp(m->r[j].block, r->block) == 0)
+					break;
+			if (j < i) {
+				b = span_base(&g->ram, &m->r[j]);
+			} else if (host_address(g, r->start, &b, err) < 0) {
 				return -1;
-			base -= m->r[i].block_off;
-		} else {
-			/* Same block: its span's offset tells the base. */
-			for (size_t k = 0; k < g->ram.n; k++)
-				if (g->ram.s[k].gpa == m->r[j].start)
-					base = g->ram.s[k].off -
-					    m->r[j].block_off;
+			} else {
+				b -= r->block_off;
+			}
 		}
-		if (hostmem_add(&g->ram, m->r[i].start, m->r[i].last,
-		    base + m->r[i].block_off, err) < 0)
+		if (hostmem_add(&g->ram, r->start, r->last, b + r->block_off,
+		    err) < 0)
 			return -1;
 	}
 	return 0;
@@ -129,19 +204,100 @@ attach_file(struct gr *g, const struct memmap *m, struct pt_err *err)
 	return 0;
 }
 
-static int
-attach(struct gr *g, struct pt_err *err)
-{
-	const struct memmap *m;
+/* The checked length: the first page's worth is enough. */
+#define CHECK_MAX 4096
 
-	if (gr_memmap(g, &m, err) < 0)
-		return pt_err_wrap(err, "reading the memory map");
-	if (m->guest < 0)
-		return pt_err_set(err, PT_EXIT_TARGET, "the memory map shows "
-		    "no RAM at guest address 0");
+/*
+ * Set the direct path up on the first read, at pa: the memory map, where
+ * QEMU keeps the RAM block holding pa, and QEMU's own reading of pa
+ * (`xp`), asked together; then read pa directly and compare.  Returns
+ * 0 with buf filled, 1 when pa is not RAM (checked on a later read), or
+ * -1 with err set.
+ */
+static int
+attach(struct gr *g, uint64_t pa, void *buf, size_t len, struct pt_err *err)
+{
+	char path[40], hva_cmd[40], xp_cmd[64], *out[3] = { 0 };
+	const char *cmd[3];
+	const struct memmap *m;
+	const struct memmap_region *at = NULL;
+	size_t n = 0, unit, clen = len < CHECK_MAX ? len : CHECK_MAX;
+	uint64_t hva = 0;
+	pid_t pid;
+	int rc = -1;
+
+	if (g->opt.guest_ram != NULL) {
+		snprintf(path, sizeof path, "%s", "");
+	} else if (peerpid_find(g->fd, &pid, err) < 0) {
+		return -1;
+	} else {
+		snprintf(path, sizeof path, "/proc/%ld/mem", (long)pid);
+	}
+	if (!g->map_known)
+		cmd[n++] = "info mtree -f";
+	snprintf(hva_cmd, sizeof hva_cmd, "gpa2hva 0x%" PRIx64, pa);
+	cmd[n++] = hva_cmd;
+	xp_command(xp_cmd, sizeof xp_cmd, pa, clen, &unit);
+	cmd[n++] = xp_cmd;
+	if (gr_monitor_many(g, cmd, n, out, err) < 0)
+		return -1;
+	if (!g->map_known) {
+		if (memmap_parse(out[0], &g->map, err) < 0)
+			goto done;
+		g->map_known = true;
+	}
+	m = &g->map;
+	if (m->guest < 0) {
+		pt_err_set(err, PT_EXIT_TARGET, "the memory map shows no RAM "
+		    "at guest address 0");
+		goto done;
+	}
+	for (size_t i = 0; i < m->n; i++)
+		if (memmap_guest_ram(m, i) && pa >= m->r[i].start &&
+		    pa + clen - 1 <= m->r[i].last)
+			at = &m->r[i];
 	if (g->opt.guest_ram != NULL)
-		return attach_file(g, m, err);
-	return attach_process(g, m, err);
+		rc = attach_file(g, m, err);
+	else if (at != NULL && parse_hva(out[n - 2], &hva, err) < 0)
+		goto done;
+	else
+		rc = attach_process(g, m, path, at,
+		    hva - (at != NULL ? at->block_off + (pa - at->start) : 0),
+		    err);
+	if (rc < 0)
+		goto done;
+	if (at == NULL) {
+		rc = 1;		/* not RAM: checked on a later read */
+		goto done;
+	}
+	rc = check_read(g, out[n - 1], unit, pa, buf, clen, err);
+	if (rc == 0 && clen < len)
+		rc = hostmem_read(&g->ram, pa + clen, (uint8_t *)buf + clen,
+		    len - clen, err);
+done:
+	for (size_t i = 0; i < n; i++)
+		free(out[i]);
+	return rc;
+}
+
+/* A later first read that is RAM: QEMU's `xp` against ours. */
+static int
+check_later(struct gr *g, uint64_t pa, void *buf, size_t len,
+    struct pt_err *err)
+{
+	size_t unit, clen = len < CHECK_MAX ? len : CHECK_MAX;
+	char cmd[64], *out;
+	int rc;
+
+	xp_command(cmd, sizeof cmd, pa, clen, &unit);
+	if (gr_monitor(g, cmd, &out, err) < 0)
+		return -1;
+	rc = check_read(g, out, unit, pa, buf, clen, err);
+	free(out);
+	if (rc == 0 && clen < len)
+		rc = hostmem_read(&g->ram, pa + clen, (uint8_t *)buf + clen,
+		    len - clen, err);
+	return rc;
 }
 
 /* Turn the direct path off: quietly under auto, an error under direct. */
@@ -156,57 +312,34 @@ give_up(struct gr *g, struct pt_err *err)
 	return 1;
 }
 
-/* The first read is made both ways: the direct path must agree. */
-static int
-verify(struct gr *g, uint64_t pa, void *buf, size_t len, struct pt_err *err)
-{
-	void *mine = malloc(len);
-	int rc;
-
-	if (mine == NULL)
-		return pt_err_set(err, PT_EXIT_TARGET, "out of memory");
-	rc = hostmem_read(&g->ram, pa, mine, len, err);
-	if (rc != 0) {
-		free(mine);
-		return rc < 0 ? give_up(g, err) : 1;
-	}
-	if (gr_read_mem(g, true, pa, buf, len, err) < 0) {
-		free(mine);
-		return -1;
-	}
-	rc = memcmp(mine, buf, len);
-	free(mine);
-	if (rc != 0) {
-		pt_err_set(err, PT_EXIT_TARGET, "%s disagrees with the "
-		    "gdbstub at guest-physical 0x%" PRIx64, g->ram.path, pa);
-		return give_up(g, err) < 0 ? -1 : 0;
-	}
-	g->direct = GR_DIRECT_ON;
-	rsp_note(&g->rsp, "direct RAM access on: %s (%zu spans), checked "
-	    "against `m` at 0x%" PRIx64, g->ram.path, g->ram.n, pa);
-	return 0;
-}
-
 int
 gr_direct_read(struct gr *g, uint64_t pa, void *buf, size_t len,
     struct pt_err *err)
 {
+	int rc;
+
 	if (g->opt.ram == GDBREMOTE_RAM_RSP || g->direct == GR_DIRECT_OFF)
 		return 1;
 	if (g->running)
 		return pt_err_set(err, PT_EXIT_USAGE, "the guest is running; "
 		    "'interrupt' stops it");
+	if (g->direct == GR_DIRECT_ON)
+		return hostmem_read(&g->ram, pa, buf, len, err);
 	if (g->direct == GR_DIRECT_UNTRIED) {
-		if (attach(g, err) < 0) {
-			if (g->rsp.dead)
-				return -1;
-			return give_up(g, err);
-		}
-		g->direct = GR_DIRECT_UNVERIFIED;
+		rc = attach(g, pa, buf, len, err);
+		if (rc >= 0)
+			g->direct = GR_DIRECT_UNVERIFIED;
+	} else if ((rc = hostmem_read(&g->ram, pa, buf, len, err)) == 0) {
+		rc = check_later(g, pa, buf, len, err);
 	}
-	if (g->direct == GR_DIRECT_UNVERIFIED)
-		return verify(g, pa, buf, len, err);
-	return hostmem_read(&g->ram, pa, buf, len, err);
+	if (rc < 0)
+		return g->rsp.dead ? -1 : give_up(g, err);
+	if (rc == 1)
+		return 1;	/* not RAM: through the gdbstub */
+	g->direct = GR_DIRECT_ON;
+	rsp_note(&g->rsp, "direct RAM access on: %s (%zu spans), checked "
+	    "against QEMU's xp at 0x%" PRIx64, g->ram.path, g->ram.n, pa);
+	return 0;
 }
 
 void

@@ -81,87 +81,145 @@ gr_set_phymem(struct gr *g, int want, struct pt_err *err)
 	return 0;
 }
 
+/* The output of one monitor command, as it comes (O packets, then OK). */
+struct monitor_out {
+	char *text;
+	size_t len, cap;
+	struct pt_err err;	/* the stub's error, if it gave one */
+	bool failed;
+};
+
+struct monitor_batch {
+	struct gr *g;
+	struct monitor_out *out;
+};
+
+/* Append hex-encoded output; 0 or -1 with err set. */
 static int
-run_monitor(void *ctx, const char *cmd, char **out, struct pt_err *err)
+monitor_append(struct monitor_out *o, const char *hex, size_t n,
+    struct pt_err *err)
 {
-	struct gr *g = ctx;
-	size_t clen = strlen(cmd), n, len = 0, cap = 0, i;
-	char *req, *text = NULL, *p;
-	const char *r;
-	int rc;
+	size_t i;
+	char *p;
 
-	*out = NULL;
-	if (6 + 2 * clen + 8 > g->packet_size)
-		return pt_err_set(err, PT_EXIT_TARGET,
-		    "monitor command too long");
-	if ((req = malloc(6 + 2 * clen + 1)) == NULL)
-		return pt_err_set(err, PT_EXIT_TARGET, "out of memory");
-	memcpy(req, "qRcmd,", 6);
-	rsp_hex_encode(cmd, clen, req + 6);
-	rc = rsp_send_str(&g->rsp, req, err);
-	free(req);
-	if (rc < 0)
-		goto fail;
-	for (;;) {
-		bool last;
+	for (i = 0; i < n && gr_is_hexdigit(hex[i]); i++)
+		;
+	if (i != n || n % 2 != 0)
+		return pt_err_set(err, PT_EXIT_TARGET, "unexpected reply "
+		    "'%.20s'", hex);
+	if (o->len + n / 2 + 1 > MONITOR_MAX_BYTES)
+		return pt_err_set(err, PT_EXIT_TARGET, "output over %u bytes",
+		    MONITOR_MAX_BYTES);
+	if (o->len + n / 2 + 1 > o->cap) {
+		size_t cap = 2 * (o->len + n / 2 + 1);
 
-		if (rsp_recv(&g->rsp, &r, &n, err) < 0)
-			goto fail;
-		/* Our packet stopped a guest someone else had started
-		 * (see gr_cmd): not the answer. */
-		if (gr_is_stop_reply(r, n) && gr_stray(g, r, n))
-			continue;
-		if (n == 2 && memcmp(r, "OK", 2) == 0)
-			break;
-		if (rsp_reply_error(r, n, err) < 0)
-			goto fail;
-		if (n == 0) {
-			pt_err_set(err, PT_EXIT_TARGET, "the gdbstub does not "
-			    "run monitor commands (qRcmd)");
-			goto fail;
-		}
-		/* `O`+hex is partial output; bare hex is the final one. */
-		last = !gr_is_console(r, n);
-		if (!last) {
-			r++;
-			n--;
-		}
-		for (i = 0; i < n && gr_is_hexdigit(r[i]); i++)
-			;
-		if (i != n || n % 2 != 0) {
-			pt_err_set(err, PT_EXIT_TARGET, "unexpected reply "
-			    "'%.20s'", r);
-			goto fail;
-		}
-		if (len + n / 2 + 1 > MONITOR_MAX_BYTES) {
-			pt_err_set(err, PT_EXIT_TARGET, "output over %u bytes",
-			    MONITOR_MAX_BYTES);
-			goto fail;
-		}
-		if (len + n / 2 + 1 > cap) {
-			cap = 2 * (len + n / 2 + 1);
-			if ((p = realloc(text, cap)) == NULL) {
-				pt_err_set(err, PT_EXIT_TARGET,
-				    "out of memory");
-				goto fail;
-			}
-			text = p;
-		}
-		rsp_hex_decode(r, text + len, n / 2);
-		len += n / 2;
-		if (last)
-			break;
+		if ((p = realloc(o->text, cap)) == NULL)
+			return pt_err_set(err, PT_EXIT_TARGET, "out of memory");
+		o->text = p;
+		o->cap = cap;
 	}
-	if (text == NULL && (text = malloc(1)) == NULL) {
-		pt_err_set(err, PT_EXIT_TARGET, "out of memory");
-		goto fail;
-	}
-	text[len] = '\0';
-	*out = text;
+	rsp_hex_decode(hex, o->text + o->len, n / 2);
+	o->len += n / 2;
+	o->text[o->len] = '\0';
 	return 0;
-fail:
+}
+
+static int
+monitor_reply(void *ctx, size_t i, const char *r, size_t n,
+    struct pt_err *err)
+{
+	struct monitor_batch *b = ctx;
+	struct monitor_out *o = &b->out[i];
+
+	/* Our packet stopped a guest someone else had started (see
+	 * gr_cmd): not the answer. */
+	if (gr_is_stop_reply(r, n) && gr_stray(b->g, r, n))
+		return 1;
+	if (n == 2 && memcmp(r, "OK", 2) == 0)
+		return 0;
+	if (rsp_reply_error(r, n, &o->err) < 0) {
+		o->failed = true;
+		return 0;
+	}
+	if (n == 0) {
+		pt_err_set(&o->err, PT_EXIT_TARGET, "the gdbstub does not run "
+		    "monitor commands (qRcmd)");
+		o->failed = true;
+		return 0;
+	}
+	/* `O`+hex is partial output; bare hex is the final one. */
+	if (gr_is_console(r, n))
+		return monitor_append(o, r + 1, n - 1, err) < 0 ? -1 : 1;
+	return monitor_append(o, r, n, err);
+}
+
+int
+gr_monitor_many(struct gr *g, const char *const *cmd, size_t n, char **out,
+    struct pt_err *err)
+{
+	struct monitor_out *o = calloc(n > 0 ? n : 1, sizeof *o);
+	struct monitor_batch b = { g, o };
+	struct rsp_req *req = calloc(n > 0 ? n : 1, sizeof *req);
+	char **text = calloc(n > 0 ? n : 1, sizeof *text);
+	size_t i;
+	int rc = -1;
+
+	if (o == NULL || req == NULL || text == NULL) {
+		pt_err_set(err, PT_EXIT_TARGET, "out of memory");
+		goto done;
+	}
+	for (i = 0; i < n; i++) {
+		size_t clen = strlen(cmd[i]);
+
+		out[i] = NULL;
+		if (6 + 2 * clen + 8 > g->packet_size) {
+			pt_err_set(err, PT_EXIT_TARGET, "monitor %s: command "
+			    "too long", cmd[i]);
+			goto done;
+		}
+		if ((text[i] = malloc(6 + 2 * clen + 1)) == NULL) {
+			pt_err_set(err, PT_EXIT_TARGET, "out of memory");
+			goto done;
+		}
+		memcpy(text[i], "qRcmd,", 6);
+		rsp_hex_encode(cmd[i], clen, text[i] + 6);
+		req[i] = (struct rsp_req){ text[i], 6 + 2 * clen };
+	}
+	if (gr_batch(g, req, n, monitor_reply, &b, err) < 0) {
+		pt_err_wrap(err, "monitor %s", n > 0 ? cmd[0] : "");
+		goto done;
+	}
+	for (i = 0; i < n; i++) {
+		if (o[i].failed) {
+			*err = o[i].err;
+			pt_err_wrap(err, "monitor %s", cmd[i]);
+			goto done;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		out[i] = o[i].text != NULL ? o[i].text : strdup("");
+		o[i].text = NULL;
+		if (out[i] == NULL) {
+			pt_err_set(err, PT_EXIT_TARGET, "out of memory");
+			goto done;
+		}
+	}
+	rc = 0;
+done:
+	for (i = 0; i < n; i++) {
+		if (o != NULL)
+			free(o[i].text);
+		if (text != NULL)
+			free(text[i]);
+		if (rc < 0 && out[i] != NULL) {
+			free(out[i]);
+			out[i] = NULL;
+		}
+	}
+	free(o);
+	free(req);
 	free(text);
-	return pt_err_wrap(err, "monitor %s", cmd);
+	return rc;
 }
 
 bool
@@ -182,7 +240,7 @@ gr_monitor(void *ctx, const char *cmd, char **out, struct pt_err *err)
 	if (g->running)
 		return pt_err_set(err, PT_EXIT_USAGE, "the guest is running; "
 		    "'interrupt' stops it");
-	return run_monitor(g, cmd, out, err);
+	return gr_monitor_many(g, &cmd, 1, out, err);
 }
 
 /*

@@ -149,6 +149,12 @@ int gr_read_phys_many(void *ctx, struct target_read *r, size_t n,
 /* Put the stub in physical (1) or virtual (0) mode for `m`. */
 int gr_set_phymem(struct gr *g, int want, struct pt_err *err);
 int gr_monitor(void *ctx, const char *cmd, char **out, struct pt_err *err);
+/*
+ * Several monitor commands asked together; out[i] gets each one's
+ * malloc'd output.  0, or -1 with err set (and no output kept).
+ */
+int gr_monitor_many(struct gr *g, const char *const *cmd, size_t n,
+    char **out, struct pt_err *err);
 int gr_settle(void *ctx, struct pt_err *err);
 /*
  * Is reply r (n bytes) to an `m` read of `ask` bytes QEMU's E22, "too

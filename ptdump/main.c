@@ -246,6 +246,13 @@ setup_output(struct session *s, const struct cli *cli)
 			return PT_EXIT_USAGE;
 		}
 	}
+	/* A dump of a large space runs to megabytes: write in big pieces
+	 * (a terminal still sees each line as it comes).  glibc ignores
+	 * the size unless it is given the buffer. */
+	static char out_buf[1u << 18];
+
+	if (!isatty(fileno(s->out)))
+		setvbuf(s->out, out_buf, _IOFBF, sizeof out_buf);
 	if (strcmp(cli->color, "always") == 0)
 		s->opt.color = true;
 	else if (strcmp(cli->color, "auto") == 0)

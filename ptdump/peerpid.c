@@ -89,6 +89,14 @@ holds(const char *pid, const char *want)
 }
 
 static int
+newest_first(const void *a, const void *b)
+{
+	long x = *(const long *)a, y = *(const long *)b;
+
+	return (x < y) - (x > y);
+}
+
+static int
 tcp_peer(int fd, pid_t *pid, struct pt_err *err)
 {
 	struct sockaddr_storage me, peer;
@@ -96,6 +104,8 @@ tcp_peer(int fd, pid_t *pid, struct pt_err *err)
 	char local[64], remote[64], want[48];
 	unsigned long inode;
 	struct dirent *d;
+	long *pids = NULL;
+	size_t n = 0, cap = 0;
 	DIR *proc;
 
 	if (getsockname(fd, (struct sockaddr *)&me, &ml) < 0 ||
@@ -114,17 +124,34 @@ tcp_peer(int fd, pid_t *pid, struct pt_err *err)
 	if ((proc = opendir("/proc")) == NULL)
 		return pt_err_set(err, PT_EXIT_TARGET, "/proc: %s",
 		    strerror(errno));
-	*pid = 0;
-	while (*pid == 0 && (d = readdir(proc)) != NULL) {
+	while ((d = readdir(proc)) != NULL) {
 		char *end;
 		long v = strtol(d->d_name, &end, 10);
+		long *np;
 
 		if (*end != '\0' || v <= 0)
 			continue;
-		if (holds(d->d_name, want))
-			*pid = (pid_t)v;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 256;
+			if ((np = realloc(pids, cap * sizeof *pids)) == NULL)
+				break;
+			pids = np;
+		}
+		pids[n++] = v;
 	}
 	closedir(proc);
+	/* Newest first: the emulator usually started after the system's
+	 * daemons, whose many descriptors cost the most to look through. */
+	qsort(pids, n, sizeof *pids, newest_first);
+	*pid = 0;
+	for (size_t i = 0; i < n && *pid == 0; i++) {
+		char name[24];
+
+		snprintf(name, sizeof name, "%ld", pids[i]);
+		if (holds(name, want))
+			*pid = (pid_t)pids[i];
+	}
+	free(pids);
 	if (*pid == 0)
 		return pt_err_set(err, PT_EXIT_TARGET, "no process we may "
 		    "inspect holds the gdbstub's socket");

@@ -77,9 +77,10 @@ rsp_free(struct rsp_conn *c)
 
 	free(c->rx);
 	free(c->tx);
+	free(c->batch);
 	for (i = 0; i < c->n_early; i++)
 		free(c->early[i].data);
-	c->rx = c->tx = NULL;
+	c->rx = c->tx = c->batch = NULL;
 	c->n_early = 0;
 	c->dead = true;
 }
@@ -104,6 +105,8 @@ rsp_set_rx_max(struct rsp_conn *c, size_t rx_max, struct pt_err *err)
 	return 0;
 }
 
+static int flush_acks(struct rsp_conn *c, struct pt_err *err);
+
 /*
  * Next byte from the stream within timeout_ms, or -1 with err set (and
  * the conn dead), or -2 on a timeout when `soft` (the conn lives on).
@@ -116,6 +119,8 @@ getbyte_within(struct rsp_conn *c, int timeout_ms, bool soft,
 
 	if (c->in_pos < c->in_len)
 		return c->in[c->in_pos++];
+	if (flush_acks(c, err) < 0)
+		return -1;
 	if (c->sent_since_wait) {
 		c->n_rtt++;
 		c->sent_since_wait = false;
@@ -148,10 +153,42 @@ getbyte(struct rsp_conn *c, struct pt_err *err)
 	return getbyte_within(c, c->timeout_ms, false, err);
 }
 
+/*
+ * Send the acks owed for packets received.  A stub that hung up after
+ * its last packet (QEMU does after W/X) leaves those packets standing,
+ * but nothing more can be said.
+ */
+static int
+flush_acks(struct rsp_conn *c, struct pt_err *err)
+{
+	char plus[64];
+
+	while (c->acks > 0 && !c->dead) {
+		size_t n = c->acks < sizeof plus ? c->acks : sizeof plus;
+
+		memset(plus, '+', n);
+		if (c->io.write(c->io.ctx, plus, n) != 0) {
+			if (errno != EPIPE && errno != ECONNRESET)
+				return fail_dead(c, err, "cannot send to "
+				    "target: %s", strerror(errno));
+			rsp_note(c, "target hung up after its last packet");
+			c->dead = c->closed = true;
+		}
+		c->acks -= n;
+	}
+	c->acks = 0;
+	return 0;
+}
+
 static int
 putbytes(struct rsp_conn *c, const void *buf, size_t len,
     struct pt_err *err)
 {
+	if (flush_acks(c, err) < 0)
+		return -1;
+	if (c->dead)
+		return pt_err_set(err, PT_EXIT_TARGET, "cannot send to "
+		    "target: connection closed by target");
 	c->sent_since_wait = true;
 	if (c->io.write(c->io.ctx, buf, len) == 0)
 		return 0;
@@ -305,14 +342,11 @@ recv_frame(struct rsp_conn *c, bool started, struct pt_err *err)
 		if (putbytes(c, "-", 1, err) < 0)
 			return -1;
 	}
-	if (c->ack && c->io.write(c->io.ctx, "+", 1) != 0) {
-		if (errno != EPIPE && errno != ECONNRESET)
-			return fail_dead(c, err, "cannot send to target: %s",
-			    strerror(errno));
-		/* It sent this and hung up (QEMU does after W/X): the
-		 * packet stands, but nothing more can be said. */
-		rsp_note(c, "target hung up after its last packet");
-		c->dead = c->closed = true;
+	if (c->ack) {
+		/* Packets that came together are acked together. */
+		c->acks++;
+		if (c->in_pos == c->in_len && flush_acks(c, err) < 0)
+			return -1;
 	}
 	if (f == FRAME_TOOLONG)
 		return pt_err_set(err, PT_EXIT_TARGET, "packet too long "
@@ -531,24 +565,47 @@ line_pop(struct line *l, unsigned *tries)
 	return i;
 }
 
-/* Put request i on the wire (again). */
+/* Put a request on the wire again. */
 static int
-transmit(struct rsp_conn *c, const struct rsp_req *r, bool again,
-    struct pt_err *err)
+retransmit(struct rsp_conn *c, const struct rsp_req *r, struct pt_err *err)
 {
 	int n;
 
 	if ((n = encode(c, r->payload, r->len, err)) < 0)
 		return -1;
-	if (again) {
-		c->n_retransmit++;
-	} else {
+	c->n_retransmit++;
+	return putbytes(c, c->tx, (size_t)n, err);
+}
+
+/* Put n new requests on the wire in one write. */
+static int
+transmit_many(struct rsp_conn *c, const struct rsp_req *r, size_t n,
+    struct pt_err *err)
+{
+	size_t len = 0;
+	char *p;
+	int f;
+
+	for (size_t i = 0; i < n; i++) {
+		if ((f = encode(c, r[i].payload, r[i].len, err)) < 0)
+			return -1;
+		if (len + (size_t)f > c->batch_cap) {
+			size_t cap = 2 * (len + (size_t)f);
+
+			if ((p = realloc(c->batch, cap)) == NULL)
+				return pt_err_set(err, PT_EXIT_TARGET,
+				    "out of memory");
+			c->batch = p;
+			c->batch_cap = cap;
+		}
+		memcpy(c->batch + len, c->tx, (size_t)f);
+		len += (size_t)f;
 		c->n_sent++;
 		if (c->trace != NULL)
-			c->trace(c->trace_ctx, RSP_TRACE_SEND, r->payload,
-			    r->len);
+			c->trace(c->trace_ctx, RSP_TRACE_SEND, r[i].payload,
+			    r[i].len);
 	}
-	return putbytes(c, c->tx, (size_t)n, err);
+	return putbytes(c, c->batch, len, err);
 }
 
 /* The next byte, or -2 after timeout_ms of silence (the conn lives). */
@@ -583,10 +640,16 @@ rsp_pipeline(struct rsp_conn *c, const struct rsp_req *req, size_t n,
 	while (done < n) {
 		struct line *l;
 
-		while (next < n && unacked.n + waiting.n < window) {
-			if (transmit(c, &req[next], false, err) < 0)
+		if (next < n && unacked.n + waiting.n < window) {
+			size_t k = window - unacked.n - waiting.n;
+
+			if (k > n - next)
+				k = n - next;
+			if (transmit_many(c, &req[next], k, err) < 0)
 				return -1;
-			line_push(c->ack ? &unacked : &waiting, next++, 1);
+			while (k-- > 0)
+				line_push(c->ack ? &unacked : &waiting, next++,
+				    1);
 		}
 		if (c->n_early > 0) {
 			/* Came before these were sent: a stop reply. */
@@ -608,7 +671,7 @@ rsp_pipeline(struct rsp_conn *c, const struct rsp_req *req, size_t n,
 				return fail_dead(c, err, "packet rejected by "
 				    "target %d times (retries exhausted)",
 				    c->tries);
-			if (transmit(c, &req[i], true, err) < 0)
+			if (retransmit(c, &req[i], err) < 0)
 				return -1;
 			line_push(&unacked, i, tries + 1);
 			continue;
@@ -661,7 +724,7 @@ rsp_pipeline(struct rsp_conn *c, const struct rsp_req *req, size_t n,
 			i = line_pop(&unacked, &tries);
 			rsp_note(c, "a stop reply instead of an ack: the "
 			    "target dropped the packet; sending again");
-			if (transmit(c, &req[i], true, err) < 0)
+			if (retransmit(c, &req[i], err) < 0)
 				return -1;
 			line_push(&unacked, i, tries);
 		}

@@ -64,6 +64,8 @@ struct rsp_conn {
 	int timeout_ms;		/* per read; < 0 waits forever */
 	int tries;		/* send attempts and checksum retries */
 	bool ack;		/* false once QStartNoAckMode is in force */
+	unsigned acks;		/* `+` owed for packets received, sent
+				 * before we send or wait again */
 	bool dead;		/* framing lost or stream closed: no more I/O */
 	bool closed;		/* ... because the peer closed the stream */
 
@@ -73,6 +75,8 @@ struct rsp_conn {
 
 	char *tx;		/* encoded outgoing frame */
 	size_t tx_cap;
+	char *batch;		/* frames of a pipeline, sent together */
+	size_t batch_cap;
 
 	uint8_t in[65536];	/* read-ahead from io.read */
 	size_t in_pos, in_len;

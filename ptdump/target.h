@@ -44,7 +44,8 @@ struct target_read {
 	uint64_t pa;
 	void *buf;
 	size_t len;
-	int rc;			/* out: 0 read, -1 not read */
+	int rc;			/* out: 0 read, -1 failed, 1 left for
+				 * read_phys (as fast one at a time) */
 };
 
 struct target_ops {
@@ -55,7 +56,9 @@ struct target_ops {
 	 * Read many pieces at once (a walker's next tables), faster than
 	 * one by one.  A piece that cannot be read gets rc -1; read_phys
 	 * tells why when asked again.  Returns -1 with err set only when
-	 * the target is lost.  May be NULL.
+	 * the target is lost.  May be NULL.  When single reads cost no
+	 * round trip, pieces may be left unread (rc 1): read when wanted,
+	 * they are still in the CPU's cache.
 	 */
 	int (*read_phys_many)(void *ctx, struct target_read *r, size_t n,
 	    struct pt_err *err);

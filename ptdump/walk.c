@@ -498,7 +498,8 @@ walk_table(struct run *r, enum x86pt_level level, uint64_t table,
     uint64_t base, const struct path_state *above)
 {
 	struct walk_ctx *w = r->w;
-	uint64_t ent[X86PT_ENTRIES], span = X86PT_SPAN(level);
+	uint64_t copy[X86PT_ENTRIES], span = X86PT_SPAN(level);
+	const uint64_t *ent;
 	/* Frame address bits: 12 up to MAXPHYADDR. */
 	uint64_t frame = ((1ull << w->pt.maxphyaddr) - 1) & ~0xfffull;
 	struct x86pt_entry last = { .present = false };
@@ -517,8 +518,14 @@ walk_table(struct run *r, enum x86pt_level level, uint64_t table,
 	}
 	if (walk_cache_table(w->cache, w->tgt, table, &cached, r->err) < 0)
 		return -1;
-	/* A copy: walking the subtables may evict this page. */
-	memcpy(ent, cached, sizeof ent);
+	/* Walking the subtables may evict this page: above the last level
+	 * the walk works on a copy. */
+	if (level == X86PT_L1) {
+		ent = cached;
+	} else {
+		memcpy(copy, cached, sizeof copy);
+		ent = copy;
+	}
 	r->path[level] = table;
 
 	if (level != r->top && r->start > base)
@@ -556,13 +563,12 @@ walk_table(struct run *r, enum x86pt_level level, uint64_t table,
 		 */
 		if (last.present && ((ent[i] ^ last.raw) & ~frame) == 0 &&
 		    (level == X86PT_L1 || !last.is_leaf)) {
-			e = last;
-			e.raw = ent[i];
-			e.addr = ent[i] & frame;
+			last.raw = ent[i];
+			last.addr = ent[i] & frame;
 		} else {
-			e = last = x86pt_decode(&w->pt, level, ent[i]);
+			last = x86pt_decode(&w->pt, level, ent[i]);
 		}
-		if ((rc = walk_entry(r, &e, va, entry_pa, above)) != 0)
+		if ((rc = walk_entry(r, &last, va, entry_pa, above)) != 0)
 			return rc;
 	}
 	return 0;

@@ -258,14 +258,33 @@ x86pt_decode(const struct x86pt_ctx *c, enum x86pt_level level, uint64_t raw)
 	return e;
 }
 
-const char *
-x86pt_flag_name(uint32_t flag)
+/* The table's row for one flag bit, or NULL. */
+static const char *
+find_flag_name(uint32_t flag)
 {
 	for (size_t i = 0; i < x86pt_flag_table_len; i++)
 		if (x86pt_flag_table[i].field == X86PT_FIELD_FLAG &&
 		    x86pt_flag_table[i].flag == flag)
 			return x86pt_flag_table[i].name;
 	return NULL;
+}
+
+const char *
+x86pt_flag_name(uint32_t flag)
+{
+	/* Every JSON range names its flags: look each bit up once. */
+	static const char *name[X86PT_F_COUNT];
+	static bool known;
+
+	if (!known) {
+		for (unsigned b = 0; b < X86PT_F_COUNT; b++)
+			name[b] = find_flag_name(1u << b);
+		known = true;
+	}
+	if (flag == 0 || (flag & (flag - 1)) != 0 ||
+	    flag >= 1u << X86PT_F_COUNT)
+		return find_flag_name(flag);
+	return name[__builtin_ctz(flag)];
 }
 
 /* Append `s` at buf[*n], keeping room for the NUL; *n counts it all. */

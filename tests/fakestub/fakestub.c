@@ -9,7 +9,7 @@
  * x86-64 machine: registers, a target description split over include
  * files, and 64 KiB of physical memory holding 4-level page tables, so
  * virtual reads really are translated.  The monitor's `info mtree -f`
- * and `gpa2hva` describe that memory as QEMU would, so a client may read
+ * `gpa2hva` and `xp` describe that memory as QEMU would, so a client may read
  * it from /proc/PID/mem; with -F FILE it lives in a shared file, like
  * QEMU's memory-backend-file,share=on.
  *
@@ -57,7 +57,7 @@
  *   bigsize        advertise 4 times the PacketSize it really takes
  *   deaf           a running guest ignores every byte: never stops
  *   nopoints       answer Z/z with nothing (not supported)
- *   nomtree        the monitor knows no `info mtree` (nor gpa2hva)
+ *   nomtree        the monitor knows no `info mtree` (nor gpa2hva, xp)
  *   badhva         gpa2hva names an address 4 KiB off the right one
  *   pipe-drop      drop whatever arrived behind a packet while it is
  *                  handled (a stub that cannot take requests in flight)
@@ -859,6 +859,42 @@ do_monitor(const char *hex)
 			    (st.modes & M_BADHVA ? 0x1000 : 0)));
 			monitor_out(line);
 		}
+	} else if (strncmp(cmd, "xp /", 4) == 0 && !(st.modes & M_NOMTREE)) {
+		/* QEMU's physical memory dump: /Nxg (8 bytes a unit, two
+		 * to a line) or /Nxb (bytes, eight to a line). */
+		unsigned long count;
+		long long gpa;
+		char unit, line[64];
+		size_t u, per;
+
+		if (sscanf(cmd + 4, "%lux%c %lli", &count, &unit, &gpa) != 3 ||
+		    (unit != 'g' && unit != 'b')) {
+			monitor_out("bad format\r\n");
+			reply("OK");
+			return;
+		}
+		u = unit == 'g' ? 8 : 1;
+		per = unit == 'g' ? 2 : 8;
+		for (unsigned long k = 0; k < count; k++) {
+			unsigned long long a = (unsigned long long)gpa + k * u,
+			    v = 0;
+
+			if (k % per == 0) {
+				snprintf(line, sizeof line, "%s%016llx:",
+				    k > 0 ? "\r\n" : "", a);
+				monitor_out(line);
+			}
+			if (a + u > MEM_SIZE) {
+				monitor_out(" Cannot access memory");
+				break;
+			}
+			for (size_t b = u; b-- > 0;)
+				v = v << 8 | st.mem[a + b];
+			snprintf(line, sizeof line, u == 8 ? " 0x%016llx" :
+			    " 0x%02llx", v);
+			monitor_out(line);
+		}
+		monitor_out("\r\n");
 	} else if (strcmp(cmd, "fail") == 0) {
 		reply("E01");
 		return;
