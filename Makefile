@@ -4,7 +4,7 @@
 #   make check      install missing packages, build, run every test
 #   make demo       install missing packages, build, boot the demo kernel (SCENARIO=)
 #   make run        boot the kernel paused with a gdbstub (SCENARIO=, GDBPORT=)
-#   make bench      time ptdump against gdb on the demo kernel, side by side
+#   make bench      time ptdump beside QEMU's monitor, gdb and a baseline (BENCH_RUNS=)
 #   make golden     rewrite tests/golden/*.txt (SCENARIOS= to pick); read them
 #   make install    PREFIX=/usr/local DESTDIR=
 
@@ -82,8 +82,8 @@ iso: $(ISO)
 deps:
 	tools/deps.sh
 
-$(B)/ptdump: $(PT_OBJS)
-	$(CC) $(HOST_LDFLAGS) -o $@ $(PT_OBJS) $(HOST_LIBS)
+$(B)/ptdump: $(PT_OBJS) config.mk
+	$(CC) $(HOST_LDFLAGS) -o $@ $(PT_OBJS) $(PT_LIBS)
 
 $(B)/obj/ptdump/shell.o $(B)/obj-san/ptdump/shell.o: HOST_CFLAGS += $(READLINE_CFLAGS)
 
@@ -93,7 +93,7 @@ $(B)/obj/%.o: %.c config.h | $(B)/obj/ptdump
 $(B)/obj-san/%.o: %.c config.h | $(B)/obj-san/ptdump
 	$(CC) $(filter-out -O2,$(HOST_CFLAGS)) -O1 $(SAN_FLAGS) -MMD -MP -c -o $@ $<
 
-$(B)/obj/ptdump $(B)/obj-san/ptdump $(B)/kernel $(B)/tests:
+$(B)/obj/ptdump $(B)/obj-san/ptdump $(B)/kernel $(B)/tests $(B)/tools:
 	mkdir -p $@
 
 $(B)/kernel/%.c.o: kernel/%.c | $(B)/kernel
@@ -149,7 +149,13 @@ demo:
 run: $(KERNEL)
 	tools/run.sh "$(SCENARIO)" "$(GDBPORT)"
 
-bench: all
+# The bench's helpers: the host compiler and warnings, no project code.
+BENCH_TOOLS := $(B)/tools/hmp $(B)/tools/benchrun
+
+$(B)/tools/%: tools/%.c | $(B)/tools
+	$(CC) -std=c11 -D_POSIX_C_SOURCE=200809L -g -O2 $(HOST_WARN) -o $@ $<
+
+bench: all $(BENCH_TOOLS)
 	tools/deps.sh
 	tools/bench.sh
 

@@ -61,16 +61,12 @@ char *
 fmt_put_hex(char *p, uint64_t v)
 {
 	static const char digits[] = "0123456789abcdef";
-	char tmp[16];
-	int n = 0;
+	/* As many digits as v needs, written from the last one back. */
+	int n = (64 - __builtin_clzll(v | 1) + 3) / 4;
 
-	do {
-		tmp[n++] = digits[v & 15];
-		v >>= 4;
-	} while (v != 0);
-	while (n > 0)
-		*p++ = tmp[--n];
-	return p;
+	for (int i = n - 1; i >= 0; i--, v >>= 4)
+		p[i] = digits[v & 15];
+	return p + n;
 }
 
 char *

@@ -54,6 +54,11 @@ fmt_json_range(FILE *f, const struct fmt_range *r, bool first)
 	p = fmt_put_str(FMT_PUT_LIT(p, ",\"exec\":"), jbool(r->eff.exec));
 	p = fmt_put_str(FMT_PUT_LIT(p, "},\"memtype\":\""), r->memtype);
 	*p++ = '"';
+	if (r->rsvd == 0 && r->section[0] == '\0' && r->sym[0] == '\0') {
+		*p++ = '}';
+		fwrite(line, 1, (size_t)(p - line), f);
+		return;
+	}
 	fwrite(line, 1, (size_t)(p - line), f);
 	if (r->rsvd != 0)
 		fprintf(f, ",\"rsvd\":\"0x%" PRIx64 "\"", r->rsvd);

@@ -343,9 +343,11 @@ recv_frame(struct rsp_conn *c, bool started, struct pt_err *err)
 			return -1;
 	}
 	if (c->ack) {
-		/* Packets that came together are acked together. */
+		/* Packets that came together are acked together; in a
+		 * pipeline, with the next requests. */
 		c->acks++;
-		if (c->in_pos == c->in_len && flush_acks(c, err) < 0)
+		if (c->in_pos == c->in_len && !c->pipelining &&
+		    flush_acks(c, err) < 0)
 			return -1;
 	}
 	if (f == FRAME_TOOLONG)
@@ -577,7 +579,7 @@ retransmit(struct rsp_conn *c, const struct rsp_req *r, struct pt_err *err)
 	return putbytes(c, c->tx, (size_t)n, err);
 }
 
-/* Put n new requests on the wire in one write. */
+/* Put n new requests on the wire in one write, after the acks owed. */
 static int
 transmit_many(struct rsp_conn *c, const struct rsp_req *r, size_t n,
     struct pt_err *err)
@@ -586,6 +588,15 @@ transmit_many(struct rsp_conn *c, const struct rsp_req *r, size_t n,
 	char *p;
 	int f;
 
+	if (c->acks > 0 && c->batch_cap < c->acks) {
+		if ((p = realloc(c->batch, c->acks)) == NULL)
+			return pt_err_set(err, PT_EXIT_TARGET, "out of memory");
+		c->batch = p;
+		c->batch_cap = c->acks;
+	}
+	memset(c->batch, '+', c->acks);
+	len = c->acks;
+	c->acks = 0;
 	for (size_t i = 0; i < n; i++) {
 		if ((f = encode(c, r[i].payload, r[i].len, err)) < 0)
 			return -1;
@@ -620,8 +631,8 @@ pipe_byte(struct rsp_conn *c, int timeout_ms, struct pt_err *err)
 	return ch;
 }
 
-int
-rsp_pipeline(struct rsp_conn *c, const struct rsp_req *req, size_t n,
+static int
+pipeline(struct rsp_conn *c, const struct rsp_req *req, size_t n,
     size_t window, int timeout_ms, rsp_reply_fn fn, void *ctx,
     struct pt_err *err)
 {
@@ -630,17 +641,13 @@ rsp_pipeline(struct rsp_conn *c, const struct rsp_req *req, size_t n,
 	unsigned tries;
 	int ch, rc;
 
-	if (c->dead)
-		return pt_err_set(err, PT_EXIT_TARGET,
-		    "connection to target lost after an earlier error");
-	if (window == 0 || window > RSP_MAX_WINDOW)
-		window = RSP_MAX_WINDOW;
-	if (timeout_ms < 0)
-		timeout_ms = c->timeout_ms;
 	while (done < n) {
 		struct line *l;
 
-		if (next < n && unacked.n + waiting.n < window) {
+		/* Refill a quarter of the window at a time (or when all
+		 * is answered): fewer, larger writes. */
+		if (next < n && (unacked.n + waiting.n == 0 ||
+		    unacked.n + waiting.n + (window + 3) / 4 <= window)) {
 			size_t k = window - unacked.n - waiting.n;
 
 			if (k > n - next)
@@ -731,6 +738,33 @@ rsp_pipeline(struct rsp_conn *c, const struct rsp_req *req, size_t n,
 	}
 	return 0;
 }
+
+int
+rsp_pipeline(struct rsp_conn *c, const struct rsp_req *req, size_t n,
+    size_t window, int timeout_ms, rsp_reply_fn fn, void *ctx,
+    struct pt_err *err)
+{
+	int rc;
+
+	if (c->dead)
+		return pt_err_set(err, PT_EXIT_TARGET,
+		    "connection to target lost after an earlier error");
+	if (window == 0 || window > RSP_MAX_WINDOW)
+		window = RSP_MAX_WINDOW;
+	if (timeout_ms < 0)
+		timeout_ms = c->timeout_ms;
+	c->pipelining = true;
+	rc = pipeline(c, req, n, window, timeout_ms, fn, ctx, err);
+	c->pipelining = false;
+	if (rc < 0) {
+		struct pt_err ignored;
+
+		flush_acks(c, &ignored);	/* the stub is owed them */
+		return -1;
+	}
+	return flush_acks(c, err);
+}
+
 
 int
 rsp_drain(struct rsp_conn *c, int quiet_ms, struct pt_err *err)

@@ -66,6 +66,7 @@ struct rsp_conn {
 	bool ack;		/* false once QStartNoAckMode is in force */
 	unsigned acks;		/* `+` owed for packets received, sent
 				 * before we send or wait again */
+	bool pipelining;	/* in rsp_pipeline: acks go with requests */
 	bool dead;		/* framing lost or stream closed: no more I/O */
 	bool closed;		/* ... because the peer closed the stream */
 

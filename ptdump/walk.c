@@ -33,6 +33,7 @@ struct walk_cache {
 	size_t nslab, max_slab;
 	size_t used;		/* pages handed out since the flush */
 	uint64_t *free_list;	/* pages given back; linked by word 0 */
+	bool lazy;		/* the target reads as fast one at a time */
 };
 
 /* A page for the cache, or NULL when every slab page is out. */
@@ -155,6 +156,7 @@ cache_check_gen(struct walk_cache *c, struct target *t)
 		walk_cache_flush(c);
 		c->tgt = t;
 		c->gen = t->stop_gen;
+		c->lazy = false;
 	}
 }
 
@@ -214,6 +216,12 @@ walk_cache_table(struct walk_cache *c, struct target *t, uint64_t pa,
 	return 0;
 }
 
+size_t
+walk_cache_room(const struct walk_cache *c)
+{
+	return c->lazy ? 0 : c->max_pages - c->st.pages;
+}
+
 int
 walk_cache_prefetch(struct walk_cache *c, struct target *t,
     const uint64_t *pa, size_t n, struct pt_err *err)
@@ -225,6 +233,8 @@ walk_cache_prefetch(struct walk_cache *c, struct target *t,
 	if (t->ops->read_phys_many == NULL || n == 0)
 		return 0;
 	cache_check_gen(c, t);
+	if (c->lazy)
+		return 0;
 	room = c->max_pages - c->st.pages;
 	if (n > room)
 		n = room;
@@ -241,6 +251,10 @@ walk_cache_prefetch(struct walk_cache *c, struct target *t,
 	}
 	if (k > 0 && t->ops->read_phys_many(t->ctx, r, k, err) < 0)
 		rc = -1;
+	/* All left for read_phys: no use asking again until the next stop. */
+	c->lazy = rc == 0 && k > 0;
+	for (size_t i = 0; i < k && c->lazy; i++)
+		c->lazy = r[i].rc == 1;
 	for (size_t i = 0; i < k; i++) {
 		struct cache_slot *s = cache_probe(c, r[i].pa);
 
@@ -452,21 +466,25 @@ walk_entry(struct run *r, const struct x86pt_entry *e, uint64_t va,
 	return cb_result(r, r->cb(r->cookie, &leaf));
 }
 
-/*
- * Ask for all the tables below this one that the walk will visit (from
- * entry `from`, within the range), in one batch: over a gdbstub that
- * keeps requests in flight, a round trip each costs far more than this.
- */
-static int
-prefetch(struct run *r, enum x86pt_level level, uint64_t base,
-    const uint64_t *ent, unsigned from)
-{
-	struct walk_ctx *w = r->w;
-	uint64_t pa[X86PT_ENTRIES], span = X86PT_SPAN(level);
-	size_t n = 0;
+/* A table to fetch: where it is and the first address it maps. */
+struct table_at {
+	uint64_t pa, base;
+};
 
-	if (w->tgt->ops->read_phys_many == NULL)
-		return 0;
+/*
+ * The tables below the one at `level` holding `ent` (first address
+ * `base`) that the walk will visit, from entry `from` on, within the
+ * range: appended to out[*n] (room for X86PT_ENTRIES more).  Neighbours
+ * often share a table (aliases, a recursive slot): those count once.
+ */
+static void
+children(const struct run *r, enum x86pt_level level, uint64_t base,
+    const uint64_t *ent, unsigned from, struct table_at *out, size_t *n)
+{
+	const struct walk_ctx *w = r->w;
+	uint64_t span = X86PT_SPAN(level);
+	size_t first = *n;
+
 	for (unsigned i = from; i < X86PT_ENTRIES; i++) {
 		struct x86pt_entry e;
 		uint64_t va = level == r->top ?
@@ -480,12 +498,121 @@ prefetch(struct run *r, enum x86pt_level level, uint64_t base,
 		e = x86pt_decode(&w->pt, level, ent[i]);
 		if (e.is_leaf || (w->ram_limit != 0 && e.addr >= w->ram_limit))
 			continue;
-		/* Neighbours often share a table (aliases, a recursive
-		 * slot): each is read once. */
-		if (n == 0 || pa[n - 1] != e.addr)
-			pa[n++] = e.addr;
+		if (*n > first && out[*n - 1].pa == e.addr)
+			continue;
+		out[(*n)++] = (struct table_at){ e.addr, va };
 	}
-	return walk_cache_prefetch(w->cache, w->tgt, pa, n, r->err);
+}
+
+/* The first entry of a table (of `level`, at `base`) in the range. */
+static unsigned
+first_index(const struct run *r, enum x86pt_level level, uint64_t base)
+{
+	if (level != r->top && r->start > base)
+		return (unsigned)((r->start - base) >> X86PT_SHIFT(level));
+	return 0;
+}
+
+/* Fetch the tables of `list` into the cache in one batch. */
+static int
+fetch(struct run *r, const struct table_at *list, size_t n)
+{
+	uint64_t *pa = malloc((n > 0 ? n : 1) * sizeof *pa);
+	int rc;
+
+	if (pa == NULL)
+		return 0;	/* a hint only: the walk reads them itself */
+	for (size_t i = 0; i < n; i++)
+		pa[i] = list[i].pa;
+	rc = walk_cache_prefetch(r->w->cache, r->w->tgt, pa, n, r->err);
+	free(pa);
+	return rc;
+}
+
+/*
+ * Ask for all the tables below this one that the walk will visit, in
+ * one batch: over a gdbstub that keeps requests in flight, a round trip
+ * each costs far more than this.
+ */
+static int
+prefetch(struct run *r, enum x86pt_level level, uint64_t base,
+    const uint64_t *ent, unsigned from)
+{
+	struct table_at kids[X86PT_ENTRIES];
+	size_t n = 0;
+
+	if (r->w->tgt->ops->read_phys_many == NULL)
+		return 0;
+	children(r, level, base, ent, from, kids, &n);
+	return fetch(r, kids, n);
+}
+
+/* Sort by address, for dropping repeats. */
+static int
+by_pa(const void *a, const void *b)
+{
+	const struct table_at *x = a, *y = b;
+
+	return (x->pa > y->pa) - (x->pa < y->pa);
+}
+
+/*
+ * Before the walk, fetch the tables a level at a time: every table of a
+ * level in one batch, so that a walk costs a batch per level rather than
+ * one per table.  Stops where the next level would not fit in the cache
+ * (the walk then asks table by table) or when the target reads as fast
+ * one at a time.
+ */
+static int
+prefetch_levels(struct run *r, uint64_t root)
+{
+	struct walk_ctx *w = r->w;
+	struct table_at *cur, *next = NULL, *grown;
+	size_t ncur = 1, nnext, cap;
+	enum x86pt_level level = r->top;
+	int rc = 0;
+
+	if (w->tgt->ops->read_phys_many == NULL ||
+	    (cur = malloc(sizeof *cur)) == NULL)
+		return 0;
+	cur[0] = (struct table_at){ root, 0 };
+	/* The root too: its two requests go out together. */
+	rc = fetch(r, cur, 1);
+	for (; level > X86PT_L1 && rc == 0; level--) {
+		nnext = cap = 0;
+		next = NULL;
+		for (size_t i = 0; i < ncur && rc == 0; i++) {
+			const uint64_t *ent;
+
+			if (nnext + X86PT_ENTRIES > cap) {
+				cap = 2 * cap + X86PT_ENTRIES;
+				if ((grown = realloc(next, cap * sizeof *next))
+				    == NULL)
+					break;
+				next = grown;
+			}
+			rc = walk_cache_table(w->cache, w->tgt, cur[i].pa,
+			    &ent, r->err);
+			if (rc == 0)
+				children(r, level, cur[i].base, ent,
+				    first_index(r, level, cur[i].base), next,
+				    &nnext);
+		}
+		free(cur);
+		cur = next;
+		ncur = 0;
+		/* Recursive slots bring a table back at the next level. */
+		if (cur != NULL)
+			qsort(cur, nnext, sizeof *cur, by_pa);
+		for (size_t i = 0; i < nnext; i++)
+			if (ncur == 0 || cur[ncur - 1].pa != cur[i].pa)
+				cur[ncur++] = cur[i];
+		if (rc < 0 || ncur == 0 || ncur > walk_cache_room(w->cache))
+			break;	/* the walk asks table by table from here */
+		rc = fetch(r, cur, ncur);
+	}
+	free(cur);
+	return rc;
 }
 
 /*
@@ -528,8 +655,7 @@ walk_table(struct run *r, enum x86pt_level level, uint64_t table,
 	}
 	r->path[level] = table;
 
-	if (level != r->top && r->start > base)
-		i = (unsigned)((r->start - base) >> X86PT_SHIFT(level));
+	i = first_index(r, level, base);
 	if (level > X86PT_L1 && prefetch(r, level, base, ent, i) < 0)
 		return -1;
 	for (; i < X86PT_ENTRIES; i++) {
@@ -598,6 +724,8 @@ walk_range(struct walk_ctx *w, uint64_t va_start, uint64_t va_last,
 	r.max_tables = w->max_tables != 0 ? w->max_tables :
 	    WALK_DEFAULT_MAX_TABLES;
 	r.top = top_level(w);
+	if (prefetch_levels(&r, root) < 0)
+		return -1;
 	return walk_table(&r, r.top, root, 0, &top) < 0 ? -1 : 0;
 }
 

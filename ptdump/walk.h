@@ -65,6 +65,10 @@ int walk_cache_table(struct walk_cache *c, struct target *t, uint64_t pa,
 int walk_cache_prefetch(struct walk_cache *c, struct target *t,
     const uint64_t *pa, size_t n, struct pt_err *err);
 
+/* How many more pages walk_cache_prefetch would take now (0 when the
+ * target reads as fast one at a time). */
+size_t walk_cache_room(const struct walk_cache *c);
+
 /* ---- a set of table pages ------------------------------------------ */
 
 /*

@@ -11,7 +11,7 @@
 # Known differences, left out of the translated batch:
 # - `--format json` and `--pages`: pt-dump prints the text form only;
 # - scenario=scale: 262144 leaves are beyond GDB's interpreter in a test
-#   (make bench times pt-dump instead).
+#   (make bench BENCH_GDB_SCRIPTS=1 times pt-dump instead).
 . "$(dirname "$0")/../lib.sh"
 tl_init
 G=$TOP/tests/golden
