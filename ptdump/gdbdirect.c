@@ -306,8 +306,13 @@ give_up(struct gr *g, struct pt_err *err)
 {
 	hostmem_close(&g->ram);
 	g->direct = GR_DIRECT_OFF;
-	if (g->opt.ram == GDBREMOTE_RAM_DIRECT)
-		return pt_err_wrap(err, "--ram-access direct");
+	if (g->opt.ram == GDBREMOTE_RAM_DIRECT) {
+		/* Every later read fails the same way: never `m` packets. */
+		pt_err_wrap(err, "--ram-access direct");
+		g->direct = GR_DIRECT_FAILED;
+		g->direct_err = *err;
+		return -1;
+	}
 	rsp_note(&g->rsp, "direct RAM access off: %s", err->msg);
 	return 1;
 }
@@ -320,6 +325,10 @@ gr_direct_read(struct gr *g, uint64_t pa, void *buf, size_t len,
 
 	if (g->opt.ram == GDBREMOTE_RAM_RSP || g->direct == GR_DIRECT_OFF)
 		return 1;
+	if (g->direct == GR_DIRECT_FAILED) {
+		*err = g->direct_err;
+		return -1;
+	}
 	if (g->running)
 		return pt_err_set(err, PT_EXIT_USAGE, "the guest is running; "
 		    "'interrupt' stops it");
@@ -364,6 +373,8 @@ gr_direct_describe(const struct gr *g, char *buf, size_t size)
 		snprintf(buf, size, "rsp (m packets)");
 	else if (g->direct == GR_DIRECT_ON)
 		snprintf(buf, size, "direct (%s)", g->ram.path);
+	else if (g->direct == GR_DIRECT_FAILED)
+		snprintf(buf, size, "none: %s", g->direct_err.msg);
 	else
 		snprintf(buf, size, "not chosen yet (%s)",
 		    g->opt.ram == GDBREMOTE_RAM_DIRECT ? "direct" : "auto");

@@ -42,6 +42,7 @@ enum gr_direct {
 	GR_DIRECT_UNVERIFIED,	/* set up; no read compared with `m` yet */
 	GR_DIRECT_ON,
 	GR_DIRECT_OFF,		/* `m` packets only */
+	GR_DIRECT_FAILED,	/* --ram-access direct could not: direct_err */
 };
 
 /* Does the stub answer `m` requests in flight, in order (gdbmem.c)? */
@@ -92,6 +93,7 @@ struct gr {
 	bool map_known;
 	struct hostmem ram;	/* QEMU's memory, when direct */
 	enum gr_direct direct;
+	struct pt_err direct_err;	/* why, when GR_DIRECT_FAILED */
 	enum gr_pipe pipe;
 };
 

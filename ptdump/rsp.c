@@ -594,7 +594,8 @@ transmit_many(struct rsp_conn *c, const struct rsp_req *r, size_t n,
 		c->batch = p;
 		c->batch_cap = c->acks;
 	}
-	memset(c->batch, '+', c->acks);
+	if (c->acks > 0)
+		memset(c->batch, '+', c->acks);
 	len = c->acks;
 	c->acks = 0;
 	for (size_t i = 0; i < n; i++) {

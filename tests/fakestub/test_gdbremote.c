@@ -1699,9 +1699,14 @@ check_direct_refused(struct stub *s, const char *mode, const char *why)
 	if (strstr(e.msg, why) == NULL || strstr(e.msg, "--ram-access "
 	    "direct") == NULL)
 		fail_msg("error '%s' lacks '%s'", e.msg, why);
+	/* And again: never `m` packets instead. */
+	memset(&e, 0, sizeof e);
+	assert_int_equal(t.ops->read_phys(t.ctx, 0x8000, b, sizeof b, &e), -1);
+	assert_non_null(strstr(e.msg, why));
 	t.ops->close(t.ctx);
 	stub_finish(s);
 	assert_int_equal(log_count(s, "< D;1"), 1);
+	assert_false(log_has(s, "< m8000"));
 }
 
 static void

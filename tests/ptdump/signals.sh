@@ -39,17 +39,21 @@ fi
 left_as_found "dump | head -1"
 
 # 2. Signals in the middle of a dump: the dump says where it stopped,
-#    status 128+N.
+#    status 128+N.  The dump writes into a pipe nobody reads for a
+#    while: it fills the pipe and waits there, mid-walk, whatever the
+#    speed of the machine, until the signal has come.
+mkfifo "$T/fifo"
 for sig in TERM INT HUP; do
 	case $sig in TERM) want=143 ;; INT) want=130 ;; HUP) want=129 ;; esac
-	$PT dump >"$T/$sig.out" 2>"$T/$sig.err" &
+	{ sleep 2; cat; } <"$T/fifo" >"$T/$sig.out" &
+	reader=$!
+	$PT dump >"$T/fifo" 2>"$T/$sig.err" &
 	pid=$!
-	# Mid-dump: some ranges printed, the walk still going.
-	tl_wait_line "$T/$sig.out" '^0x00000080' 30 ||
-		tl_fail "$sig: the dump printed nothing in 30 s"
+	sleep 1
 	kill -s "$sig" "$pid"
 	wait "$pid"
 	rc=$?
+	wait "$reader"
 	if [ "$rc" = "$want" ] && tail -n 1 "$T/$sig.out" |
 	    grep -q '^\.\.\. interrupted after [0-9]* entries: the rest, from 0x[0-9a-f]*, is not shown$'; then
 		tl_ok "SIG$sig mid-dump: exit $rc, $(tail -n 1 "$T/$sig.out" | cut -c1-40)..."
@@ -61,10 +65,12 @@ for sig in TERM INT HUP; do
 done
 
 # JSON stays well formed and says where to resume.
-$PT dump --format json >"$T/j.out" 2>/dev/null &
+{ sleep 2; cat; } <"$T/fifo" >"$T/j.out" &
+reader=$!
+$PT dump --format json >"$T/fifo" 2>/dev/null &
 pid=$!
-tl_wait_line "$T/j.out" '"va":"0x80' 30
-kill -INT "$pid"; wait "$pid"
+sleep 1
+kill -INT "$pid"; wait "$pid"; wait "$reader"
 if tail -c 100 "$T/j.out" | grep -q '"truncated":true,"resume_va":"0x[0-9a-f]*","notes":\[.*\]}$'; then
 	tl_ok "SIGINT mid-dump, JSON: truncated with resume_va"
 else
