@@ -22,6 +22,18 @@
 #include "gdbremote_int.h"
 #include "peerpid.h"
 
+#define MTREE "info mtree -f"
+
+/* Keep the memory map from `info mtree -f`'s output. */
+static int
+keep_map(struct gr *g, const char *mtree, struct pt_err *err)
+{
+	if (memmap_parse(mtree, &g->map, err) < 0)
+		return -1;
+	g->map_known = true;
+	return 0;
+}
+
 int
 gr_memmap(void *ctx, const struct memmap **map, struct pt_err *err)
 {
@@ -30,13 +42,12 @@ gr_memmap(void *ctx, const struct memmap **map, struct pt_err *err)
 	int rc;
 
 	if (!g->map_known) {
-		if (gr_monitor(g, "info mtree -f", &out, err) < 0)
+		if (gr_monitor(g, MTREE, &out, err) < 0)
 			return -1;
-		rc = memmap_parse(out, &g->map, err);
+		rc = keep_map(g, out, err);
 		free(out);
 		if (rc < 0)
 			return -1;
-		g->map_known = true;
 	}
 	*map = &g->map;
 	return 0;
@@ -100,28 +111,33 @@ parse_xp(const char *text, size_t unit, uint8_t *out, size_t len)
 }
 
 /* The check's command: QEMU's own read of guest-physical memory. */
-static size_t
+static void
 xp_command(char *cmd, size_t size, uint64_t pa, size_t len, size_t *unit)
 {
 	*unit = len % 8 == 0 ? 8 : 1;
 	snprintf(cmd, size, "xp /%zux%c 0x%" PRIx64, len / *unit,
 	    *unit == 8 ? 'g' : 'b', pa);
-	return len;
 }
 
-/* Does QEMU's own reading of [pa, pa + len) (xp's output) match ours? */
+/* The checked length: the first page's worth is enough. */
+#define CHECK_MAX 4096
+
+/*
+ * Read [pa, pa + len) into buf straight from QEMU's memory; its first
+ * clen bytes must match QEMU's own reading of them (xp's output).
+ */
 static int
 check_read(struct gr *g, const char *xp, size_t unit, uint64_t pa,
-    void *buf, size_t len, struct pt_err *err)
+    void *buf, size_t len, size_t clen, struct pt_err *err)
 {
-	uint8_t *theirs = malloc(len);
+	uint8_t *theirs = malloc(clen);
 	int rc;
 
 	if (theirs == NULL)
 		return pt_err_set(err, PT_EXIT_TARGET, "out of memory");
 	rc = hostmem_read(&g->ram, pa, buf, len, err);
-	if (rc == 0 && (parse_xp(xp, unit, theirs, len) < 0 ||
-	    memcmp(theirs, buf, len) != 0))
+	if (rc == 0 && (parse_xp(xp, unit, theirs, clen) < 0 ||
+	    memcmp(theirs, buf, clen) != 0))
 		rc = pt_err_set(err, PT_EXIT_TARGET, "%s disagrees with the "
 		    "gdbstub at guest-physical 0x%" PRIx64, g->ram.path, pa);
 	free(theirs);
@@ -204,9 +220,6 @@ attach_file(struct gr *g, const struct memmap *m, struct pt_err *err)
 	return 0;
 }
 
-/* The checked length: the first page's worth is enough. */
-#define CHECK_MAX 4096
-
 /*
  * Set the direct path up on the first read, at pa: the memory map, where
  * QEMU keeps the RAM block holding pa, and QEMU's own reading of pa
@@ -217,7 +230,7 @@ attach_file(struct gr *g, const struct memmap *m, struct pt_err *err)
 static int
 attach(struct gr *g, uint64_t pa, void *buf, size_t len, struct pt_err *err)
 {
-	char path[40], hva_cmd[40], xp_cmd[64], *out[3] = { 0 };
+	char path[40] = "", hva_cmd[40], xp_cmd[64], *out[3] = { 0 };
 	const char *cmd[3];
 	const struct memmap *m;
 	const struct memmap_region *at = NULL;
@@ -226,26 +239,21 @@ attach(struct gr *g, uint64_t pa, void *buf, size_t len, struct pt_err *err)
 	pid_t pid;
 	int rc = -1;
 
-	if (g->opt.guest_ram != NULL) {
-		snprintf(path, sizeof path, "%s", "");
-	} else if (peerpid_find(g->fd, &pid, err) < 0) {
-		return -1;
-	} else {
+	if (g->opt.guest_ram == NULL) {
+		if (peerpid_find(g->fd, &pid, err) < 0)
+			return -1;
 		snprintf(path, sizeof path, "/proc/%ld/mem", (long)pid);
 	}
 	if (!g->map_known)
-		cmd[n++] = "info mtree -f";
+		cmd[n++] = MTREE;
 	snprintf(hva_cmd, sizeof hva_cmd, "gpa2hva 0x%" PRIx64, pa);
 	cmd[n++] = hva_cmd;
 	xp_command(xp_cmd, sizeof xp_cmd, pa, clen, &unit);
 	cmd[n++] = xp_cmd;
 	if (gr_monitor_many(g, cmd, n, out, err) < 0)
 		return -1;
-	if (!g->map_known) {
-		if (memmap_parse(out[0], &g->map, err) < 0)
-			goto done;
-		g->map_known = true;
-	}
+	if (!g->map_known && keep_map(g, out[0], err) < 0)
+		goto done;
 	m = &g->map;
 	if (m->guest < 0) {
 		pt_err_set(err, PT_EXIT_TARGET, "the memory map shows no RAM "
@@ -270,17 +278,15 @@ attach(struct gr *g, uint64_t pa, void *buf, size_t len, struct pt_err *err)
 		rc = 1;		/* not RAM: checked on a later read */
 		goto done;
 	}
-	rc = check_read(g, out[n - 1], unit, pa, buf, clen, err);
-	if (rc == 0 && clen < len)
-		rc = hostmem_read(&g->ram, pa + clen, (uint8_t *)buf + clen,
-		    len - clen, err);
+	rc = check_read(g, out[n - 1], unit, pa, buf, len, clen, err);
 done:
 	for (size_t i = 0; i < n; i++)
 		free(out[i]);
 	return rc;
 }
 
-/* A later first read that is RAM: QEMU's `xp` against ours. */
+/* The first read of RAM after one that was not: QEMU's `xp` against
+ * ours.  1 when this one is not RAM either. */
 static int
 check_later(struct gr *g, uint64_t pa, void *buf, size_t len,
     struct pt_err *err)
@@ -289,14 +295,13 @@ check_later(struct gr *g, uint64_t pa, void *buf, size_t len,
 	char cmd[64], *out;
 	int rc;
 
+	if (!hostmem_covers(&g->ram, pa, len))
+		return 1;
 	xp_command(cmd, sizeof cmd, pa, clen, &unit);
 	if (gr_monitor(g, cmd, &out, err) < 0)
 		return -1;
-	rc = check_read(g, out, unit, pa, buf, clen, err);
+	rc = check_read(g, out, unit, pa, buf, len, clen, err);
 	free(out);
-	if (rc == 0 && clen < len)
-		rc = hostmem_read(&g->ram, pa + clen, (uint8_t *)buf + clen,
-		    len - clen, err);
 	return rc;
 }
 
@@ -338,7 +343,7 @@ gr_direct_read(struct gr *g, uint64_t pa, void *buf, size_t len,
 		rc = attach(g, pa, buf, len, err);
 		if (rc >= 0)
 			g->direct = GR_DIRECT_UNVERIFIED;
-	} else if ((rc = hostmem_read(&g->ram, pa, buf, len, err)) == 0) {
+	} else {
 		rc = check_later(g, pa, buf, len, err);
 	}
 	if (rc < 0)

@@ -109,12 +109,15 @@ on_reply(void *ctx, size_t i, const char *r, size_t n, struct pt_err *err)
 	return 0;
 }
 
-/* Send `n` chunks pipelined; 0, or -1 with err set. */
+/*
+ * Ask for `n` chunks as one gr_batch: in flight unless the stub is known
+ * not to take that, and asked again one by one if the batch goes wrong
+ * (which turns pipelining off).  0, or -1 with err set.
+ */
 static int
-run_batch(struct gr *g, struct chunk *c, size_t n, size_t window,
-    int timeout_ms, struct pt_err *err)
+run_batch(struct gr *g, struct chunk *c, size_t n, struct pt_err *err)
 {
-	struct rsp_req *req = malloc(n * sizeof *req);
+	struct rsp_req *req = malloc((n > 0 ? n : 1) * sizeof *req);
 	struct batch b = { g, c };
 	int rc;
 
@@ -124,8 +127,7 @@ run_batch(struct gr *g, struct chunk *c, size_t n, size_t window,
 		req[i].payload = c[i].req;
 		req[i].len = strlen(c[i].req);
 	}
-	rc = rsp_pipeline(&g->rsp, req, n, window, timeout_ms, on_reply, &b,
-	    err);
+	rc = gr_batch(g, req, n, on_reply, &b, err);
 	free(req);
 	return rc;
 }
@@ -135,15 +137,15 @@ run_batch(struct gr *g, struct chunk *c, size_t n, size_t window,
  * replies must come whole and in order.  When the piece is a table page
  * (4 KiB, 2 KiB to a read) the reads are its 2048, 2032 and 16 bytes,
  * so the probe costs nothing; otherwise 1, 2 and 3 bytes at its start,
- * which must agree.  Any other outcome (a timeout too) turns pipelining
- * off for the connection.  Sets piece->rc 0 when it read the piece.
+ * which must agree.  Any other outcome (a timeout too, which gr_batch
+ * turns into one request at a time) turns pipelining off for the
+ * connection.  Sets piece->rc 0 when it read the piece.
  */
 static int
 probe(struct gr *g, struct target_read *piece, struct pt_err *err)
 {
 	uint8_t got[3][3];
 	struct chunk c[3];
-	struct pt_err why;
 	size_t first = g->mem_chunk, second = piece->len - 16 - first;
 	bool whole = piece->len > first + 16 && second < first &&
 	    second != 16, good;
@@ -159,20 +161,24 @@ probe(struct gr *g, struct target_read *piece, struct pt_err *err)
 		snprintf(c[i].req, sizeof c[i].req, "m%" PRIx64 ",%zx",
 		    piece->pa + at, c[i].ask);
 	}
-	good = run_batch(g, c, 3, 3, GR_PROBE_MS, &why) == 0 &&
-	    c[0].ok && c[1].ok && c[2].ok && (whole ||
-	    (got[0][0] == got[1][0] && got[1][0] == got[2][0] &&
-	    got[1][1] == got[2][1]));
-	if (good) {
-		g->pipe = GR_PIPE_YES;
+	if (run_batch(g, c, 3, err) < 0)
+		return -1;
+	good = c[0].ok && c[1].ok && c[2].ok;
+	if (g->pipe == GR_PIPE_NO) {
+		/* gr_batch saw it go wrong, said why, asked one by one. */
+		if (whole && good)
+			piece->rc = 0;
+		return 0;
+	}
+	if (good && (whole || (got[0][0] == got[1][0] &&
+	    got[1][0] == got[2][0] && got[1][1] == got[2][1]))) {
 		if (whole)
 			piece->rc = 0;
+		g->pipe = GR_PIPE_YES;
 		rsp_note(&g->rsp, "pipelined reads: the stub answers them in "
 		    "order; up to %d in flight", GR_WINDOW);
 		return 0;
 	}
-	if (g->rsp.dead)
-		return pt_err_set(err, why.kind, "%s", why.msg);
 	g->pipe = GR_PIPE_NO;
 	rsp_note(&g->rsp, "pipelined reads: the stub does not answer them "
 	    "in order; one at a time from now on");
@@ -208,6 +214,15 @@ make_chunks(struct gr *g, struct target_read *r, size_t n, size_t *count)
 	return c;
 }
 
+/* Pieces still to do are not read: read_phys will say why. */
+static void
+unread(struct target_read *r, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (r[i].rc > 0)
+			r[i].rc = -1;
+}
+
 int
 gr_read_phys_many(void *ctx, struct target_read *r, size_t n,
     struct pt_err *err)
@@ -235,9 +250,7 @@ gr_read_phys_many(void *ctx, struct target_read *r, size_t n,
 	if (todo == 0)
 		return 0;
 	if (gr_set_phymem(g, 1, err) < 0) {
-		for (size_t i = 0; i < n; i++)
-			if (r[i].rc > 0)
-				r[i].rc = -1;
+		unread(r, n);
 		return g->rsp.dead ? -1 : 0;
 	}
 	if (g->pipe == GR_PIPE_UNKNOWN && g->mem_chunk >= 64) {
@@ -258,23 +271,17 @@ gr_read_phys_many(void *ctx, struct target_read *r, size_t n,
 	}
 	if ((c = make_chunks(g, r, n, &k)) == NULL)
 		return pt_err_set(err, PT_EXIT_TARGET, "out of memory");
-	rc = run_batch(g, c, k, GR_WINDOW, -1, err);
-	if (rc == 0) {
-		for (size_t i = 0; i < k; i++)
-			if (!c[i].ok)
-				c[i].piece->rc = -1;
-		for (size_t i = 0; i < n; i++)
-			if (r[i].rc > 0)
-				r[i].rc = 0;
-	}
+	rc = run_batch(g, c, k, err);
+	for (size_t i = 0; i < k && rc == 0; i++)
+		if (!c[i].ok)
+			c[i].piece->rc = -1;
 	free(c);
-	if (rc < 0 && !g->rsp.dead) {
-		/* Out of step: what was read stays unread. */
-		g->pipe = GR_PIPE_NO;
-		for (size_t i = 0; i < n; i++)
-			if (r[i].rc > 0)
-				r[i].rc = -1;
-		return rsp_drain(&g->rsp, GR_PROBE_MS / 4, err);
+	if (rc < 0) {
+		unread(r, n);
+		return g->rsp.dead ? -1 : 0;
 	}
-	return rc;
+	for (size_t i = 0; i < n; i++)
+		if (r[i].rc > 0)
+			r[i].rc = 0;
+	return 0;
 }

@@ -44,27 +44,33 @@ find(const struct hostmem *h, uint64_t pa)
 	return NULL;
 }
 
+bool
+hostmem_covers(const struct hostmem *h, uint64_t pa, size_t len)
+{
+	while (len > 0) {
+		const struct hostmem_span *s = find(h, pa);
+		uint64_t room;
+
+		if (s == NULL)
+			return false;
+		room = s->last - pa;
+		if (room >= len - 1)
+			break;
+		pa += room + 1;
+		len -= (size_t)room + 1;
+	}
+	return true;
+}
+
 int
 hostmem_read(struct hostmem *h, uint64_t pa, void *buf, size_t len,
     struct pt_err *err)
 {
 	unsigned char *out = buf;
-	uint64_t a = pa;
-	size_t left = len;
 
 	/* All covered, or nothing is read. */
-	while (left > 0) {
-		const struct hostmem_span *s = find(h, a);
-		uint64_t room;
-
-		if (s == NULL)
-			return 1;
-		room = s->last - a;
-		if (room >= left - 1)
-			break;
-		a += room + 1;
-		left -= (size_t)room + 1;
-	}
+	if (!hostmem_covers(h, pa, len))
+		return 1;
 	while (len > 0) {
 		const struct hostmem_span *s = find(h, pa);
 		uint64_t room = s->last - pa;

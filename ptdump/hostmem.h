@@ -10,6 +10,7 @@
 #ifndef PTDUMP_HOSTMEM_H
 #define PTDUMP_HOSTMEM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,6 +35,9 @@ int hostmem_open(struct hostmem *h, const char *path, struct pt_err *err);
 /* Map [gpa, last] to offset `off`.  0, or -1 with err set. */
 int hostmem_add(struct hostmem *h, uint64_t gpa, uint64_t last, uint64_t off,
     struct pt_err *err);
+
+/* Does some span hold every byte of [pa, pa + len)? */
+bool hostmem_covers(const struct hostmem *h, uint64_t pa, size_t len);
 
 /*
  * Read len bytes at guest-physical pa.  Returns 0, 1 if some byte lies

@@ -579,37 +579,37 @@ retransmit(struct rsp_conn *c, const struct rsp_req *r, struct pt_err *err)
 	return putbytes(c, c->tx, (size_t)n, err);
 }
 
+/* Room for `need` bytes in c->batch; 0 or -1 with err set. */
+static int
+batch_room(struct rsp_conn *c, size_t need, struct pt_err *err)
+{
+	char *p;
+
+	if (need <= c->batch_cap)
+		return 0;
+	if ((p = realloc(c->batch, 2 * need)) == NULL)
+		return pt_err_set(err, PT_EXIT_TARGET, "out of memory");
+	c->batch = p;
+	c->batch_cap = 2 * need;
+	return 0;
+}
+
 /* Put n new requests on the wire in one write, after the acks owed. */
 static int
 transmit_many(struct rsp_conn *c, const struct rsp_req *r, size_t n,
     struct pt_err *err)
 {
-	size_t len = 0;
-	char *p;
+	size_t len = c->acks;
 	int f;
 
-	if (c->acks > 0 && c->batch_cap < c->acks) {
-		if ((p = realloc(c->batch, c->acks)) == NULL)
-			return pt_err_set(err, PT_EXIT_TARGET, "out of memory");
-		c->batch = p;
-		c->batch_cap = c->acks;
-	}
-	if (c->acks > 0)
-		memset(c->batch, '+', c->acks);
-	len = c->acks;
+	if (batch_room(c, len + 1, err) < 0)
+		return -1;
+	memset(c->batch, '+', len);
 	c->acks = 0;
 	for (size_t i = 0; i < n; i++) {
-		if ((f = encode(c, r[i].payload, r[i].len, err)) < 0)
+		if ((f = encode(c, r[i].payload, r[i].len, err)) < 0 ||
+		    batch_room(c, len + (size_t)f, err) < 0)
 			return -1;
-		if (len + (size_t)f > c->batch_cap) {
-			size_t cap = 2 * (len + (size_t)f);
-
-			if ((p = realloc(c->batch, cap)) == NULL)
-				return pt_err_set(err, PT_EXIT_TARGET,
-				    "out of memory");
-			c->batch = p;
-			c->batch_cap = cap;
-		}
 		memcpy(c->batch + len, c->tx, (size_t)f);
 		len += (size_t)f;
 		c->n_sent++;
@@ -765,7 +765,6 @@ rsp_pipeline(struct rsp_conn *c, const struct rsp_req *req, size_t n,
 	}
 	return flush_acks(c, err);
 }
-
 
 int
 rsp_drain(struct rsp_conn *c, int quiet_ms, struct pt_err *err)

@@ -72,29 +72,19 @@ session_target(struct session *s, struct pt_err *err)
 }
 
 /*
- * The end of guest RAM, from the flat memory map (`info mtree -f`): the
- * top of the RAM block at guest address 0, not a device's RAM such as
- * "vga.vram".  0 when it cannot be told.
+ * The end of guest RAM, from the target's memory map (QEMU's `info mtree
+ * -f`): the top of the RAM block at guest address 0, not a device's RAM
+ * such as "vga.vram".  0 when it cannot be told.
  */
 static uint64_t
 read_ram_limit(struct target *t)
 {
 	const struct memmap *m;
-	struct memmap own;
 	struct pt_err ignored;
-	uint64_t top;
-	char *out;
 
-	if (t->ops->memmap != NULL)
-		return t->ops->memmap(t->ctx, &m, &ignored) < 0 ? 0 :
-		    memmap_ram_end(m);
-	if (t->ops->monitor == NULL ||
-	    t->ops->monitor(t->ctx, "info mtree -f", &out, &ignored) < 0)
+	if (t->ops->memmap == NULL || t->ops->memmap(t->ctx, &m, &ignored) < 0)
 		return 0;
-	top = memmap_parse(out, &own, &ignored) < 0 ? 0 : memmap_ram_end(&own);
-	free(out);
-	memmap_free(&own);
-	return top;
+	return memmap_ram_end(m);
 }
 
 uint64_t

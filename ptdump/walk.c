@@ -541,7 +541,9 @@ prefetch(struct run *r, enum x86pt_level level, uint64_t base,
 	struct table_at kids[X86PT_ENTRIES];
 	size_t n = 0;
 
-	if (r->w->tgt->ops->read_phys_many == NULL)
+	/* No decoding for nothing: the cache takes no more now. */
+	if (r->w->tgt->ops->read_phys_many == NULL ||
+	    walk_cache_room(r->w->cache) == 0)
 		return 0;
 	children(r, level, base, ent, from, kids, &n);
 	return fetch(r, kids, n);

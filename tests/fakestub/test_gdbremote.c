@@ -284,15 +284,23 @@ fast_opts(struct gdbremote_opts *o)
 	o->ram = GDBREMOTE_RAM_RSP;
 }
 
+/* Open with options `o`, or fail the test. */
+static void
+open_opts(struct stub *s, struct target *t, const struct gdbremote_opts *o)
+{
+	struct pt_err e;
+
+	if (gdbremote_open(s->spec, o, t, &e) < 0)
+		fail_msg("open %s: %s", s->spec, e.msg);
+}
+
 static void
 open_ok(struct stub *s, struct target *t)
 {
 	struct gdbremote_opts o;
-	struct pt_err e;
 
 	fast_opts(&o);
-	if (gdbremote_open(s->spec, &o, t, &e) < 0)
-		fail_msg("open %s: %s", s->spec, e.msg);
+	open_opts(s, t, &o);
 }
 
 static uint64_t
@@ -822,13 +830,11 @@ open_with(struct stub *s, struct target *t, int reply_ms,
     enum gdbremote_resume resume)
 {
 	struct gdbremote_opts o;
-	struct pt_err e;
 
 	fast_opts(&o);
 	o.reply_timeout_ms = reply_ms;
 	o.resume = resume;
-	if (gdbremote_open(s->spec, &o, t, &e) < 0)
-		fail_msg("open %s: %s", s->spec, e.msg);
+	open_opts(s, t, &o);
 }
 
 static void
@@ -1595,13 +1601,11 @@ open_ram(struct stub *s, struct target *t, enum gdbremote_ram ram,
     const char *file)
 {
 	struct gdbremote_opts o;
-	struct pt_err e;
 
 	fast_opts(&o);
 	o.ram = ram;
 	o.guest_ram = file;
-	if (gdbremote_open(s->spec, &o, t, &e) < 0)
-		fail_msg("open %s: %s", s->spec, e.msg);
+	open_opts(s, t, &o);
 }
 
 static void
@@ -1805,13 +1809,11 @@ static void
 open_traced(struct stub *s, struct target *t, struct tracebuf *tb)
 {
 	struct gdbremote_opts o;
-	struct pt_err e;
 
 	fast_opts(&o);
 	o.trace = trace_keep;
 	o.trace_ctx = tb;
-	if (gdbremote_open(s->spec, &o, t, &e) < 0)
-		fail_msg("open: %s", e.msg);
+	open_opts(s, t, &o);
 }
 
 /* The round trips of a closed connection's trace. */
