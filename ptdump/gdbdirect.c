@@ -8,8 +8,9 @@
  * ranges are RAM and where in their RAM block they sit; `gpa2hva` gives
  * a block's address inside QEMU.  The first read of RAM is also read by
  * QEMU itself (`xp`, which leaves the gdbstub's physical-memory mode
- * alone) and compared: only a match turns the direct path on.  The
- * three monitor commands go in one round trip.  With --ram-access auto
+ * alone: the first and last 256 bytes of its first page) and compared:
+ * only a match turns the direct path on.  The monitor commands go in
+ * one round trip.  With --ram-access auto
  * any failure falls back to `m` packets quietly (--trace says why);
  * with --ram-access direct it is an error.
  */
@@ -110,37 +111,65 @@ parse_xp(const char *text, size_t unit, uint8_t *out, size_t len)
 	return got == len ? 0 : -1;
 }
 
-/* The check's command: QEMU's own read of guest-physical memory. */
+/*
+ * The check: QEMU's own reading (`xp`) of the first and the last
+ * CHECK_WINDOW bytes of the first page read, which a wrong process or
+ * address would not match.  Not the whole page: QEMU 7.2 takes about
+ * 2 us a value to print, a millisecond for a page.
+ */
+#define CHECK_MAX 4096
+#define CHECK_WINDOW 256
+
+struct check {
+	size_t n;
+	size_t off[2], len[2], unit[2];
+	char cmd[2][64];
+};
+
 static void
-xp_command(char *cmd, size_t size, uint64_t pa, size_t len, size_t *unit)
+check_window(struct check *c, uint64_t pa, size_t off, size_t len)
 {
-	*unit = len % 8 == 0 ? 8 : 1;
-	snprintf(cmd, size, "xp /%zux%c 0x%" PRIx64, len / *unit,
-	    *unit == 8 ? 'g' : 'b', pa);
+	size_t k = c->n++;
+
+	c->off[k] = off;
+	c->len[k] = len;
+	c->unit[k] = len % 8 == 0 && off % 8 == 0 ? 8 : 1;
+	snprintf(c->cmd[k], sizeof c->cmd[k], "xp /%zux%c 0x%" PRIx64,
+	    len / c->unit[k], c->unit[k] == 8 ? 'g' : 'b', pa + off);
 }
 
-/* The checked length: the first page's worth is enough. */
-#define CHECK_MAX 4096
+static void
+check_plan(struct check *c, uint64_t pa, size_t len)
+{
+	size_t clen = len < CHECK_MAX ? len : CHECK_MAX;
+
+	c->n = 0;
+	if (clen <= 2 * CHECK_WINDOW) {
+		check_window(c, pa, 0, clen);
+	} else {
+		check_window(c, pa, 0, CHECK_WINDOW);
+		check_window(c, pa, clen - CHECK_WINDOW, CHECK_WINDOW);
+	}
+}
 
 /*
- * Read [pa, pa + len) into buf straight from QEMU's memory; its first
- * clen bytes must match QEMU's own reading of them (xp's output).
+ * Read [pa, pa + len) into buf straight from QEMU's memory; the windows
+ * of the check must match QEMU's own reading of them (xp[k], the output
+ * of c->cmd[k]).
  */
 static int
-check_read(struct gr *g, const char *xp, size_t unit, uint64_t pa,
-    void *buf, size_t len, size_t clen, struct pt_err *err)
+check_read(struct gr *g, char *const *xp, const struct check *c,
+    uint64_t pa, void *buf, size_t len, struct pt_err *err)
 {
-	uint8_t *theirs = malloc(clen);
-	int rc;
+	uint8_t theirs[CHECK_WINDOW * 2];
+	int rc = hostmem_read(&g->ram, pa, buf, len, err);
 
-	if (theirs == NULL)
-		return pt_err_set(err, PT_EXIT_TARGET, "out of memory");
-	rc = hostmem_read(&g->ram, pa, buf, len, err);
-	if (rc == 0 && (parse_xp(xp, unit, theirs, clen) < 0 ||
-	    memcmp(theirs, buf, clen) != 0))
-		rc = pt_err_set(err, PT_EXIT_TARGET, "%s disagrees with the "
-		    "gdbstub at guest-physical 0x%" PRIx64, g->ram.path, pa);
-	free(theirs);
+	for (size_t k = 0; k < c->n && rc == 0; k++)
+		if (parse_xp(xp[k], c->unit[k], theirs, c->len[k]) < 0 ||
+		    memcmp(theirs, (uint8_t *)buf + c->off[k], c->len[k]) != 0)
+			rc = pt_err_set(err, PT_EXIT_TARGET, "%s disagrees "
+			    "with the gdbstub at guest-physical 0x%" PRIx64,
+			    g->ram.path, pa + c->off[k]);
 	return rc;
 }
 
@@ -160,10 +189,10 @@ span_base(const struct hostmem *h, const struct memmap_region *r)
  * asked with one gpa2hva each.
  */
 static int
-attach_process(struct gr *g, const struct memmap *m, const char *path,
+attach_process(struct gr *g, const struct memmap *m, pid_t pid,
     const struct memmap_region *at, uint64_t base, struct pt_err *err)
 {
-	if (hostmem_open(&g->ram, path, err) < 0)
+	if (hostmem_open_process(&g->ram, pid, err) < 0)
 		return -1;
 	for (size_t i = 0; i < m->n; i++) {
 		const struct memmap_region *r = &m->r[i];
@@ -230,26 +259,26 @@ attach_file(struct gr *g, const struct memmap *m, struct pt_err *err)
 static int
 attach(struct gr *g, uint64_t pa, void *buf, size_t len, struct pt_err *err)
 {
-	char path[40] = "", hva_cmd[40], xp_cmd[64], *out[3] = { 0 };
-	const char *cmd[3];
+	char hva_cmd[40], *out[4] = { 0 };
+	const char *cmd[4];
 	const struct memmap *m;
 	const struct memmap_region *at = NULL;
-	size_t n = 0, unit, clen = len < CHECK_MAX ? len : CHECK_MAX;
+	struct check c;
+	size_t n = 0, ihva;
 	uint64_t hva = 0;
-	pid_t pid;
+	pid_t pid = 0;
 	int rc = -1;
 
-	if (g->opt.guest_ram == NULL) {
-		if (peerpid_find(g->fd, &pid, err) < 0)
-			return -1;
-		snprintf(path, sizeof path, "/proc/%ld/mem", (long)pid);
-	}
+	if (g->opt.guest_ram == NULL && peerpid_find(g->fd, &pid, err) < 0)
+		return -1;
 	if (!g->map_known)
 		cmd[n++] = MTREE;
 	snprintf(hva_cmd, sizeof hva_cmd, "gpa2hva 0x%" PRIx64, pa);
+	ihva = n;
 	cmd[n++] = hva_cmd;
-	xp_command(xp_cmd, sizeof xp_cmd, pa, clen, &unit);
-	cmd[n++] = xp_cmd;
+	check_plan(&c, pa, len);
+	for (size_t k = 0; k < c.n; k++)
+		cmd[n++] = c.cmd[k];
 	if (gr_monitor_many(g, cmd, n, out, err) < 0)
 		return -1;
 	if (!g->map_known && keep_map(g, out[0], err) < 0)
@@ -262,14 +291,15 @@ attach(struct gr *g, uint64_t pa, void *buf, size_t len, struct pt_err *err)
 	}
 	for (size_t i = 0; i < m->n; i++)
 		if (memmap_guest_ram(m, i) && pa >= m->r[i].start &&
-		    pa + clen - 1 <= m->r[i].last)
+		    pa + (len < CHECK_MAX ? len : CHECK_MAX) - 1 <=
+		    m->r[i].last)
 			at = &m->r[i];
 	if (g->opt.guest_ram != NULL)
 		rc = attach_file(g, m, err);
-	else if (at != NULL && parse_hva(out[n - 2], &hva, err) < 0)
+	else if (at != NULL && parse_hva(out[ihva], &hva, err) < 0)
 		goto done;
 	else
-		rc = attach_process(g, m, path, at,
+		rc = attach_process(g, m, pid, at,
 		    hva - (at != NULL ? at->block_off + (pa - at->start) : 0),
 		    err);
 	if (rc < 0)
@@ -278,7 +308,7 @@ attach(struct gr *g, uint64_t pa, void *buf, size_t len, struct pt_err *err)
 		rc = 1;		/* not RAM: checked on a later read */
 		goto done;
 	}
-	rc = check_read(g, out[n - 1], unit, pa, buf, len, clen, err);
+	rc = check_read(g, out + ihva + 1, &c, pa, buf, len, err);
 done:
 	for (size_t i = 0; i < n; i++)
 		free(out[i]);
@@ -291,17 +321,21 @@ static int
 check_later(struct gr *g, uint64_t pa, void *buf, size_t len,
     struct pt_err *err)
 {
-	size_t unit, clen = len < CHECK_MAX ? len : CHECK_MAX;
-	char cmd[64], *out;
+	const char *cmd[2];
+	char *out[2] = { 0 };
+	struct check c;
 	int rc;
 
 	if (!hostmem_covers(&g->ram, pa, len))
 		return 1;
-	xp_command(cmd, sizeof cmd, pa, clen, &unit);
-	if (gr_monitor(g, cmd, &out, err) < 0)
+	check_plan(&c, pa, len);
+	for (size_t k = 0; k < c.n; k++)
+		cmd[k] = c.cmd[k];
+	if (gr_monitor_many(g, cmd, c.n, out, err) < 0)
 		return -1;
-	rc = check_read(g, out, unit, pa, buf, len, clen, err);
-	free(out);
+	rc = check_read(g, out, &c, pa, buf, len, err);
+	for (size_t k = 0; k < c.n; k++)
+		free(out[k]);
 	return rc;
 }
 

@@ -1,7 +1,8 @@
 /*
- * hostmem.h - guest-physical memory read from a host file: the QEMU
- * process's /proc/PID/mem (offsets are QEMU's virtual addresses) or a
- * shared memory-backend file (offsets into the RAM block).
+ * hostmem.h - guest-physical memory read from the host: from the QEMU
+ * process (offsets are QEMU's virtual addresses; process_vm_readv, or
+ * /proc/PID/mem where that is refused) or from a shared memory-backend
+ * file (offsets into the RAM block).
  *
  * A set of spans maps guest-physical ranges to file offsets; reads
  * outside them are left to the caller (1), so device memory and holes
@@ -13,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "err.h"
 
@@ -23,14 +25,21 @@ struct hostmem_span {
 
 struct hostmem {
 	int fd;
+	pid_t pid;		/* > 0: read with process_vm_readv first */
 	char path[64];
 	struct hostmem_span *s;
 	size_t n;
-	uint64_t reads;		/* pread calls, for --trace */
+	uint64_t reads;		/* read calls, for --trace */
 };
 
 /* Open `path` read-only; no spans yet.  0, or -1 with err set. */
 int hostmem_open(struct hostmem *h, const char *path, struct pt_err *err);
+
+/*
+ * Open process pid's memory (its /proc/PID/mem, the fallback when
+ * process_vm_readv is refused); no spans yet.  0, or -1 with err set.
+ */
+int hostmem_open_process(struct hostmem *h, pid_t pid, struct pt_err *err);
 
 /* Map [gpa, last] to offset `off`.  0, or -1 with err set. */
 int hostmem_add(struct hostmem *h, uint64_t gpa, uint64_t last, uint64_t off,

@@ -4,6 +4,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -88,6 +91,72 @@ holds(const char *pid, const char *want)
 	return found;
 }
 
+/*
+ * The inode of the socket from `local` to `remote`, asked of the kernel
+ * by its addresses (sock_diag), which finds it in the connection table
+ * at once; reading /proc/net/tcp walks the whole table (about 0.8 ms on
+ * a large host).  0 when the kernel cannot say.
+ */
+static unsigned long
+diag_inode(const struct sockaddr_storage *local,
+    const struct sockaddr_storage *remote)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct inet_diag_req_v2 rq;
+	} req;
+	union {
+		struct nlmsghdr nh;
+		char buf[1024];
+	} ans;
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	const struct inet_diag_msg *m;
+	unsigned long inode = 0;
+	ssize_t n;
+	int s;
+
+	memset(&req, 0, sizeof req);
+	req.nh.nlmsg_len = sizeof req;
+	req.nh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	req.nh.nlmsg_flags = NLM_F_REQUEST;
+	req.rq.sdiag_family = (uint8_t)local->ss_family;
+	req.rq.sdiag_protocol = IPPROTO_TCP;
+	req.rq.idiag_states = ~0u;
+	req.rq.id.idiag_cookie[0] = INET_DIAG_NOCOOKIE;
+	req.rq.id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
+	if (local->ss_family == AF_INET) {
+		const struct sockaddr_in *l = (const void *)local;
+		const struct sockaddr_in *r = (const void *)remote;
+
+		req.rq.id.idiag_sport = l->sin_port;
+		req.rq.id.idiag_dport = r->sin_port;
+		memcpy(req.rq.id.idiag_src, &l->sin_addr, 4);
+		memcpy(req.rq.id.idiag_dst, &r->sin_addr, 4);
+	} else {
+		const struct sockaddr_in6 *l = (const void *)local;
+		const struct sockaddr_in6 *r = (const void *)remote;
+
+		req.rq.id.idiag_sport = l->sin6_port;
+		req.rq.id.idiag_dport = r->sin6_port;
+		memcpy(req.rq.id.idiag_src, &l->sin6_addr, 16);
+		memcpy(req.rq.id.idiag_dst, &r->sin6_addr, 16);
+	}
+	s = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	if (s < 0)
+		return 0;
+	if (sendto(s, &req, sizeof req, 0, (struct sockaddr *)&kernel,
+	    sizeof kernel) == (ssize_t)sizeof req &&
+	    (n = recv(s, &ans, sizeof ans, 0)) > 0 &&
+	    NLMSG_OK(&ans.nh, (size_t)n) &&
+	    ans.nh.nlmsg_type == SOCK_DIAG_BY_FAMILY &&
+	    ans.nh.nlmsg_len >= NLMSG_LENGTH(sizeof *m)) {
+		m = NLMSG_DATA(&ans.nh);
+		inode = m->idiag_inode;
+	}
+	close(s);
+	return inode;
+}
+
 static int
 newest_first(const void *a, const void *b)
 {
@@ -115,8 +184,9 @@ tcp_peer(int fd, pid_t *pid, struct pt_err *err)
 	/* The peer's socket has our addresses the other way round. */
 	proc_addr(&peer, local, sizeof local);
 	proc_addr(&me, remote, sizeof remote);
-	inode = find_inode(me.ss_family == AF_INET ? "/proc/net/tcp" :
-	    "/proc/net/tcp6", local, remote);
+	if ((inode = diag_inode(&peer, &me)) == 0)
+		inode = find_inode(me.ss_family == AF_INET ? "/proc/net/tcp" :
+		    "/proc/net/tcp6", local, remote);
 	if (inode == 0)
 		return pt_err_set(err, PT_EXIT_TARGET, "the gdbstub is not a "
 		    "process on this host");

@@ -65,6 +65,8 @@
  *                  after that one (replies out of order)
  *   nak-m          NAK the 2nd, 6th, 10th... `m` packet received (a
  *                  request once only: its copy sent again is taken)
+ *   xp-tail        `xp` shows the last 8 bytes of every 4 KiB page one
+ *                  higher than they are
  *
  * The log (-l) gets one line per packet received ("< payload"), per stop
  * reply sent ("> T05thread:p01.01;"), per interrupt byte ("interrupt"),
@@ -105,7 +107,7 @@ enum {
 	M_NOISE = 1 << 11, M_NOMP = 1 << 12, M_SHORT = 1 << 13,
 	M_BIGSIZE = 1 << 14, M_DEAF = 1 << 15, M_NOPOINTS = 1 << 16,
 	M_NOMTREE = 1 << 17, M_BADHVA = 1 << 18, M_PIPE_DROP = 1 << 19,
-	M_PIPE_REORDER = 1 << 20, M_NAK_M = 1 << 21,
+	M_PIPE_REORDER = 1 << 20, M_NAK_M = 1 << 21, M_XP_TAIL = 1 << 22,
 };
 
 static const struct {
@@ -122,6 +124,7 @@ static const struct {
 	{ "nopoints", M_NOPOINTS }, { "nomtree", M_NOMTREE },
 	{ "badhva", M_BADHVA }, { "pipe-drop", M_PIPE_DROP },
 	{ "pipe-reorder", M_PIPE_REORDER }, { "nak-m", M_NAK_M },
+	{ "xp-tail", M_XP_TAIL },
 };
 
 /* The target description: register numbers come from order and regnum=. */
@@ -890,6 +893,8 @@ do_monitor(const char *hex)
 			}
 			for (size_t b = u; b-- > 0;)
 				v = v << 8 | st.mem[a + b];
+			if (st.modes & M_XP_TAIL && (a & 0xfff) >= 0xff8)
+				v++;
 			snprintf(line, sizeof line, u == 8 ? " 0x%016llx" :
 			    " 0x%02llx", v);
 			monitor_out(line);

@@ -1653,15 +1653,17 @@ check_direct(struct stub *s, bool tcp)
 	assert_int_equal(memmap_ram_end(m), 0x8000);
 	t.ops->close(t.ctx);
 	stub_finish(s);
-	/* No `m` for RAM: QEMU's own xp checked the first read (its
-	 * first 4 KiB), asked with the map and gpa2hva. */
+	/* No `m` for RAM: QEMU's own xp checked the first read (the
+	 * first and last 256 bytes of its first 4 KiB), asked with the map
+	 * and gpa2hva. */
 	assert_int_equal(log_count(s, "< m7000,800"), 0);
 	assert_int_equal(log_count(s, "< m8000,800"), 0);
 	assert_int_equal(log_count(s, "< m9000,1b"), 0);
 	assert_int_equal(log_count(s, "< mff00,200"), 1);
 	log_seq(s, "< qRcmd,696e666f206d74726565202d66",	/* info mtree -f */
 	    "< qRcmd,6770613268766120307837303030",		/* gpa2hva 0x7000 */
-	    "< qRcmd,7870202f353132786720307837303030");	/* xp /512xg 0x7000 */
+	    "< qRcmd,7870202f3332786720307837303030",		/* xp /32xg 0x7000 */
+	    "< qRcmd,7870202f3332786720307837663030");		/* xp /32xg 0x7f00 */
 	/* PhyMemMode was set for the `m` read past RAM and put back. */
 	log_order(s, "< Qqemu.PhyMemMode:1", "< Qqemu.PhyMemMode:0", "< D;1");
 }
@@ -1717,6 +1719,14 @@ static void
 test_direct_wrong_address_refused(void **state)
 {
 	check_direct_refused(*state, "badhva", "disagrees with the gdbstub");
+}
+
+/* The check reads the end of the page too, not only its start. */
+static void
+test_direct_tail_mismatch_refused(void **state)
+{
+	check_direct_refused(*state, "xp-tail", "disagrees with the gdbstub "
+	    "at guest-physical 0x8f00");
 }
 
 static void
@@ -1971,6 +1981,7 @@ main(int argc, char **argv)
 		T(test_direct_over_unix_socket),
 		T(test_direct_over_tcp),
 		T(test_direct_wrong_address_refused),
+		T(test_direct_tail_mismatch_refused),
 		T(test_direct_no_memory_map_refused),
 		T(test_guest_ram_file),
 		T(test_batch_in_flight),
