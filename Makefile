@@ -6,6 +6,7 @@
 #   make run        boot the kernel paused with a gdbstub (SCENARIO=, GDBPORT=)
 #   make bench      time ptdump beside QEMU's monitor, gdb and a baseline (BENCH_RUNS=)
 #   make golden     rewrite tests/golden/*.txt (SCENARIOS= to pick); read them
+#   make fuzz       run each libFuzzer target for FUZZ_SECONDS
 #   make install    PREFIX=/usr/local DESTDIR=
 
 include VERSION.mk
@@ -14,7 +15,7 @@ include VERSION.mk
 .DEFAULT_GOAL := all
 
 # Goals that must install missing packages before ./configure probes.
-DEPS_GOALS := check demo bench golden
+DEPS_GOALS := check demo bench golden fuzz
 ifneq ($(filter $(DEPS_GOALS),$(MAKECMDGOALS)),)
 DEPS_FIRST := tools/deps.sh &&
 endif
@@ -69,7 +70,7 @@ HELPER_BINS := $(HELPER_SRCS:tests/fakestub/%.c=$(B)/tests/%)
 PTDUMP_SAN := $(B)/tests/ptdump-san
 
 .PHONY: all ptdump kernel iso check unit-tests test-progs demo run clean \
-	distclean install uninstall deps bench golden
+	distclean install uninstall deps bench golden fuzz
 .DELETE_ON_ERROR:
 
 all: ptdump kernel iso
@@ -124,7 +125,33 @@ $(B)/tests/%: tests/fakestub/%.c $(PT_SAN_LIB_OBJS) config.h | $(B)/tests
 $(PTDUMP_SAN): $(PT_SAN_OBJS) | $(B)/tests
 	$(CC) $(SAN_FLAGS) -o $@ $(PT_SAN_OBJS) $(HOST_LIBS)
 
-test-progs: $(UNIT_BINS) $(HELPER_BINS) $(if $(wildcard ptdump/main.c),$(PTDUMP_SAN))
+# ---- fuzzing: clang's libFuzzer, with ASan and UBSan -------------------
+# `make fuzz` runs each target for FUZZ_SECONDS on its corpus under
+# tests/fuzz/NAME/ (new inputs go to build/fuzz/corpus/NAME); `make
+# check` runs each for FUZZ_RUNS inputs (tests/fuzz/check.sh).
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 \
+	$(filter-out -Werror,$(HOST_WARN)) -I. -Iptdump -Itests/unit \
+	$(EXPAT_CFLAGS) $(ELF_CFLAGS) $(JANSSON_CFLAGS) $(FUZZ_SAN)
+FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(B)/fuzz/%)
+PT_FUZZ_OBJS := $(PT_LIB_SRCS:%.c=$(B)/obj-fuzz/%.o)
+
+$(B)/obj-fuzz/%.o: %.c config.h
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+
+$(B)/fuzz/%: tests/fuzz/%.c $(wildcard tests/unit/fake_target.*) $(PT_FUZZ_OBJS) config.h
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(PT_FUZZ_OBJS) $(HOST_LIBS)
+
+fuzz: $(FUZZ_BINS)
+	tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
+
+test-progs: $(UNIT_BINS) $(HELPER_BINS) $(if $(wildcard ptdump/main.c),$(PTDUMP_SAN)) \
+	$(FUZZ_BINS)
 
 check:
 	tools/deps.sh
@@ -185,4 +212,4 @@ clean:
 distclean: clean
 	rm -f config.mk config.h
 
--include $(PT_OBJS:.o=.d) $(PT_SAN_OBJS:.o=.d) $(K_OBJS:.o=.d)
+-include $(PT_OBJS:.o=.d) $(PT_SAN_OBJS:.o=.d) $(K_OBJS:.o=.d) $(PT_FUZZ_OBJS:.o=.d)

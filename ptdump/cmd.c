@@ -151,9 +151,10 @@ const struct cmd cmd_table[] = {
 	{ "monitor", NULL, cmd_monitor, "CMD...",
 	  "run a QEMU monitor command", W, "info", NULL },
 	{ "set", NULL, cmd_set,
-	  "[maxphyaddr N | pat VALUE | max-entries N | format text|json]",
+	  "[maxphyaddr N | pat VALUE | max-entries N | max-tables N | "
+	  "format text|json]",
 	  "show or change a setting", W,
-	  "maxphyaddr pat max-entries format text json", NULL },
+	  "maxphyaddr pat max-entries max-tables format text json", NULL },
 	{ "source", NULL, cmd_source, "FILE", "run the commands in FILE", F, "",
 	  NULL },
 	{ "help", NULL, cmd_help, "[COMMAND]", "list commands, or explain one",
@@ -256,7 +257,7 @@ cmd_exec_argv(struct session *s, int argc, char **argv, struct pt_err *err)
 			return rc < 0 ? PT_EXIT_OK : rc;
 		}
 		if (rc >= 0)
-			return pt_err_set(err, PT_EXIT_USAGE, "%s: error writing "
+			return pt_err_set(err, PT_EXIT_TARGET, "%s: error writing "
 			    "output: %s", argv[0], strerror(e));
 	}
 	return rc;
@@ -391,6 +392,8 @@ cmd_set(struct session *s, int argc, char **argv, struct pt_err *err)
 		    (unsigned long long)s->opt.pat);
 		fprintf(s->out, "max-entries  %llu\n",
 		    (unsigned long long)s->opt.max_entries);
+		fprintf(s->out, "max-tables   %llu\n",
+		    (unsigned long long)s->opt.max_tables);
 		return PT_EXIT_OK;
 	}
 	if (argc != 3)
@@ -422,9 +425,14 @@ cmd_set(struct session *s, int argc, char **argv, struct pt_err *err)
 			return pt_err_set(err, PT_EXIT_USAGE,
 			    "set max-entries: a positive number");
 		s->opt.max_entries = v;
+	} else if (strcmp(argv[1], "max-tables") == 0) {
+		if (v == 0)
+			return pt_err_set(err, PT_EXIT_USAGE,
+			    "set max-tables: a positive number");
+		s->opt.max_tables = v;
 	} else {
-		return pt_err_set(err, PT_EXIT_USAGE,
-		    "set: unknown setting '%s' (maxphyaddr, pat, max-entries, format)",
+		return pt_err_set(err, PT_EXIT_USAGE, "set: unknown setting '%s' "
+		    "(maxphyaddr, pat, max-entries, max-tables, format)",
 		    argv[1]);
 	}
 	return PT_EXIT_OK;

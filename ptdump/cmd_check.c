@@ -104,8 +104,7 @@ cmd_check(struct session *s, int argc, char **argv, struct pt_err *err)
 		audit_free(a);
 		return pt_err_set(err, PT_EXIT_TARGET, "check: the walk stopped "
 		    "at 0x%" PRIx64 " (%s): nothing is claimed about an address "
-		    "space seen in part", w.stats.resume_va, w.stats.cancelled ?
-		    "interrupted" : "raise --max-entries");
+		    "space seen in part", w.stats.resume_va, walk_cut_why(&w.stats));
 	}
 	fmt_check(s->out, format, a);
 	audit_summary(a, &sum);

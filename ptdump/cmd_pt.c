@@ -230,8 +230,7 @@ dump_summary(struct session *s, const struct cmd_opts *o,
 		walk_pages_free(&sum.tables);
 		return pt_err_set(err, PT_EXIT_TARGET, "dump --summary: the walk "
 		    "stopped at 0x%" PRIx64 " (%s): no totals for part of an "
-		    "address space", w->stats.resume_va, w->stats.cancelled ?
-		    "interrupted" : "raise --max-entries");
+		    "address space", w->stats.resume_va, walk_cut_why(&w->stats));
 	}
 	fmt_summary_print(s->out, o->format, &sum, r, root);
 	return PT_EXIT_OK;
@@ -269,8 +268,7 @@ cmd_dump(struct session *s, int argc, char **argv, struct pt_err *err)
 	    filtered_leaf : fmt_dump_leaf, o.have_filter ? (void *)&x :
 	    (void *)&d, err) < 0) {
 		/* Close what was printed so the output stays well formed. */
-		fmt_dump_end(&d, &w.stats);
-		return -1;
+		return fmt_dump_fail(&d, &w.stats, err);
 	}
 	/* A failed write is reported once, for every command, by
 	 * cmd_exec_argv (a reader that went away is no error). */
@@ -333,10 +331,8 @@ cmd_ptov(struct session *s, int argc, char **argv, struct pt_err *err)
 	fmt_dump_begin(&d, s->out, o.format, true, s->opt.color, &r,
 	    x86pt_cr3_root(w.cr3, w.pt.maxphyaddr));
 	p.d = &d;
-	if (walk_range(&w, 0, UINT64_MAX, ptov_leaf, &p, err) < 0) {
-		fmt_dump_end(&d, &w.stats);
-		return -1;
-	}
+	if (walk_range(&w, 0, UINT64_MAX, ptov_leaf, &p, err) < 0)
+		return fmt_dump_fail(&d, &w.stats, err);
 	fmt_dump_end(&d, &w.stats);
 	s->out_errno = d.io_errno;
 	/* Nothing maps it: a finding, as grep finding nothing is. */

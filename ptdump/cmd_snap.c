@@ -35,8 +35,8 @@ take(struct session *s, const char *name, struct snapshot *sn,
 	if (w.stats.truncated) {
 		snapshot_free(sn);
 		return pt_err_set(err, PT_EXIT_TARGET, "snapshot: the walk "
-		    "stopped at 0x%" PRIx64 ": nothing kept of an address space "
-		    "seen in part", w.stats.resume_va);
+		    "stopped at 0x%" PRIx64 " (%s): nothing kept of an address "
+		    "space seen in part", w.stats.resume_va, walk_cut_why(&w.stats));
 	}
 	return 0;
 }

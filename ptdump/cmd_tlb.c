@@ -72,8 +72,8 @@ cmd_tlb(struct session *s, int argc, char **argv, struct pt_err *err)
 		return pt_err_wrap(err, "tlb");
 	if (w.stats.truncated)
 		return pt_err_set(err, PT_EXIT_TARGET, "tlb: the walk stopped at "
-		    "0x%" PRIx64 ": no totals for part of an address space",
-		    w.stats.resume_va);
+		    "0x%" PRIx64 " (%s): no totals for part of an address "
+		    "space", w.stats.resume_va, walk_cut_why(&w.stats));
 	pge = (r.cr4 & X86PT_CR4_PGE) != 0;
 	pcide = (r.cr4 & X86PT_CR4_PCIDE) != 0;
 	fmt_size(size, sizeof size, c.cached_bytes);
@@ -115,8 +115,8 @@ cmd_tlb(struct session *s, int argc, char **argv, struct pt_err *err)
 		fmt_dump_begin(&d, s->out, format, false, s->opt.color, &r,
 		    x86pt_cr3_root(r.cr3, w.pt.maxphyaddr));
 		if (walk_range(&w, 0, UINT64_MAX, global_leaf, &d, err) < 0) {
-			fmt_dump_end(&d, &w.stats);
-			return pt_err_wrap(err, "tlb");
+			pt_err_wrap(err, "tlb");
+			return fmt_dump_fail(&d, &w.stats, err);
 		}
 		fmt_dump_end(&d, &w.stats);
 		s->out_errno = d.io_errno;

@@ -286,6 +286,22 @@ fmt_dump_note(void *cookie, const struct walk_note *n)
 }
 
 int
+fmt_dump_fail(struct fmt_dump *d, const struct walk_stats *st,
+    const struct pt_err *err)
+{
+	struct walk_stats cut = *st;
+
+	/* A walk that failed before it began (CR3 past RAM) cut it all. */
+	if (!cut.failed) {
+		cut.failed = cut.truncated = true;
+		cut.resume_va = 0;
+	}
+	d->error = err->msg;
+	fmt_dump_end(d, &cut);
+	return -1;
+}
+
+int
 fmt_dump_end(struct fmt_dump *d, const struct walk_stats *st)
 {
 	flush(d);

@@ -45,6 +45,7 @@ struct fmt_dump {
 	struct fmt_range cur;
 	uint64_t nranges, nnotes;
 	int io_errno;		/* errno of the first failed write, or 0 */
+	const char *error;	/* why the walk failed (fmt_dump_fail) */
 	bool wp0;		/* CR0.WP=0 with paging on: said once */
 	/* JSON prints its notes after the ranges: they wait here. */
 	struct walk_note notes[FMT_MAX_NOTES];
@@ -83,6 +84,13 @@ int fmt_dump_note(void *cookie, const struct walk_note *note);
 
 /* Flush and close; returns 0, or -1 if writing failed (errno says why). */
 int fmt_dump_end(struct fmt_dump *d, const struct walk_stats *st);
+
+/*
+ * Close a dump whose walk failed (err says why): what was printed stays
+ * well formed and says it is cut short, where, and why.  Returns -1.
+ */
+int fmt_dump_fail(struct fmt_dump *d, const struct walk_stats *st,
+    const struct pt_err *err);
 
 /*
  * The first line of a dump, for whatever follows it: text "# cpu N, cr3

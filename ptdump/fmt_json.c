@@ -207,6 +207,10 @@ fmt_json_dump_tail(const struct fmt_dump *d, const struct walk_stats *st)
 	fprintf(d->f, "],\"truncated\":%s", st->truncated ? "true" : "false");
 	if (st->truncated)
 		fprintf(d->f, ",\"resume_va\":\"0x%" PRIx64 "\"", st->resume_va);
+	if (st->failed && d->error != NULL) {
+		fprintf(d->f, ",\"error\":");
+		fmt_json_str(d->f, d->error);
+	}
 	fprintf(d->f, ",\"notes\":[");
 	if (d->wp0)
 		fprintf(d->f, "\n{\"kind\":\"cr0_wp0\",\"detail\":\"ring 0 "

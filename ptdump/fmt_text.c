@@ -218,14 +218,19 @@ fmt_text_dump_head(FILE *f, const struct fmt_regs *r, uint64_t root)
 void
 fmt_text_dump_tail(const struct fmt_dump *d, const struct walk_stats *st)
 {
-	if (st->cancelled)
+	if (st->failed)
+		fprintf(d->f, "# truncated: %s: the rest, from 0x%016" PRIx64
+		    ", is not shown\n", d->error != NULL ? d->error :
+		    "the walk failed", st->resume_va);
+	else if (st->cancelled)
 		fprintf(d->f, "... interrupted after %" PRIu64 " entries: the "
 		    "rest, from 0x%016" PRIx64 ", is not shown\n", st->leaves,
 		    st->resume_va);
 	else if (st->truncated)
 		fprintf(d->f, "... stopped after %" PRIu64 " entries: the rest, "
-		    "from 0x%016" PRIx64 ", is not shown (raise --max-entries or "
-		    "narrow the range)\n", st->leaves, st->resume_va);
+		    "from 0x%016" PRIx64 ", is not shown (raise %s or "
+		    "narrow the range)\n", st->leaves, st->resume_va,
+		    walk_budget_option(st));
 	else if (d->nranges == 0)
 		fprintf(d->f, "# nothing mapped in this range\n");
 }

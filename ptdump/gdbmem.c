@@ -103,7 +103,7 @@ on_reply(void *ctx, size_t i, const char *r, size_t n, struct pt_err *err)
 
 	(void)err;
 	if (gr_stray(b->g, r, n))
-		return 1;
+		return RSP_REPLY_STRAY;
 	/* Errors, E22 and short answers are left to a serial read. */
 	c->ok = n == 2 * c->ask && rsp_hex_decode(r, c->out, c->ask) == 0;
 	return 0;

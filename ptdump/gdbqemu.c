@@ -25,7 +25,7 @@ phymem_reply(void *ctx, size_t i, const char *r, size_t n, struct pt_err *err)
 	struct phymem *pm = ctx;
 
 	if (gr_stray(pm->g, r, n))
-		return 1;
+		return RSP_REPLY_STRAY;
 	if (i == 0 && pm->query) {
 		if (n != 1 || (r[0] != '0' && r[0] != '1'))
 			return pt_err_set(err, PT_EXIT_TARGET, "unexpected "
@@ -134,7 +134,7 @@ monitor_reply(void *ctx, size_t i, const char *r, size_t n,
 	/* Our packet stopped a guest someone else had started (see
 	 * gr_cmd): not the answer. */
 	if (gr_is_stop_reply(r, n) && gr_stray(b->g, r, n))
-		return 1;
+		return RSP_REPLY_STRAY;
 	if (n == 2 && memcmp(r, "OK", 2) == 0)
 		return 0;
 	if (rsp_reply_error(r, n, &o->err) < 0) {
@@ -149,7 +149,8 @@ monitor_reply(void *ctx, size_t i, const char *r, size_t n,
 	}
 	/* `O`+hex is partial output; bare hex is the final one. */
 	if (gr_is_console(r, n))
-		return monitor_append(o, r + 1, n - 1, err) < 0 ? -1 : 1;
+		return monitor_append(o, r + 1, n - 1, err) < 0 ? -1 :
+		    RSP_REPLY_MORE;
 	return monitor_append(o, r, n, err);
 }
 

@@ -5,11 +5,13 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "deadline.h"
 #include "gdbremote_int.h"
 
 static const struct target_ops gr_ops;
@@ -21,9 +23,9 @@ gr_io_read(void *ctx, void *buf, size_t len, int timeout_ms)
 }
 
 static int
-gr_io_write(void *ctx, const void *buf, size_t len)
+gr_io_write(void *ctx, const void *buf, size_t len, int timeout_ms)
 {
-	return net_write(*(int *)ctx, buf, len);
+	return net_write(*(int *)ctx, buf, len, timeout_ms);
 }
 
 bool
@@ -113,19 +115,34 @@ batch_serial(struct gr *g, const struct rsp_req *req, size_t n,
 {
 	const char *r;
 	size_t len;
+	unsigned strays;
 	int rc;
 
 	for (size_t i = 0; i < n; i++) {
 		if (rsp_send(&g->rsp, req[i].payload, req[i].len, err) < 0)
 			return -1;
 		/* fn bounds what it keeps; console output may run long. */
+		strays = 0;
 		do {
 			if (rsp_recv(&g->rsp, &r, &len, err) < 0 ||
 			    (rc = fn(ctx, i, r, len, err)) < 0)
 				return -1;
-		} while (rc != 0);
+			if (rc == RSP_REPLY_STRAY &&
+			    ++strays > RSP_MAX_UNSOLICITED)
+				return pt_err_set(err, PT_EXIT_TARGET, "the "
+				    "target sent %d packets nobody asked for "
+				    "while we waited", RSP_MAX_UNSOLICITED);
+		} while (rc != RSP_REPLY_DONE);
 	}
 	return 0;
+}
+
+int
+gr_probe_ms(const struct gr *g)
+{
+	int half = g->opt.reply_timeout_ms / 2;
+
+	return half >= 0 && half < GR_PROBE_MS ? half : GR_PROBE_MS;
 }
 
 int
@@ -140,8 +157,10 @@ gr_batch(struct gr *g, const struct rsp_req *req, size_t n,
 	if (n <= 1 || g->pipe == GR_PIPE_NO)
 		return batch_serial(g, req, n, fn, ctx, err);
 	if (rsp_pipeline(&g->rsp, req, n, GR_WINDOW, g->pipe == GR_PIPE_YES ?
-	    -1 : GR_PROBE_MS, fn, ctx, &why) == 0)
+	    -1 : gr_probe_ms(g), fn, ctx, &why) == 0)
 		return 0;
+	if (g->rsp.timed_out && g->pipe == GR_PIPE_YES)
+		g->rsp.dead = true;	/* out of step for good */
 	if (g->rsp.dead) {
 		*err = why;
 		return -1;
@@ -225,9 +244,10 @@ parse_supported(struct gr *g, const char *r, struct pt_err *err)
  * connection waits in its listen queue, unanswered.
  */
 static int
-first_fail(struct pt_err *err)
+first_fail(const struct gr *g, struct pt_err *err)
 {
-	if (strncmp(err->msg, "timed out", 9) == 0)
+	/* Not a byte: QEMU keeps a second debugger waiting in silence. */
+	if (strncmp(err->msg, "timed out", 9) == 0 && g->rsp.n_bytes == 0)
 		return pt_err_wrap(err, "no answer to qSupported: another "
 		    "debugger seems to hold the gdbstub (QEMU serves one at a "
 		    "time).  When it leaves, QEMU takes up this abandoned "
@@ -256,10 +276,10 @@ handshake(struct gr *g, struct pt_err *err)
 	int i;
 
 	if (rsp_send_str(&g->rsp, req, err) < 0)
-		return first_fail(err);
+		return first_fail(g, err);
 	for (i = 0;; i++) {
 		if (rsp_recv(&g->rsp, &r, &n, err) < 0)
-			return first_fail(err);
+			return first_fail(g, err);
 		if (i < 16 && gr_is_stop_reply(r, n)) {
 			g->found_running = true;
 			gr_note_stop(g, r, n);
@@ -340,13 +360,13 @@ hello_reply(void *ctx, size_t i, const char *r, size_t n, struct pt_err *err)
 	if (i == HELLO_STOP) {
 		/* Its answer is a stop reply (or the end of the guest). */
 		if (gr_is_console(r, n))
-			return 1;
+			return RSP_REPLY_STRAY;
 		if (!gr_is_stop_reply(r, n) && !(n > 0 && (r[0] == 'W' ||
 		    r[0] == 'X')))
 			return pt_err_set(err, PT_EXIT_TARGET, "unexpected "
 			    "reply '%.40s' to '?'", r);
 	} else if (gr_stray(h->g, r, n)) {
-		return 1;
+		return RSP_REPLY_STRAY;
 	} else if (i != HELLO_QEMU && !is_listing(r, n)) {
 		return pt_err_set(err, PT_EXIT_TARGET, "unexpected reply "
 		    "'%.40s'", r);
@@ -414,7 +434,7 @@ xfer_reply(void *ctx, size_t i, const char *r, size_t n, struct pt_err *err)
 	struct xfer *x = ctx;
 
 	if (gr_stray(x->g, r, n))
-		return 1;
+		return RSP_REPLY_STRAY;
 	if (!is_listing(r, n))
 		return pt_err_set(err, PT_EXIT_TARGET, "unexpected reply "
 		    "'%.20s'", r);
@@ -583,7 +603,7 @@ sync_reply(void *ctx, size_t i, const char *r, size_t n, struct pt_err *err)
 	struct pt_err ignored;
 
 	if (gr_stray(sy->g, r, n))
-		return 1;
+		return RSP_REPLY_STRAY;
 	if (sy->idx[i] < 0)
 		return rsp_reply_error(r, n, err) < 0 ?
 		    pt_err_wrap(err, "reading all registers (g)") : 0;
@@ -829,10 +849,19 @@ gdbremote_open(const char *spec, const struct gdbremote_opts *opts,
 	g->rsp.trace = g->opt.trace;
 	g->rsp.trace_ctx = g->opt.trace_ctx;
 
+	/*
+	 * The handshake as a whole gets three replies' time: room for the
+	 * probes of requests in flight to time out (half a reply's time
+	 * each) and be asked again one at a time, no more.
+	 */
+	g->rsp.limit = g->opt.reply_timeout_ms < 0 ? DEADLINE_NONE :
+	    deadline_in(g->opt.reply_timeout_ms > INT_MAX / 3 ? INT_MAX :
+	    3 * g->opt.reply_timeout_ms);
 	if (handshake(g, err) < 0 || hello(g, err) < 0)
 		goto fail;
 	if (g->xfer_features && load_tdesc(g, err) < 0)
 		goto fail;
+	g->rsp.limit = DEADLINE_NONE;
 
 	out->ops = &gr_ops;
 	out->ctx = g;

@@ -21,7 +21,8 @@
 /* Requests in flight at most. */
 #define GR_WINDOW 32
 /* While the stub is not known to answer requests in flight, how long a
- * batch waits for each byte before going one request at a time. */
+ * batch waits for each reply before going one request at a time (at
+ * most half the reply timeout, so the redo fits in the rest). */
 #define GR_PROBE_MS 1000
 
 struct gr_regval {
@@ -113,12 +114,16 @@ int gr_cmd_ok(struct gr *g, const char *req, struct pt_err *err);
 /*
  * Several requests, in flight unless the stub is known not to take
  * them (g->pipe), else one at a time; fn sees each reply as
- * rsp_pipeline says.  A batch in flight that times out or whose reply
- * fn refuses turns pipelining off and is asked again one at a time, so
- * fn must not mind seeing a request's reply twice.
+ * rsp_pipeline says.  A batch in flight whose reply fn refuses, or
+ * that times out before the stub has shown it takes requests in flight,
+ * turns pipelining off and is asked again one at a time, so fn must not
+ * mind seeing a request's reply twice.  Once it has shown that, a
+ * timeout is the stub's failure.
  */
 int gr_batch(struct gr *g, const struct rsp_req *req, size_t n,
     rsp_reply_fn fn, void *ctx, struct pt_err *err);
+/* How long a batch waits for a reply while pipelining is untried. */
+int gr_probe_ms(const struct gr *g);
 /*
  * Is this reply not the answer to the request but a stop reply (the
  * request stopped a guest someone else had started: noted) or console

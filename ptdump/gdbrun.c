@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "deadline.h"
 #include "gdbremote_int.h"
 
 #define THREADS_MAX 4096
@@ -208,7 +209,7 @@ gr_wait(void *ctx, int timeout_ms, target_cancel_fn cancel,
     void *cancel_ctx, struct target_stop *st, struct pt_err *err)
 {
 	struct gr *g = ctx;
-	long long deadline = timeout_ms >= 0 ? net_now_ms() + timeout_ms : -1;
+	long long deadline = deadline_in(timeout_ms);
 	long long stop_by = -1;	/* after an interrupt: its stop's deadline */
 	const char *r;
 	size_t n;
@@ -231,8 +232,6 @@ gr_wait(void *ctx, int timeout_ms, target_cancel_fn cancel,
 			if (rsp_recv(&g->rsp, &r, &n, err) < 0)
 				return pt_err_wrap(err, "waiting for the guest "
 				    "to stop");
-			if (gr_is_console(r, n))
-				continue;
 			if (n > 0 && (r[0] == 'W' || r[0] == 'X')) {
 				parse_stop(g, r, n, st);
 				gr_note_stop(g, r, n);	/* close sees W/X */
@@ -240,26 +239,30 @@ gr_wait(void *ctx, int timeout_ms, target_cancel_fn cancel,
 				g->rsp.dead = true;	/* nothing left to talk to */
 				return 1;
 			}
-			if (!gr_is_stop_reply(r, n))
+			if (gr_is_stop_reply(r, n)) {
+				gr_note_stop(g, r, n);
+				parse_stop(g, r, n, st);
+				return 1;
+			}
+			/* Console output goes on to the checks below: a
+			 * flood of it must not hold us past the deadline. */
+			if (!gr_is_console(r, n))
 				return pt_err_set(err, PT_EXIT_TARGET,
 				    "unexpected packet '%.40s' while the guest "
 				    "ran", r);
-			gr_note_stop(g, r, n);
-			parse_stop(g, r, n, st);
-			return 1;
 		}
 		if (stop_by < 0 && cancel != NULL && cancel(cancel_ctx)) {
 			if (gr_interrupt(g, err) < 0)
 				return -1;
-			stop_by = net_now_ms() + (g->opt.reply_timeout_ms > 0 ?
+			stop_by = deadline_now() + (g->opt.reply_timeout_ms > 0 ?
 			    g->opt.reply_timeout_ms : GDBREMOTE_REPLY_MS);
 		}
-		if (stop_by >= 0 && net_now_ms() > stop_by) {
+		if (stop_by >= 0 && deadline_now() > stop_by) {
 			g->rsp.dead = true;
 			return pt_err_set(err, PT_EXIT_TARGET, "the guest did "
 			    "not stop after an interrupt");
 		}
-		if (stop_by < 0 && deadline >= 0 && net_now_ms() >= deadline)
+		if (stop_by < 0 && deadline >= 0 && deadline_now() >= deadline)
 			return 0;
 	}
 }

@@ -35,6 +35,7 @@ usage(FILE *f)
 "      --color auto|always|never  colour text output (default auto; NO_COLOR)\n"
 "      --timeout SECONDS          connect and reply timeout (default %d)\n"
 "      --max-entries N            stop a walk after N leaves\n"
+"      --max-tables N             stop a walk after N table visits\n"
 "      --trace                    print every RSP packet on stderr\n"
 "      --symbols FILE             load symbols (ELF or System.map)\n"
 "      --cpu N                    read vCPU N (from 0)\n"
@@ -49,7 +50,8 @@ usage(FILE *f)
 "  regs, dump [RANGE], walk VA, decode VALUE --level N, fault, continue,\n"
 "  stepi, break, watch, watch-pte VA, catch pagefault, info, monitor CMD\n"
 "\n"
-"exit status: 0 ok, 1 findings, 2 usage error, 3 target or protocol error\n",
+"exit status: 0 ok, 1 findings, 2 usage error, 3 target, protocol or output\n"
+"error\n",
 	    SESSION_DEFAULT_TARGET, SESSION_DEFAULT_TIMEOUT_MS / 1000);
 }
 
@@ -58,6 +60,7 @@ enum {
 	OPT_COLOR,
 	OPT_TIMEOUT,
 	OPT_MAX_ENTRIES,
+	OPT_MAX_TABLES,
 	OPT_TRACE,
 	OPT_SYMBOLS,
 	OPT_CPU,
@@ -129,6 +132,7 @@ parse_args(int argc, char **argv, struct session *s, struct cli *cli)
 		{ "colour", required_argument, NULL, OPT_COLOR },
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 		{ "max-entries", required_argument, NULL, OPT_MAX_ENTRIES },
+		{ "max-tables", required_argument, NULL, OPT_MAX_TABLES },
 		{ "trace", no_argument, NULL, OPT_TRACE },
 		{ "symbols", required_argument, NULL, OPT_SYMBOLS },
 		{ "cpu", required_argument, NULL, OPT_CPU },
@@ -184,6 +188,12 @@ parse_args(int argc, char **argv, struct session *s, struct cli *cli)
 				return fail("--max-entries takes a positive number",
 				    PT_EXIT_USAGE);
 			s->opt.max_entries = v;
+			break;
+		case OPT_MAX_TABLES:
+			if (args_u64(optarg, &v, &err) < 0 || v == 0)
+				return fail("--max-tables takes a positive number",
+				    PT_EXIT_USAGE);
+			s->opt.max_tables = v;
 			break;
 		case OPT_TRACE:
 			s->opt.trace = trace_packet;

@@ -1,4 +1,5 @@
 /* net.c - target addresses and stream sockets: see net.h. */
+#define _GNU_SOURCE		/* getaddrinfo_a */
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -14,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "deadline.h"
 #include "net.h"
 
 static int
@@ -104,13 +106,26 @@ net_parse(const char *spec, struct net_addr *a, struct pt_err *err)
 	return 0;
 }
 
-long long
-net_now_ms(void)
+/*
+ * Wait until fd is ready for `events` or the deadline passes: the one
+ * poll loop of ptdump's I/O.  Returns 1 when ready (or in error: the
+ * next call says which), 0 at the deadline, -1 with errno set.
+ */
+static int
+wait_fd(int fd, short events, long long deadline)
 {
-	struct timespec ts;
+	struct pollfd pfd = { .fd = fd, .events = events };
+	int r;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	for (;;) {
+		r = poll(&pfd, 1, deadline_left(deadline));
+		if (r > 0)
+			return 1;
+		if (r == 0)
+			return 0;
+		if (errno != EINTR)
+			return -1;
+	}
 }
 
 static int
@@ -132,7 +147,6 @@ static int
 connect_one(int family, const struct sockaddr *sa, socklen_t salen,
     long long deadline, int *why)
 {
-	struct pollfd pfd;
 	socklen_t elen;
 	int fd, e, r;
 
@@ -146,26 +160,10 @@ connect_one(int family, const struct sockaddr *sa, socklen_t salen,
 		if (errno != EINPROGRESS && errno != EAGAIN &&
 		    errno != EINTR)
 			goto fail;
-		pfd.fd = fd;
-		pfd.events = POLLOUT;
-		for (;;) {
-			int wait = -1;
-
-			if (deadline >= 0) {
-				long long left = deadline - net_now_ms();
-
-				wait = left > 0 ? (int)left : 0;
-			}
-			r = poll(&pfd, 1, wait);
-			if (r > 0)
-				break;
-			if (r == 0) {
-				errno = ETIMEDOUT;
-				goto fail;
-			}
-			if (errno != EINTR)
-				goto fail;
-		}
+		if ((r = wait_fd(fd, POLLOUT, deadline)) == 0)
+			errno = ETIMEDOUT;
+		if (r <= 0)
+			goto fail;
 		elen = sizeof e;
 		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &elen) < 0)
 			goto fail;
@@ -200,11 +198,86 @@ conn_fail(struct pt_err *err, const struct net_addr *a, int why,
 	    a->text, strerror(why));
 }
 
+/*
+ * A lookup that gave up at its deadline still runs in glibc's resolver
+ * thread, which writes into its request (and reads the name in it):
+ * that is left to it, here where it stays reachable.
+ */
+static struct gaicb *abandoned;
+
+struct lookup {
+	struct gaicb cb;
+	struct addrinfo hints;
+	char host[sizeof ((struct net_addr *)0)->host];
+	char port[sizeof ((struct net_addr *)0)->port];
+};
+
+/*
+ * The addresses of a->host by the deadline: an address at once, a name
+ * through the resolver in the background (getaddrinfo has no timeout of
+ * its own).  0 with *res set, or an EAI_ code (EAI_AGAIN at the
+ * deadline).
+ */
+static int
+resolve(const struct net_addr *a, long long deadline, struct addrinfo **res)
+{
+	struct lookup *l;
+	struct gaicb *cb;
+	int r;
+
+	if ((l = calloc(1, sizeof *l)) == NULL)
+		return EAI_MEMORY;
+	l->hints.ai_family = AF_UNSPEC;
+	l->hints.ai_socktype = SOCK_STREAM;
+	l->hints.ai_flags = AI_NUMERICSERV | AI_NUMERICHOST;
+	if ((r = getaddrinfo(a->host, a->port, &l->hints, res)) != EAI_NONAME) {
+		free(l);
+		return r;
+	}
+	l->hints.ai_flags = AI_NUMERICSERV;
+	memcpy(l->host, a->host, sizeof l->host);
+	memcpy(l->port, a->port, sizeof l->port);
+	cb = &l->cb;
+	cb->ar_name = l->host;
+	cb->ar_service = l->port;
+	cb->ar_request = &l->hints;
+	if ((r = getaddrinfo_a(GAI_NOWAIT, &cb, 1, NULL)) != 0) {
+		free(l);
+		return r;
+	}
+	for (;;) {
+		int left = deadline_left(deadline);
+		struct timespec ts = { left / 1000,
+		    (long)(left % 1000) * 1000000 };
+
+		r = gai_suspend((const struct gaicb *const *)&cb, 1,
+		    left < 0 ? NULL : &ts);
+		if (r != EAI_INTR || deadline_passed(deadline))
+			break;
+	}
+	if ((r = gai_error(cb)) == EAI_INPROGRESS) {
+		if (gai_cancel(cb) != EAI_CANCELED) {
+			if (abandoned != NULL &&
+			    gai_error(abandoned) != EAI_INPROGRESS) {
+				freeaddrinfo(abandoned->ar_result);
+				free(abandoned);
+			}
+			abandoned = cb;	/* the last one, if two are out */
+			return EAI_AGAIN;
+		}
+		r = EAI_AGAIN;
+	} else if (r == 0) {
+		*res = cb->ar_result;
+	}
+	free(l);
+	return r;
+}
+
 int
 net_connect(const struct net_addr *a, int timeout_ms, struct pt_err *err)
 {
-	long long deadline = timeout_ms >= 0 ? net_now_ms() + timeout_ms : -1;
-	struct addrinfo hints, *res, *ai;
+	long long deadline = deadline_in(timeout_ms);
+	struct addrinfo *res, *ai;
 	int fd = -1, why = 0, r;
 
 	if (a->kind == NET_UNIX) {
@@ -217,14 +290,14 @@ net_connect(const struct net_addr *a, int timeout_ms, struct pt_err *err)
 		    deadline, &why);
 		return fd >= 0 ? fd : conn_fail(err, a, why, timeout_ms);
 	}
-	memset(&hints, 0, sizeof hints);
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICSERV;
-	if ((r = getaddrinfo(a->host, a->port, &hints, &res)) != 0)
+	if ((r = resolve(a, deadline, &res)) != 0) {
+		if (r == EAI_AGAIN && deadline_passed(deadline))
+			return pt_err_set(err, PT_EXIT_TARGET, "timed out "
+			    "looking up %s (%d ms)", a->host, timeout_ms);
 		return pt_err_set(err, PT_EXIT_TARGET,
 		    "cannot connect to %s: %s", a->text,
 		    r == EAI_SYSTEM ? strerror(errno) : gai_strerror(r));
+	}
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
 		fd = connect_one(ai->ai_family, ai->ai_addr, ai->ai_addrlen,
 		    deadline, &why);
@@ -248,29 +321,15 @@ net_open(const char *spec, int timeout_ms, struct pt_err *err)
 ssize_t
 net_read(int fd, void *buf, size_t len, int timeout_ms)
 {
-	long long deadline = timeout_ms >= 0 ? net_now_ms() + timeout_ms : -1;
-	struct pollfd pfd;
+	long long deadline = deadline_in(timeout_ms);
 	ssize_t n;
 	int r;
 
-	pfd.fd = fd;
-	pfd.events = POLLIN;
 	for (;;) {
-		int wait = -1;
-
-		if (deadline >= 0) {
-			long long left = deadline - net_now_ms();
-
-			wait = left > 0 ? (int)left : 0;
-		}
-		r = poll(&pfd, 1, wait);
-		if (r == 0)
+		if ((r = wait_fd(fd, POLLIN, deadline)) == 0)
 			return 0;
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
+		if (r < 0)
 			return -2;
-		}
 		n = read(fd, buf, len);
 		if (n > 0)
 			return n;
@@ -310,17 +369,24 @@ net_hung_up(int fd)
 }
 
 int
-net_write(int fd, const void *buf, size_t len)
+net_write(int fd, const void *buf, size_t len, int timeout_ms)
 {
+	long long deadline = deadline_in(timeout_ms);
 	const char *p = buf;
 	ssize_t n;
+	int r;
 
 	while (len > 0) {
-		n = send(fd, p, len, MSG_NOSIGNAL);
+		/* A stub that stops reading must not hold us forever. */
+		if ((r = wait_fd(fd, POLLOUT, deadline)) == 0)
+			errno = ETIMEDOUT;
+		if (r <= 0)
+			return -1;
+		n = send(fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n < 0 && errno == ENOTSOCK)
 			n = write(fd, p, len);	/* a pipe, in tests */
 		if (n < 0) {
-			if (errno == EINTR)
+			if (errno == EINTR || errno == EAGAIN)
 				continue;
 			return -1;
 		}

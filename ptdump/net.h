@@ -51,9 +51,6 @@ int net_open(const char *spec, int timeout_ms, struct pt_err *err);
  */
 ssize_t net_read(int fd, void *buf, size_t len, int timeout_ms);
 
-/* A monotonic clock in milliseconds, for deadlines. */
-long long net_now_ms(void);
-
 /*
  * Wait up to timeout_ms for fd to become readable.  Returns 1 when it
  * is, 0 on timeout or when a signal came (the caller looks at its
@@ -65,7 +62,11 @@ int net_poll_in(int fd, int timeout_ms);
  * never blocks. */
 bool net_hung_up(int fd);
 
-/* Write all of buf; 0, or -1 with errno set.  Never raises SIGPIPE. */
-int net_write(int fd, const void *buf, size_t len);
+/*
+ * Write all of buf within timeout_ms (< 0: however long it takes); 0, or
+ * -1 with errno set (ETIMEDOUT when the peer stopped reading).  Never
+ * raises SIGPIPE.
+ */
+int net_write(int fd, const void *buf, size_t len, int timeout_ms);
 
 #endif

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "deadline.h"
 #include "rsp.h"
 
 /* Bytes of garbage tolerated before a `$`, and of an oversized packet
@@ -65,6 +66,7 @@ rsp_init(struct rsp_conn *c, const struct rsp_io *io, size_t rx_max,
 	memset(c, 0, sizeof *c);
 	c->io = *io;
 	c->timeout_ms = timeout_ms;
+	c->deadline = c->limit = DEADLINE_NONE;
 	c->tries = RSP_DEFAULT_TRIES;
 	c->ack = true;
 	return rsp_set_rx_max(c, rx_max, err);
@@ -108,13 +110,37 @@ rsp_set_rx_max(struct rsp_conn *c, size_t rx_max, struct pt_err *err)
 static int flush_acks(struct rsp_conn *c, struct pt_err *err);
 
 /*
- * Next byte from the stream within timeout_ms, or -1 with err set (and
- * the conn dead), or -2 on a timeout when `soft` (the conn lives on).
+ * Start a wait of timeout_ms (< 0: none) for an ack or a reply, within
+ * c->limit: every byte read or written until the next one shares it.
+ */
+static void
+arm(struct rsp_conn *c, int timeout_ms)
+{
+	c->deadline = deadline_min(deadline_in(timeout_ms), c->limit);
+	c->unsolicited = 0;
+}
+
+/* Give up on a stub that keeps sending what nobody asked for. */
+static int
+unsolicited(struct rsp_conn *c, struct pt_err *err)
+{
+	if (++c->unsolicited <= RSP_MAX_UNSOLICITED)
+		return 0;
+	return fail_dead(c, err, "the target sent %d packets nobody asked "
+	    "for while we waited", RSP_MAX_UNSOLICITED);
+}
+
+/*
+ * Next byte from the stream by the wait's deadline, or -1 with err set
+ * (and the conn dead).  With `soft`, -2 instead when the deadline passes
+ * or, sooner, after soft_ms (>= 0) of silence: the conn lives on.
  */
 static int
-getbyte_within(struct rsp_conn *c, int timeout_ms, bool soft,
+getbyte_within(struct rsp_conn *c, int soft_ms, bool soft,
     struct pt_err *err)
 {
+	int left, wait;
+	bool brief;
 	ssize_t n;
 
 	if (c->in_pos < c->in_len)
@@ -125,17 +151,21 @@ getbyte_within(struct rsp_conn *c, int timeout_ms, bool soft,
 		c->n_rtt++;
 		c->sent_since_wait = false;
 	}
-	n = c->io.read(c->io.ctx, c->in, sizeof c->in, timeout_ms);
+	left = deadline_left(c->deadline);
+	brief = soft_ms >= 0 && (left < 0 || soft_ms < left);
+	wait = brief ? soft_ms : left;
+	n = c->io.read(c->io.ctx, c->in, sizeof c->in, wait);
 	if (n == RSP_IO_TIMEOUT && soft)
 		return -2;
 	if (n > 0) {
 		c->in_pos = 0;
 		c->in_len = (size_t)n;
+		c->n_bytes += (size_t)n;
 		return c->in[c->in_pos++];
 	}
 	if (n == RSP_IO_TIMEOUT)
 		return fail_dead(c, err, "timed out waiting for reply "
-		    "(%d ms)", timeout_ms);
+		    "(%d ms)", c->timeout_ms);
 	/* A reset is a close too: the stub went away with our bytes
 	 * unread (QEMU exiting under a 0x03 we sent). */
 	if (n == RSP_IO_CLOSED || (n == RSP_IO_ERROR && errno == ECONNRESET)) {
@@ -146,11 +176,18 @@ getbyte_within(struct rsp_conn *c, int timeout_ms, bool soft,
 	    strerror(errno));
 }
 
-/* Next byte within the connection's timeout; -1 with err set. */
+/* Next byte by the wait's deadline; -1 with err set. */
 static int
 getbyte(struct rsp_conn *c, struct pt_err *err)
 {
-	return getbyte_within(c, c->timeout_ms, false, err);
+	return getbyte_within(c, -1, false, err);
+}
+
+/* Write to the stub by the wait's deadline; 0 or -1 with errno set. */
+static int
+put(struct rsp_conn *c, const void *buf, size_t len)
+{
+	return c->io.write(c->io.ctx, buf, len, deadline_left(c->deadline));
 }
 
 /*
@@ -167,7 +204,7 @@ flush_acks(struct rsp_conn *c, struct pt_err *err)
 		size_t n = c->acks < sizeof plus ? c->acks : sizeof plus;
 
 		memset(plus, '+', n);
-		if (c->io.write(c->io.ctx, plus, n) != 0) {
+		if (put(c, plus, n) != 0) {
 			if (errno != EPIPE && errno != ECONNRESET)
 				return fail_dead(c, err, "cannot send to "
 				    "target: %s", strerror(errno));
@@ -190,8 +227,11 @@ putbytes(struct rsp_conn *c, const void *buf, size_t len,
 		return pt_err_set(err, PT_EXIT_TARGET, "cannot send to "
 		    "target: connection closed by target");
 	c->sent_since_wait = true;
-	if (c->io.write(c->io.ctx, buf, len) == 0)
+	if (put(c, buf, len) == 0)
 		return 0;
+	if (errno == ETIMEDOUT)
+		return fail_dead(c, err, "timed out sending to target (%d ms): "
+		    "it reads nothing", c->timeout_ms);
 	if (errno == EPIPE || errno == ECONNRESET) {
 		c->closed = true;
 		return fail_dead(c, err, "cannot send to target: connection "
@@ -257,6 +297,14 @@ restart:
 
 			if ((n = getbyte(c, err)) < 0)
 				return FRAME_FAIL;
+			if (n == '$') {
+				/* Not a count (GDB allows none): a new frame
+				 * starts, as anywhere in a body. */
+				rsp_note(c, "frame restarted by '$' after %zu "
+				    "bytes", raw);
+				c->n_noise += raw + 1;
+				goto restart;
+			}
 			raw++;
 			sum += (uint8_t)n;
 			if (n == '#') {
@@ -362,6 +410,18 @@ recv_frame(struct rsp_conn *c, bool started, struct pt_err *err)
 	return 0;
 }
 
+/* `O` and hex digits: console output (gdbremote has its own test). */
+static bool
+is_console(const char *p, size_t len)
+{
+	if (len < 3 || p[0] != 'O' || len % 2 == 0)
+		return false;
+	for (size_t i = 1; i < len; i++)
+		if (hexval((unsigned char)p[i]) < 0)
+			return false;
+	return true;
+}
+
 /* Keep a packet that arrived while we waited for an ack. */
 static int
 stash_early(struct rsp_conn *c, struct pt_err *err)
@@ -369,10 +429,21 @@ stash_early(struct rsp_conn *c, struct pt_err *err)
 	char *p;
 
 	if (c->n_early == RSP_MAX_EARLY) {
-		rsp_note(c, "dropping an early packet: queue full");
-		free(c->early[0].data);
-		memmove(&c->early[0], &c->early[1],
-		    (RSP_MAX_EARLY - 1) * sizeof c->early[0]);
+		/* Console output may go; a stop reply tells how the guest
+		 * stands, and is never dropped. */
+		size_t i = 0;
+
+		while (i < c->n_early && !is_console(c->early[i].data,
+		    c->early[i].len))
+			i++;
+		if (i == c->n_early)
+			return fail_dead(c, err, "the target sent %d stop "
+			    "replies before acknowledging our packet",
+			    RSP_MAX_EARLY);
+		rsp_note(c, "dropping early console output: queue full");
+		free(c->early[i].data);
+		memmove(&c->early[i], &c->early[i + 1],
+		    (c->n_early - i - 1) * sizeof c->early[0]);
 		c->n_early--;
 	}
 	if ((p = malloc(c->rx_len + 1)) == NULL)
@@ -435,6 +506,7 @@ rsp_send(struct rsp_conn *c, const char *payload, size_t len,
 	if (c->trace != NULL)
 		c->trace(c->trace_ctx, RSP_TRACE_SEND, payload, len);
 	c->n_sent++;
+	arm(c, c->timeout_ms);
 	for (try = 0; try < c->tries; try++) {
 		if (try > 0)
 			c->n_retransmit++;
@@ -445,6 +517,9 @@ rsp_send(struct rsp_conn *c, const char *payload, size_t len,
 		for (;;) {
 			ch = dropped ? getbyte_within(c, RSP_DROPPED_MS, true,
 			    err) : getbyte(c, err);
+			if (ch == -2 && deadline_passed(c->deadline))
+				return fail_dead(c, err, "timed out waiting for "
+				    "an ack (%d ms)", c->timeout_ms);
 			if (ch == -2) {
 				rsp_note(c, "a stop reply instead of an ack: the "
 				    "target dropped the packet; sending again");
@@ -463,12 +538,13 @@ rsp_send(struct rsp_conn *c, const char *payload, size_t len,
 				/* A stop or console packet sent before it
 				 * read ours: keep it for rsp_recv. */
 				if (recv_frame(c, true, err) < 0) {
-					if (c->dead)
+					if (c->dead || unsolicited(c, err) < 0)
 						return -1;
 					rsp_note(c, "early packet: %s", err->msg);
 					continue;
 				}
-				if (stash_early(c, err) < 0)
+				if (unsolicited(c, err) < 0 ||
+				    stash_early(c, err) < 0)
 					return -1;
 				dropped = c->rx_len > 0 && (c->rx[0] == 'T' ||
 				    c->rx[0] == 'S');
@@ -514,6 +590,7 @@ rsp_recv(struct rsp_conn *c, const char **payload, size_t *len,
 			return pt_err_set(err, PT_EXIT_TARGET,
 			    "connection to target lost after an earlier "
 			    "error");
+		arm(c, c->timeout_ms);
 		if (recv_frame(c, false, err) < 0)
 			return -1;
 	}
@@ -624,8 +701,9 @@ transmit_many(struct rsp_conn *c, const struct rsp_req *r, size_t n,
 static int
 pipe_byte(struct rsp_conn *c, int timeout_ms, struct pt_err *err)
 {
-	int ch = getbyte_within(c, timeout_ms, true, err);
+	int ch = getbyte_within(c, -1, true, err);
 
+	c->timed_out = ch == -2;
 	if (ch == -2)
 		pt_err_set(err, PT_EXIT_TARGET, "timed out waiting for reply "
 		    "(%d ms) with requests in flight", timeout_ms);
@@ -642,6 +720,7 @@ pipeline(struct rsp_conn *c, const struct rsp_req *req, size_t n,
 	unsigned tries;
 	int ch, rc;
 
+	arm(c, timeout_ms);
 	while (done < n) {
 		struct line *l;
 
@@ -706,16 +785,28 @@ pipeline(struct rsp_conn *c, const struct rsp_req *req, size_t n,
 		l = waiting.n > 0 ? &waiting : &unacked;
 		if (l->n == 0) {
 			rsp_note(c, "a packet nobody asked for: '%.20s'", c->rx);
+			if (unsolicited(c, err) < 0)
+				return -1;
 			continue;
 		}
 		rc = fn(ctx, l->i[l->head], c->rx, c->rx_len, err);
 		if (rc < 0)
 			return -1;
-		if (rc == 0) {
+		if (rc == RSP_REPLY_DONE) {
+			/* An answer: the next one has its own time. */
 			line_pop(l, NULL);
 			done++;
+			arm(c, timeout_ms);
 			continue;
 		}
+		if (rc == RSP_REPLY_MORE) {
+			/* Part of the answer (fn bounds its size). */
+			c->deadline = deadline_min(deadline_in(timeout_ms),
+			    c->limit);
+			continue;
+		}
+		if (unsolicited(c, err) < 0)
+			return -1;
 		/*
 		 * A stop reply that answers nothing: the first byte of the
 		 * oldest unacknowledged request stopped a guest someone
@@ -776,8 +867,15 @@ rsp_drain(struct rsp_conn *c, int quiet_ms, struct pt_err *err)
 		free(c->early[i].data);
 	c->n_early = 0;
 	c->in_pos = c->in_len = 0;
+	arm(c, c->timeout_ms);
 	for (;;) {
-		n = c->io.read(c->io.ctx, c->in, sizeof c->in, quiet_ms);
+		int left = deadline_left(c->deadline);
+
+		n = c->io.read(c->io.ctx, c->in, sizeof c->in,
+		    left >= 0 && left < quiet_ms ? left : quiet_ms);
+		if (n == RSP_IO_TIMEOUT && left >= 0 && left < quiet_ms)
+			return fail_dead(c, err, "the target does not fall "
+			    "quiet (%d ms)", c->timeout_ms);
 		if (n == RSP_IO_TIMEOUT)
 			break;
 		if (n < 0) {
@@ -803,6 +901,7 @@ rsp_interrupt(struct rsp_conn *c, struct pt_err *err)
 		return pt_err_set(err, PT_EXIT_TARGET,
 		    "connection to target lost after an earlier error");
 	rsp_note(c, "interrupt (0x03)");
+	arm(c, c->timeout_ms);
 	return putbytes(c, &brk, 1, err);
 }
 

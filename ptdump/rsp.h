@@ -31,8 +31,11 @@ struct rsp_io {
 	 * Returns the count, RSP_IO_TIMEOUT, RSP_IO_CLOSED or RSP_IO_ERROR.
 	 */
 	ssize_t (*read)(void *ctx, void *buf, size_t len, int timeout_ms);
-	/* Write all len bytes; 0 on success, -1 with errno on failure. */
-	int (*write)(void *ctx, const void *buf, size_t len);
+	/*
+	 * Write all len bytes within timeout_ms (< 0: however long it
+	 * takes); 0 on success, -1 with errno on failure (ETIMEDOUT).
+	 */
+	int (*write)(void *ctx, const void *buf, size_t len, int timeout_ms);
 	void *ctx;
 };
 
@@ -53,6 +56,9 @@ typedef void (*rsp_trace_fn)(void *ctx, enum rsp_trace_kind kind,
 #define RSP_DROPPED_MS 300
 /* Received packets that arrived early (while we waited for an ack). */
 #define RSP_MAX_EARLY 4
+/* Packets nobody asked for (stop replies, console output) taken while
+ * waiting for one ack or reply, before giving up on the stub. */
+#define RSP_MAX_UNSOLICITED 64
 
 struct rsp_early {
 	char *data;
@@ -61,7 +67,10 @@ struct rsp_early {
 
 struct rsp_conn {
 	struct rsp_io io;
-	int timeout_ms;		/* per read; < 0 waits forever */
+	int timeout_ms;		/* per ack or reply; < 0 waits forever */
+	long long deadline;	/* of the wait under way (deadline.h) */
+	long long limit;	/* a deadline no wait goes past (NONE) */
+	unsigned unsolicited;	/* packets nobody asked for, this wait */
 	int tries;		/* send attempts and checksum retries */
 	bool ack;		/* false once QStartNoAckMode is in force */
 	unsigned acks;		/* `+` owed for packets received, sent
@@ -69,6 +78,8 @@ struct rsp_conn {
 	bool pipelining;	/* in rsp_pipeline: acks go with requests */
 	bool dead;		/* framing lost or stream closed: no more I/O */
 	bool closed;		/* ... because the peer closed the stream */
+	bool timed_out;		/* the last pipeline ended at its deadline */
+	unsigned long long n_bytes;	/* received, all told */
 
 	size_t rx_max;		/* largest decoded payload accepted */
 	char *rx;		/* rx_max + 1 bytes; last packet, NUL-terminated */
@@ -150,11 +161,16 @@ struct rsp_req {
 	size_t len;
 };
 
+/* What a reply function says of a packet. */
+#define RSP_REPLY_DONE 0	/* the request's answer */
+#define RSP_REPLY_MORE 1	/* part of it: more packets follow */
+#define RSP_REPLY_STRAY 2	/* not for it (a stop reply, console
+				 * output): counted against the stub */
+
 /*
  * Sees each reply of a pipeline with its request's index, in request
- * order.  Returns 0 when it was that request's answer, 1 when more
- * packets belong to it (console output, a stop reply that came first),
- * or -1 with err set to give up.
+ * order.  Returns RSP_REPLY_DONE, _MORE or _STRAY, or -1 with err set
+ * to give up.
  */
 typedef int (*rsp_reply_fn)(void *ctx, size_t i, const char *payload,
     size_t len, struct pt_err *err);
@@ -164,7 +180,7 @@ typedef int (*rsp_reply_fn)(void *ctx, size_t i, const char *payload,
  * every reply to fn.  A stub takes packets in the order it accepts them,
  * so in ack mode each `+` moves the oldest unacknowledged request to
  * the line awaiting replies, and a `-` sends that one again at the end
- * of the line.  Waits at most timeout_ms for each byte (< 0: the
+ * of the line.  Waits at most timeout_ms for each reply (< 0: the
  * connection's timeout); a timeout leaves the connection alive but out
  * of step (rsp_drain puts it back).  Returns 0, or -1 with err set.
  */
@@ -175,7 +191,8 @@ int rsp_pipeline(struct rsp_conn *c, const struct rsp_req *req, size_t n,
 /*
  * Read and drop whatever the stub still sends until it has been quiet
  * for quiet_ms: after a pipeline that went wrong.  Returns 0, or -1
- * with err set if the connection is lost.
+ * with err set if the connection is lost or the stub is not quiet
+ * within the connection's timeout.
  */
 int rsp_drain(struct rsp_conn *c, int quiet_ms, struct pt_err *err);
 

@@ -17,6 +17,7 @@ session_init(struct session *s, FILE *out)
 	s->opt.timeout_ms = SESSION_DEFAULT_TIMEOUT_MS;
 	s->opt.format = OUT_TEXT;
 	s->opt.max_entries = WALK_DEFAULT_MAX_ENTRIES;
+	s->opt.max_tables = WALK_DEFAULT_MAX_TABLES;
 	s->opt.maxphyaddr = X86PT_MAXPHYADDR_DEFAULT;
 	s->opt.pat = X86PT_PAT_DEFAULT;
 	s->opt.cpu = -1;
@@ -117,6 +118,7 @@ session_walk_settings(struct session *s, struct walk_ctx *w)
 	x86pt_ctx_set_maxphyaddr(&w->pt, s->opt.maxphyaddr);
 	x86pt_ctx_set_pat(&w->pt, s->opt.pat);
 	w->max_entries = s->opt.max_entries;
+	w->max_tables = s->opt.max_tables;
 	w->cancel = sig_cancel_cb;
 	w->ram_limit = session_ram_limit(s);
 }

@@ -27,6 +27,7 @@ struct session_opts {
 	enum out_format format;
 	bool color;
 	uint64_t max_entries;	/* walker budget, leaves per command */
+	uint64_t max_tables;	/* walker budget, table visits per command */
 	unsigned maxphyaddr;	/* physical address width, bits */
 	uint64_t pat;		/* IA32_PAT; QEMU does not expose it */
 	rsp_trace_fn trace;	/* sees every RSP packet; NULL: none */

@@ -390,10 +390,11 @@ cancelled(struct walk_ctx *w)
 	return true;
 }
 
-/* A budget ran out at `va`: record where, tell the sink, stop. */
+/* A budget ran out at `va` (or `cancel` said so): record where and
+ * why, tell the sink, stop. */
 static int
-truncate_at(struct run *r, enum x86pt_level level, uint64_t va,
-    uint64_t entry_pa)
+truncate_at(struct run *r, enum walk_budget budget, enum x86pt_level level,
+    uint64_t va, uint64_t entry_pa)
 {
 	int rc;
 
@@ -401,8 +402,43 @@ truncate_at(struct run *r, enum x86pt_level level, uint64_t va,
 		va = r->start;
 	r->w->stats.truncated = true;
 	r->w->stats.resume_va = va;
+	if (!r->w->stats.cancelled)
+		r->w->stats.budget = budget;
 	rc = note(r, WALK_NOTE_TRUNCATED, level, va, entry_pa, NULL);
 	return rc < 0 ? -1 : WALK_STOP;
+}
+
+/*
+ * The walk failed (a read, a sink) at `va`: the first address it leaves
+ * unwalked, for the sink to say.  The innermost failure comes first and
+ * is kept.  Returns -1.
+ */
+static int
+fail_at(struct run *r, uint64_t va)
+{
+	struct walk_stats *st = &r->w->stats;
+
+	if (!st->failed) {
+		st->failed = st->truncated = true;
+		st->resume_va = va < r->start ? r->start : va;
+	}
+	return -1;
+}
+
+const char *
+walk_budget_option(const struct walk_stats *st)
+{
+	return st->budget == WALK_BUDGET_TABLES ? "--max-tables" :
+	    "--max-entries";
+}
+
+const char *
+walk_cut_why(const struct walk_stats *st)
+{
+	if (st->cancelled)
+		return "interrupted";
+	return st->budget == WALK_BUDGET_TABLES ? "raise --max-tables" :
+	    "raise --max-entries";
 }
 
 /* What the path above a table carries down into it. */
@@ -440,7 +476,8 @@ walk_entry(struct run *r, const struct x86pt_entry *e, uint64_t va,
 		if (w->ram_limit != 0 && e->addr >= w->ram_limit)
 			return note(r, WALK_NOTE_PAST_RAM, level, va, entry_pa, e);
 		if (w->stats.tables >= r->max_tables || cancelled(w))
-			return truncate_at(r, level, va, entry_pa);
+			return truncate_at(r, WALK_BUDGET_TABLES, level, va,
+			    entry_pa);
 		for (unsigned l = level; l <= r->top; l++) {
 			if (r->path[l] != e->addr)
 				continue;
@@ -453,7 +490,8 @@ walk_entry(struct run *r, const struct x86pt_entry *e, uint64_t va,
 	}
 
 	if (w->stats.leaves >= r->max_entries || cancelled(w))
-		return truncate_at(r, level, va, entry_pa);
+		return truncate_at(r, WALK_BUDGET_ENTRIES, level, va,
+		    entry_pa);
 	leaf = (struct walk_leaf){
 		.va = va, .page_size = e->page_size, .level = level,
 		.raw = e->raw, .entry_pa = entry_pa, .pa = e->addr,
@@ -646,7 +684,7 @@ walk_table(struct run *r, enum x86pt_level level, uint64_t table,
 			return rc;
 	}
 	if (walk_cache_table(w->cache, w->tgt, table, &cached, r->err) < 0)
-		return -1;
+		return fail_at(r, level == r->top ? r->start : base);
 	/* Walking the subtables may evict this page: above the last level
 	 * the walk works on a copy. */
 	if (level == X86PT_L1) {
@@ -659,7 +697,7 @@ walk_table(struct run *r, enum x86pt_level level, uint64_t table,
 
 	i = first_index(r, level, base);
 	if (level > X86PT_L1 && prefetch(r, level, base, ent, i) < 0)
-		return -1;
+		return fail_at(r, level == r->top ? r->start : base);
 	for (; i < X86PT_ENTRIES; i++) {
 		uint64_t va, entry_pa = table + 8u * i;
 		struct x86pt_entry e;
@@ -679,7 +717,7 @@ walk_table(struct run *r, enum x86pt_level level, uint64_t table,
 				rc = note(r, WALK_NOTE_HOLE, level, va,
 				    entry_pa, &e);
 				if (rc != 0)
-					return rc;
+					return rc < 0 ? fail_at(r, va) : rc;
 			}
 			continue;
 		}
@@ -697,7 +735,7 @@ walk_table(struct run *r, enum x86pt_level level, uint64_t table,
 			last = x86pt_decode(&w->pt, level, ent[i]);
 		}
 		if ((rc = walk_entry(r, &last, va, entry_pa, above)) != 0)
-			return rc;
+			return rc < 0 ? fail_at(r, va) : rc;
 	}
 	return 0;
 }
@@ -727,7 +765,7 @@ walk_range(struct walk_ctx *w, uint64_t va_start, uint64_t va_last,
 	    WALK_DEFAULT_MAX_TABLES;
 	r.top = top_level(w);
 	if (prefetch_levels(&r, root) < 0)
-		return -1;
+		return fail_at(&r, va_start);
 	return walk_table(&r, r.top, root, 0, &top) < 0 ? -1 : 0;
 }
 

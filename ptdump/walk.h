@@ -156,15 +156,32 @@ struct walk_note {
 typedef int (*walk_leaf_fn)(void *cookie, const struct walk_leaf *leaf);
 typedef int (*walk_note_fn)(void *cookie, const struct walk_note *note);
 
+/* Which budget cut a walk short. */
+enum walk_budget {
+	WALK_BUDGET_NONE,
+	WALK_BUDGET_ENTRIES,	/* max_entries leaves */
+	WALK_BUDGET_TABLES,	/* max_tables table visits */
+};
+
 struct walk_stats {
 	uint64_t leaves;	/* reported */
 	uint64_t tables;	/* table visits, revisits included */
 	uint64_t notes;		/* findings, reported or not */
-	bool truncated;		/* a budget ran out or `cancel` said so ... */
+	bool truncated;		/* a budget ran out, `cancel` said so or the
+				 * walk failed ... */
 	uint64_t resume_va;	/* ... and this is the first VA not walked */
+	enum walk_budget budget;	/* the budget that ran out, if one did */
 	bool stopped;		/* a callback returned WALK_STOP */
 	bool cancelled;		/* `cancel` cut the walk (truncated too) */
+	bool failed;		/* walk_range returned -1 (truncated too) */
 };
+
+/* The option that raises the budget that cut st's walk short. */
+const char *walk_budget_option(const struct walk_stats *st);
+
+/* Why st's walk stopped short, for a message: "interrupted", "raise
+ * --max-entries" or "raise --max-tables". */
+const char *walk_cut_why(const struct walk_stats *st);
 
 struct walk_ctx {
 	struct target *tgt;

@@ -67,6 +67,15 @@
  *                  request once only: its copy sent again is taken)
  *   xp-tail        `xp` shows the last 8 bytes of every 4 KiB page one
  *                  higher than they are
+ *   trickle        send everything a byte at a time, 200 ms apart
+ *   stop-flood     answer the first `m` with no ack, only stop replies
+ *                  (T02), one every 2 ms, for ever
+ *   console-flood  the same with console output (O41)
+ *   stall-ack      ack the first `m`, then never answer anything
+ *   empty-supported  answer qSupported with an empty packet
+ *   bad-xml        target.xml is not well-formed
+ *   dollar         `m` replies have a bare `$` in the middle of the data
+ *   close-walk     hang up instead of answering the fourth `m`
  *
  * The log (-l) gets one line per packet received ("< payload"), per stop
  * reply sent ("> T05thread:p01.01;"), per interrupt byte ("interrupt"),
@@ -94,6 +103,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "deadline.h"
+
 #define MEM_SIZE 0x10000
 #define MAX_CPUS 4
 #define MAX_SCRIPT 16
@@ -108,6 +119,9 @@ enum {
 	M_BIGSIZE = 1 << 14, M_DEAF = 1 << 15, M_NOPOINTS = 1 << 16,
 	M_NOMTREE = 1 << 17, M_BADHVA = 1 << 18, M_PIPE_DROP = 1 << 19,
 	M_PIPE_REORDER = 1 << 20, M_NAK_M = 1 << 21, M_XP_TAIL = 1 << 22,
+	M_TRICKLE = 1 << 23, M_STOP_FLOOD = 1 << 24, M_CONSOLE_FLOOD = 1 << 25,
+	M_STALL_ACK = 1 << 26, M_EMPTY_SUPPORTED = 1 << 27, M_BAD_XML = 1 << 28,
+	M_DOLLAR = 1 << 29, M_CLOSE_WALK = 1u << 30,
 };
 
 static const struct {
@@ -124,7 +138,11 @@ static const struct {
 	{ "nopoints", M_NOPOINTS }, { "nomtree", M_NOMTREE },
 	{ "badhva", M_BADHVA }, { "pipe-drop", M_PIPE_DROP },
 	{ "pipe-reorder", M_PIPE_REORDER }, { "nak-m", M_NAK_M },
-	{ "xp-tail", M_XP_TAIL },
+	{ "xp-tail", M_XP_TAIL }, { "trickle", M_TRICKLE },
+	{ "stop-flood", M_STOP_FLOOD }, { "console-flood", M_CONSOLE_FLOOD },
+	{ "stall-ack", M_STALL_ACK }, { "empty-supported", M_EMPTY_SUPPORTED },
+	{ "bad-xml", M_BAD_XML }, { "dollar", M_DOLLAR },
+	{ "close-walk", M_CLOSE_WALK },
 };
 
 /* The target description: register numbers come from order and regnum=. */
@@ -255,15 +273,6 @@ logline(const char *fmt, ...)
 	fflush(st.log);
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 finish(int status)
 {
@@ -283,7 +292,11 @@ put(const void *buf, size_t len)
 	ssize_t n;
 
 	while (len > 0) {
-		n = send(st.fd, p, len, MSG_NOSIGNAL);
+		if (st.modes & M_TRICKLE)
+			nanosleep(&(struct timespec){ 0, 200 * 1000 * 1000 },
+			    NULL);
+		n = send(st.fd, p, st.modes & M_TRICKLE ? 1 : len,
+		    MSG_NOSIGNAL);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -296,7 +309,7 @@ put(const void *buf, size_t len)
 
 /*
  * Next byte from the client, -1 when it hung up, or -2 if `deadline`
- * (now_ms() time; -1: none) comes first.
+ * (deadline_now() time; -1: none) comes first.
  */
 static int
 get_until(long long deadline)
@@ -308,7 +321,7 @@ get_until(long long deadline)
 
 	if (st.in_pos == st.in_len) {
 		while (deadline >= 0) {
-			if ((left = deadline - now_ms()) <= 0)
+			if ((left = deadline - deadline_now()) <= 0)
 				return -2;
 			pf.fd = st.fd;
 			pf.events = POLLIN;
@@ -541,7 +554,7 @@ resume(bool step, int cpu)
 		int i = st.next_script++;
 
 		if (strcmp(st.script[i].text, "run") != 0) {
-			st.stop_at = now_ms() + st.script[i].ms;
+			st.stop_at = deadline_now() + st.script[i].ms;
 			snprintf(st.stop_text, sizeof st.stop_text, "%s",
 			    st.script[i].text);
 		}
@@ -600,7 +613,7 @@ byte_while_running(int c)
 	if (c == 0x03)
 		logline("interrupt");
 	if (c == 0x03 && st.intr_ms > 0 && !(st.modes & M_DEAF)) {
-		long long at = now_ms() + st.intr_ms;
+		long long at = deadline_now() + st.intr_ms;
 		char id[16];
 
 		if (st.stop_at < 0 || at < st.stop_at) {
@@ -698,7 +711,8 @@ do_xfer(const char *args)
 		return;
 	}
 	if (strcmp(annex, "target.xml") == 0)
-		file = xml_target;
+		file = st.modes & M_BAD_XML ? "<target><architecture>i386:x86-64"
+		    "</arch><feature name=\"x\">" : xml_target;
 	else if (strcmp(annex, "fake-core.xml") == 0)
 		file = xml_core;
 	else if (strcmp(annex, "fake-sys.xml") == 0)
@@ -788,6 +802,28 @@ do_read_mem(const char *args)
 		/* A NAK gets a good copy, unless it is always bad. */
 		if (!(st.modes & M_BADSUM_ALWAYS))
 			hex_frame(buf, len, "", false, true);
+	} else if (st.modes & M_DOLLAR) {
+		/* Framed by hand (frame() would refuse it), and kept for a
+		 * NAK as QEMU keeps its last packet. */
+		char *f = malloc(2 * len + 8);
+		uint8_t sum = 0;
+
+		if (f == NULL)
+			die("malloc");
+		f[0] = '$';
+		for (i = 0; i < len; i++) {
+			f[1 + 2 * i] = hexd[buf[i] >> 4];
+			f[2 + 2 * i] = hexd[buf[i] & 15];
+		}
+		f[1 + len] = '$';	/* a frame start inside the data */
+		for (i = 1; i <= 2 * len; i++)
+			sum += (uint8_t)f[i];
+		snprintf(f + 1 + 2 * len, 4, "#%02x", sum);
+		put(f, 2 * len + 4);
+		free(st.last);
+		st.last = f;
+		st.last_len = 2 * len + 4;
+		st.await_ack = st.ack;
 	} else {
 		reply_hex(buf, len, "");
 	}
@@ -1001,7 +1037,7 @@ do_packet(char *p)
 		    4 * st.packet_size : st.packet_size,
 		    st.mp ? ";multiprocess+" : "",
 		    st.modes & M_NOACK ? ";QStartNoAckMode+" : "");
-		reply(buf);
+		reply(st.modes & M_EMPTY_SUPPORTED ? "" : buf);
 	} else if (strcmp(p, "QStartNoAckMode") == 0 &&
 	    (st.modes & M_NOACK)) {
 		reply("OK");
@@ -1138,6 +1174,24 @@ first_nak(const char *p)
 	return true;
 }
 
+/*
+ * stop-flood, console-flood: never ack the packet just read; send `pkt`
+ * every 2 ms until the client hangs up (what it sends is dropped).
+ */
+static void
+flood(const char *pkt)
+{
+	struct pollfd pf = { .fd = st.fd, .events = POLLIN };
+	char junk[4096];
+
+	logline("flood %s", pkt);
+	for (;;) {
+		frame(pkt, strlen(pkt), false, false, false);
+		if (poll(&pf, 1, 2) > 0 && read(st.fd, junk, sizeof junk) <= 0)
+			finish(0);
+	}
+}
+
 static void
 serve(void)
 {
@@ -1196,8 +1250,22 @@ serve(void)
 		}
 		if (st.modes & M_PIPE_DROP)
 			drop_pending();
+		if (p[0] == 'm' && (st.modes & M_STOP_FLOOD))
+			flood("T02thread:01;");
+		if (p[0] == 'm' && (st.modes & M_CONSOLE_FLOOD))
+			flood("O41");
+		if (p[0] == 'm' && st.m_in == 4 && (st.modes & M_CLOSE_WALK)) {
+			logline("hangup");
+			finish(0);
+		}
 		if (st.ack)
 			put("+", 1);
+		if (p[0] == 'm' && (st.modes & M_STALL_ACK)) {
+			logline("stall");
+			for (;;)
+				if (get() < 0)
+					finish(0);
+		}
 		do_packet(p);
 		if (st.held != NULL && !st.holding) {
 			put(st.held, st.held_len);

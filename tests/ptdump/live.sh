@@ -72,8 +72,8 @@ expect_status 3 "--guest-ram that is no file" \
     $PT --guest-ram "$T/none" --ram-access direct dump
 # Output that cannot be written is an error (a reader that went away is
 # not: signals.sh), and the guest is still put back.
-expect_status 2 "output to a full device" $PT -o /dev/full dump
-expect_status 2 "stdout to a full device" sh -c "$PT dump >/dev/full"
+expect_status 3 "output to a full device" $PT -o /dev/full dump
+expect_status 3 "stdout to a full device" sh -c "$PT dump >/dev/full"
 # A batch stops at the first error and names the line.
 printf 'regs\nwalk 0x1000 0x2000\nregs\n' >"$T/bad.ptdump"
 expect_status 2 "batch error" $PT -x "$T/bad.ptdump"

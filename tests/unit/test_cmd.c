@@ -178,14 +178,17 @@ test_set(void **state)
 	} k[] = {
 		{ "set", 0, "target       unix:/nonexistent/ptdump-unit-test\n"
 		  "format       text\nmaxphyaddr   52\n"
-		  "pat          0x0007040600070406\nmax-entries  1048576\n" },
+		  "pat          0x0007040600070406\nmax-entries  1048576\n"
+		  "max-tables   65536\n" },
 		{ "set maxphyaddr 40", 0, "" },
 		{ "set pat 0x0001050400070106", 0, "" },
 		{ "set max-entries 1_000", 0, "" },
+		{ "set max-tables 20", 0, "" },
 		{ "set format json", 0, "" },
 		{ "set", 0, "target       unix:/nonexistent/ptdump-unit-test\n"
 		  "format       json\nmaxphyaddr   40\n"
-		  "pat          0x0001050400070106\nmax-entries  1000\n" },
+		  "pat          0x0001050400070106\nmax-entries  1000\n"
+		  "max-tables   20\n" },
 		{ "set maxphyaddr 31", -1, "set maxphyaddr: 32 to 52 bits" },
 		{ "set maxphyaddr 53", -1, "set maxphyaddr: 32 to 52 bits" },
 		{ "set maxphyaddr x", -1, "set maxphyaddr: 'x' is not a "
@@ -195,11 +198,13 @@ test_set(void **state)
 		  "(valid: 0, 1, 4, 5, 6, 7)" },
 		{ "set max-entries 0", -1, "set max-entries: a positive "
 		  "number" },
+		{ "set max-tables 0", -1, "set max-tables: a positive "
+		  "number" },
 		{ "set format yaml", -1, "set format: text or json" },
 		{ "set colour 1", -1, "set: unknown setting 'colour' "
-		  "(maxphyaddr, pat, max-entries, format)" },
+		  "(maxphyaddr, pat, max-entries, max-tables, format)" },
 		{ "set format", -1, "usage: set [maxphyaddr N | pat VALUE | "
-		  "max-entries N | format text|json]" },
+		  "max-entries N | max-tables N | format text|json]" },
 	};
 	struct fake_session *fs = *state;
 
@@ -207,6 +212,7 @@ test_set(void **state)
 		fs_expect(fs, k[i].cmd, k[i].rc, k[i].out);
 	assert_int_equal(fs->s.opt.maxphyaddr, 40);
 	assert_int_equal(fs->s.opt.max_entries, 1000);
+	assert_int_equal(fs->s.opt.max_tables, 20);
 	assert_int_equal(fs->s.opt.format, OUT_JSON);
 }
 

@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -57,10 +59,11 @@ mem_read(void *ctx, void *buf, size_t len, int timeout_ms)
 }
 
 static int
-mem_write(void *ctx, const void *buf, size_t len)
+mem_write(void *ctx, const void *buf, size_t len, int timeout_ms)
 {
 	struct mem_io *m = ctx;
 
+	(void)timeout_ms;
 	if (m->write_errno != 0) {
 		errno = m->write_errno;
 		return -1;
@@ -356,9 +359,9 @@ fd_read(void *ctx, void *buf, size_t len, int timeout_ms)
 }
 
 static int
-fd_write(void *ctx, const void *buf, size_t len)
+fd_write(void *ctx, const void *buf, size_t len, int timeout_ms)
 {
-	return net_write(((struct fd_io *)ctx)->fd, buf, len);
+	return net_write(((struct fd_io *)ctx)->fd, buf, len, timeout_ms);
 }
 
 static void
@@ -401,6 +404,55 @@ test_socket_timeout_is_fast(void **state)
 	    "target") == 0);
 	rsp_free(&c);
 	close(sv[0]);
+}
+
+/*
+ * A peer that sends a byte every 30 ms never lets one read wait its
+ * 100 ms, yet the reply as a whole must come within them.
+ */
+static void
+test_trickle_times_out_by_the_reply(void **state)
+{
+	struct fd_io fio;
+	struct rsp_io io = { fd_read, fd_write, &fio };
+	struct rsp_conn c;
+	struct pt_err e;
+	struct timespec a, b;
+	const char *p;
+	size_t n;
+	int sv[2], status;
+	double ms;
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	if ((pid = fork()) == 0) {
+		static const char reply[] = "+$0123456789abcdef0123456789#00";
+
+		close(sv[0]);
+		for (size_t i = 0; i < sizeof reply - 1; i++) {
+			if (write(sv[1], &reply[i], 1) != 1)
+				_exit(0);
+			nanosleep(&(struct timespec){ 0, 30 * 1000 * 1000 },
+			    NULL);
+		}
+		_exit(0);
+	}
+	close(sv[1]);
+	fio.fd = sv[0];
+	assert_int_equal(rsp_init(&c, &io, 4096, 100, &e), 0);
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	assert_int_equal(rsp_command(&c, "g", &p, &n, &e), -1);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	ms = (double)(b.tv_sec - a.tv_sec) * 1e3 +
+	    (double)(b.tv_nsec - a.tv_nsec) / 1e6;
+	assert_string_equal(e.msg, "timed out waiting for reply (100 ms)");
+	/* The ack came at once; the reply's 100 ms ran from there. */
+	assert_true(ms >= 95 && ms < 400);
+	rsp_free(&c);
+	close(sv[0]);
+	kill(pid, SIGKILL);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
 }
 
 static void
@@ -485,6 +537,87 @@ test_early_packets_kept_in_order(void **state)
 	assert_string_equal(p, "PacketSize=1000");
 	/* Our frame, then an ack for each of the two packets. */
 	assert_string_equal(f.m.out + strlen(f.m.out) - 2, "++");
+	teardown(&f);
+}
+
+/* A full queue of early packets drops console output, never a stop. */
+static void
+test_early_queue_keeps_stop_replies(void **state)
+{
+	struct fixture f;
+	char script[512] = "";
+	const char *p;
+	size_t n;
+
+	(void)state;
+	add_frame(script, sizeof script, "T02thread:01;");
+	add_frame(script, sizeof script, "O41");
+	add_frame(script, sizeof script, "T05thread:01;");
+	add_frame(script, sizeof script, "O42");
+	add_frame(script, sizeof script, "T11thread:01;");
+	strcat(script, "+");
+	SETUP(&f, script);
+	assert_int_equal(rsp_send_str(&f.c, "?", &f.e), 0);
+	assert_int_equal(f.c.n_early, RSP_MAX_EARLY);
+	assert_int_equal(rsp_recv(&f.c, &p, &n, &f.e), 0);
+	assert_string_equal(p, "T02thread:01;");
+	assert_int_equal(rsp_recv(&f.c, &p, &n, &f.e), 0);
+	assert_string_equal(p, "T05thread:01;");
+	assert_int_equal(rsp_recv(&f.c, &p, &n, &f.e), 0);
+	assert_string_equal(p, "O42");
+	assert_int_equal(rsp_recv(&f.c, &p, &n, &f.e), 0);
+	assert_string_equal(p, "T11thread:01;");
+	teardown(&f);
+
+	/* Stop replies only: one more than the queue holds is an error. */
+	script[0] = '\0';
+	for (int i = 0; i <= RSP_MAX_EARLY; i++)
+		add_frame(script, sizeof script, "T02thread:01;");
+	strcat(script, "+");
+	SETUP(&f, script);
+	assert_int_equal(rsp_send_str(&f.c, "?", &f.e), -1);
+	assert_string_equal(f.e.msg, "the target sent 4 stop replies before "
+	    "acknowledging our packet");
+	assert_true(f.c.dead);
+	teardown(&f);
+}
+
+/* Console output in place of an ack, for ever: bounded in number. */
+static void
+test_flood_instead_of_ack(void **state)
+{
+	static char script[64 * 1024];
+	struct fixture f;
+
+	(void)state;
+	script[0] = '\0';
+	for (int i = 0; i < RSP_MAX_UNSOLICITED + 10; i++)
+		add_frame(script, sizeof script, "O41");
+	SETUP(&f, script);
+	f.m.chunk = 64;		/* so what is left unread shows */
+	assert_int_equal(rsp_send_str(&f.c, "m0,8", &f.e), -1);
+	assert_string_equal(f.e.msg, "the target sent 64 packets nobody "
+	    "asked for while we waited");
+	/* It gave up at the limit, not at the end of the stream. */
+	assert_true(f.m.in_pos < f.m.in_len);
+	teardown(&f);
+}
+
+/* `$` after `*` is no count (GDB allows none): a new frame starts. */
+static void
+test_run_length_count_is_never_a_dollar(void **state)
+{
+	struct fixture f;
+	char script[128] = "$0*";
+	const char *p;
+	size_t n;
+
+	(void)state;
+	add_frame(script, sizeof script, "OK");
+	SETUP(&f, script);
+	assert_int_equal(rsp_recv(&f.c, &p, &n, &f.e), 0);
+	assert_string_equal(p, "OK");
+	assert_int_equal(f.c.n_noise, 3);
 	teardown(&f);
 }
 
@@ -605,6 +738,10 @@ main(void)
 		cmocka_unit_test(test_send_retransmits_on_nak),
 		cmocka_unit_test(test_send_retransmit_limit),
 		cmocka_unit_test(test_early_packets_kept_in_order),
+		cmocka_unit_test(test_early_queue_keeps_stop_replies),
+		cmocka_unit_test(test_flood_instead_of_ack),
+		cmocka_unit_test(test_run_length_count_is_never_a_dollar),
+		cmocka_unit_test(test_trickle_times_out_by_the_reply),
 		cmocka_unit_test(test_noack_mode),
 		cmocka_unit_test(test_interrupt_and_write_errors),
 		cmocka_unit_test(test_trace_hook),

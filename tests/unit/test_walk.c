@@ -764,6 +764,10 @@ test_fanout_bomb_truncates(void **state)
 	/* Every level points back up. */
 	assert_true(g.notes[WALK_NOTE_RECURSIVE] > 0);
 
+	assert_int_equal(f->w.stats.budget, WALK_BUDGET_ENTRIES);
+	assert_string_equal(walk_cut_why(&f->w.stats), "raise --max-entries");
+	assert_false(f->w.stats.failed);
+
 	/* A smaller budget stops sooner. */
 	f->w.max_entries = 1000;
 	assert_int_equal(walk_all(f, &g), 0);
@@ -796,6 +800,16 @@ test_empty_fanout_bomb_truncates(void **state)
 	 */
 	assert_int_equal(f->w.stats.resume_va, (127ull << 30) + (382ull << 21));
 	assert_int_equal(f->ft.reads, 4);
+	/* The table budget stopped it, and the advice says so. */
+	assert_int_equal(f->w.stats.budget, WALK_BUDGET_TABLES);
+	assert_string_equal(walk_cut_why(&f->w.stats), "raise --max-tables");
+	assert_string_equal(walk_budget_option(&f->w.stats), "--max-tables");
+
+	/* And raising (here lowering) it is what changes where. */
+	f->w.max_tables = 2 + 513;
+	assert_int_equal(walk_all(f, &g), 0);
+	assert_int_equal(f->w.stats.tables, 2 + 513);
+	assert_int_equal(f->w.stats.resume_va, 1ull << 30);
 }
 
 static void
@@ -1056,10 +1070,23 @@ test_read_failure(void **state)
 	assert_int_equal(f->err.kind, PT_EXIT_TARGET);
 	assert_int_equal(g.leaves, 0);
 	assert_int_equal(walk_va(&f->w, 0x1000, &t, &f->err), -1);
+	assert_true(f->w.stats.failed && f->w.stats.truncated);
+	assert_int_equal(f->w.stats.resume_va, 0);
 	/* Failed reads are not cached. */
 	f->ft.fail_pa = 0;
 	assert_int_equal(walk_all(f, &g), 0);
 	assert_int_equal(g.leaves, 5);
+	assert_false(f->w.stats.failed || f->w.stats.truncated);
+
+	/* Half-way: the low half is reported, the rest is said to be cut
+	 * from the first address of the table that failed. */
+	walk_cache_flush(f->w.cache);
+	f->ft.fail_pa = PDPT_HI;
+	assert_int_equal(walk_all(f, &g), -1);
+	assert_int_equal(g.leaves, 4);
+	assert_true(f->w.stats.failed && f->w.stats.truncated);
+	assert_int_equal(f->w.stats.budget, WALK_BUDGET_NONE);
+	assert_int_equal(f->w.stats.resume_va, 0xffffff8000000000ull);
 }
 
 static void

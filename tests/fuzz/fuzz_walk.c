@@ -1,0 +1,96 @@
+/*
+ * fuzz_walk.c - the walker and the dump printers over any guest: the
+ * input's first 32 bytes are CR0, CR3, CR4 and EFER, the rest is guest
+ * RAM from address 0 (64 KiB at most; past it reads return zeros, as
+ * QEMU's do past RAM).  Every mode, flag, reserved bit, loop and table
+ * past RAM a guest could set up goes through walk_range, walk_va and
+ * both output formats.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fmt.h"
+#include "walk.h"
+#include "../unit/fake_target.c"
+
+#define MEM (64u * 1024)
+
+static uint64_t
+le64(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static int
+count_leaf(void *cookie, const struct walk_leaf *l)
+{
+	uint64_t *n = cookie;
+
+	(void)l;
+	(*n)++;
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static FILE *null;
+	struct fake_target ft;
+	struct walk_cache *cache;
+	struct walk_ctx w;
+	struct walk_trace t;
+	struct fmt_dump d;
+	struct fmt_regs r;
+	struct x86pt_ctx pt;
+	struct pt_err e;
+	uint64_t cr0, cr3, cr4, efer, n = 0;
+
+	if (size < 32)
+		return 0;
+	if (null == NULL && (null = fopen("/dev/null", "w")) == NULL)
+		abort();
+	cr0 = le64(data);
+	cr3 = le64(data + 8);
+	cr4 = le64(data + 16);
+	efer = le64(data + 24);
+	if (fake_init(&ft, MEM) < 0)
+		return 0;
+	memcpy(ft.mem, data + 32, size - 32 < MEM ? size - 32 : MEM);
+	if ((cache = walk_cache_new(0, &e)) == NULL) {
+		fake_free(&ft);
+		return 0;
+	}
+	x86pt_ctx_init(&pt, cr0, cr4, efer);
+	walk_ctx_init(&w, &ft.tgt, cache, &pt, cr3);
+	w.max_entries = 4096;
+	w.max_tables = 512;
+	w.ram_limit = data[31] & 1 ? MEM : 0;
+	w.holes = data[30] & 1;
+	if (walk_range(&w, 0, UINT64_MAX, count_leaf, &n, &e) == 0 &&
+	    w.stats.leaves != n)
+		abort();	/* every leaf counted is one reported */
+	walk_va(&w, le64(data + 8) ^ le64(data + 16), &t, &e);
+
+	r = (struct fmt_regs){ .cpu = 0, .cr0 = cr0, .cr3 = cr3, .cr4 = cr4,
+	    .efer = efer, .mode = pt.mode };
+	for (int json = 0; json < 2; json++) {
+		fmt_dump_begin(&d, null, json ? OUT_JSON : OUT_TEXT, data[29] & 1,
+		    false, &r, x86pt_cr3_root(cr3, pt.maxphyaddr));
+		w.note = fmt_dump_note;
+		if (walk_range(&w, 0, UINT64_MAX, fmt_dump_leaf, &d, &e) < 0)
+			fmt_dump_fail(&d, &w.stats, &e);
+		else
+			fmt_dump_end(&d, &w.stats);
+	}
+	walk_cache_free(cache);
+	fake_free(&ft);
+	return 0;
+}
