@@ -107,6 +107,10 @@ SC_DECLARE(sc_smep);
 SC_DECLARE(sc_smap);
 SC_DECLARE(sc_stack_overflow);
 
+/* sc_hostile.c: tables a debugger must survive */
+SC_DECLARE(sc_hostile);
+SC_DECLARE(sc_hostile_fanout);
+
 /* sc_tlb.c: translations the TLB keeps after the tables change */
 SC_DECLARE(sc_tlb_stale);
 SC_DECLARE(sc_pcid);

@@ -232,6 +232,11 @@ static const struct scenario scenarios[] = {
 	  "recurse into the stack guard page: double fault on IST1" },
 	{ "scale", sc_scale,
 	  "scale=N GiB (1 by default) of 4 KiB pages over a few frames" },
+	{ "hostile", sc_hostile,
+	  "a table cycle, a table past RAM, an all-ones entry, MMIO as a "
+	  "table" },
+	{ "hostile-fanout", sc_hostile_fanout,
+	  "one table that names itself in every entry: 512^3 pages" },
 };
 
 /* run_one runs SC and prints its verdict; returns NULL or the reason. */

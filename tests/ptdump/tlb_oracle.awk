@@ -20,7 +20,10 @@ function has(flags, name) {
 }
 
 # A JSON leaf record: one per line, as ptdump prints them (notes, which
-# follow the ranges, have no "flags").
+# follow the ranges, have no "flags").  A leaf whose path has reserved
+# bits maps nothing (the CPU faults); `info tlb` still prints it, with
+# an address masked its own way, so its address reads "reserved" here
+# and tl_tlb_oracle gives QEMU's line for that VA the same.
 /"va":"0x.*"flags":/ {
 	match($0, /"va":"0x[0-9a-f]+"/);	va = substr($0, RSTART + 6, RLENGTH - 7)
 	match($0, /"pa":"0x[0-9a-f]+"/);	pa = substr($0, RSTART + 6, RLENGTH - 7)
@@ -30,7 +33,7 @@ function has(flags, name) {
 	f = f (has(fl, "D") ? "D" : "-") (has(fl, "A") ? "A" : "-")
 	f = f (has(fl, "PCD") ? "C" : "-") (has(fl, "PWT") ? "T" : "-")
 	f = f (has(fl, "US") ? "U" : "-") (has(fl, "RW") ? "W" : "-")
-	print pad16(va), pad16(pa), f
+	print pad16(va), ($0 ~ /"rsvd":/ ? "reserved" : pad16(pa)), f
 	next
 }
 
