@@ -7,6 +7,7 @@
 #   make bench      time ptdump beside QEMU's monitor, gdb and a baseline (BENCH_RUNS=)
 #   make golden     rewrite tests/golden/*.txt (SCENARIOS= to pick); read them
 #   make fuzz       run each libFuzzer target for FUZZ_SECONDS
+#   make soak       1000 dumps and a 100000-command batch on one guest
 #   make install    PREFIX=/usr/local DESTDIR=
 
 include VERSION.mk
@@ -15,7 +16,7 @@ include VERSION.mk
 .DEFAULT_GOAL := all
 
 # Goals that must install missing packages before ./configure probes.
-DEPS_GOALS := check demo bench golden fuzz
+DEPS_GOALS := check demo bench golden fuzz soak
 ifneq ($(filter $(DEPS_GOALS),$(MAKECMDGOALS)),)
 DEPS_FIRST := tools/deps.sh &&
 endif
@@ -70,7 +71,7 @@ HELPER_BINS := $(HELPER_SRCS:tests/fakestub/%.c=$(B)/tests/%)
 PTDUMP_SAN := $(B)/tests/ptdump-san
 
 .PHONY: all ptdump kernel iso check unit-tests test-progs demo run clean \
-	distclean install uninstall deps bench golden fuzz
+	distclean install uninstall deps bench golden fuzz soak
 .DELETE_ON_ERROR:
 
 all: ptdump kernel iso
@@ -185,6 +186,10 @@ $(B)/tools/%: tools/%.c | $(B)/tools
 bench: all $(BENCH_TOOLS)
 	tools/deps.sh
 	tools/bench.sh
+
+soak: all $(BENCH_TOOLS)
+	tools/deps.sh
+	tools/soak.sh
 
 # ---- install ----------------------------------------------------------
 PREFIX ?= /usr/local

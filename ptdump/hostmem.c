@@ -116,6 +116,9 @@ hostmem_read(struct hostmem *h, uint64_t pa, void *buf, size_t len,
 		got = piece(h, out, n, s->off + (pa - s->gpa));
 		if (got < 0 && errno == EINTR)
 			continue;
+		if (got < 0 && errno == ESRCH)
+			return pt_err_set(err, PT_EXIT_TARGET, "reading "
+			    "guest-physical 0x%" PRIx64 ": QEMU has exited", pa);
 		if (got <= 0)
 			return pt_err_set(err, PT_EXIT_TARGET, "%s: reading "
 			    "guest-physical 0x%" PRIx64 ": %s", h->path, pa,

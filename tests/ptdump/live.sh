@@ -74,6 +74,15 @@ expect_status 3 "--guest-ram that is no file" \
 # not: signals.sh), and the guest is still put back.
 expect_status 3 "output to a full device" $PT -o /dev/full dump
 expect_status 3 "stdout to a full device" sh -c "$PT dump >/dev/full"
+# A CR3 past the end of RAM (128 MiB here) is walked no further: exit 3,
+# and what was printed says it is cut short, not "nothing mapped".
+expect_status 3 "--cr3 past RAM" $PT dump --cr3 0x40000000
+if tail -n 1 "$T/out" | grep -q '^# truncated: CR3 0x40000000 points past the end of RAM (0x8000000): the rest, from 0x0000000000000000, is not shown$' &&
+    ! grep -q 'nothing mapped' "$T/out"; then
+	tl_ok "--cr3 past RAM: the dump says it is cut short, and why"
+else
+	tl_fail "--cr3 past RAM: output"; tl_show "$T/out"
+fi
 # A batch stops at the first error and names the line.
 printf 'regs\nwalk 0x1000 0x2000\nregs\n' >"$T/bad.ptdump"
 expect_status 2 "batch error" $PT -x "$T/bad.ptdump"
