@@ -149,7 +149,7 @@ $(B)/fuzz/%: tests/fuzz/%.c $(wildcard tests/unit/fake_target.*) $(PT_FUZZ_OBJS)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(PT_FUZZ_OBJS) $(HOST_LIBS)
 
 fuzz: $(FUZZ_BINS)
-	tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
+	tools/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
 
 test-progs: $(UNIT_BINS) $(HELPER_BINS) $(if $(wildcard ptdump/main.c),$(PTDUMP_SAN)) \
 	$(FUZZ_BINS)

@@ -11,7 +11,11 @@
 # Known differences, left out of the translated batch:
 # - `--format json` and `--pages`: pt-dump prints the text form only;
 # - scenario=scale: 262144 leaves are beyond GDB's interpreter in a test
-#   (make bench BENCH_GDB_SCRIPTS=1 times pt-dump instead).
+#   (make bench BENCH_GDB_SCRIPTS=1 times pt-dump instead);
+# - scenario=hostile and hostile-fanout: the macros cannot learn where
+#   RAM ends (that takes parsing `monitor info mtree -f`), so they read
+#   tables past it (QEMU answers zeros) where ptdump prints a '!' line,
+#   and they have no budget to stop a walk of 512^3 pages.
 . "$(dirname "$0")/../lib.sh"
 tl_init
 G=$TOP/tests/golden
@@ -73,7 +77,8 @@ run_gdb() {
 	grep -q '^received: "0"$' "$T/gdb.raw"
 }
 
-set -- $(cd "$G" && ls -- *.ptdump */*.ptdump | sed 's/\.ptdump$//' | grep -vx scale)
+set -- $(cd "$G" && ls -- *.ptdump */*.ptdump | sed 's/\.ptdump$//' |
+	grep -vx 'scale\|hostile\|hostile-fanout')
 for batch in "$@"; do
 	words=$(sed -n 's/^# kernel: //p' "$G/$batch.ptdump" | head -n 1)
 	case $batch in */*) words="${batch%%/*}${words:+ $words}" ;; esac

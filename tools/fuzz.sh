@@ -1,11 +1,11 @@
 #!/bin/sh
-# tests/fuzz/run.sh SECONDS FUZZER... - run each libFuzzer target for
+# tools/fuzz.sh SECONDS FUZZER... - run each libFuzzer target for
 # SECONDS on its seed corpus (tests/fuzz/NAME/) and on what earlier runs
 # found (build/fuzz/corpus/NAME/, which new inputs join), one after the
 # other, and print the executions each made.  A crash leaves its input
 # as build/fuzz/crash-NAME-* and fails the run: make it a seed and a
 # regression test.
-TOP=$(cd "$(dirname "$0")/../.." && pwd)
+TOP=$(cd "$(dirname "$0")/.." && pwd)
 secs=$1
 shift
 fail=0
