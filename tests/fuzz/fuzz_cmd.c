@@ -66,6 +66,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static FILE *null;
+	static struct walk_cache *cache;
 	struct fake_target ft;
 	struct session s;
 	struct pt_err e;
@@ -82,10 +83,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s.opt.target = "unix:/nonexistent/ptdump-fuzz";
 	fake_bind(&ft, &s.tgt);
 	s.connected = true;
-	if ((s.cache = walk_cache_new(0, &e)) == NULL) {
-		fake_free(&ft);
-		return 0;
-	}
+	/* One cache for every input (setting one up is most of the cost),
+	 * emptied for each. */
+	if (cache == NULL && (cache = walk_cache_new(0, &e)) == NULL)
+		abort();
+	walk_cache_flush(cache);
+	s.cache = cache;
 	while (at < size && lines++ < MAX_LINES) {
 		const uint8_t *nl = memchr(data + at, '\n', size - at);
 		size_t n = nl != NULL ? (size_t)(nl - (data + at)) : size - at;
@@ -98,6 +101,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (strlen(line) == n && allowed(line))
 			cmd_exec_line(&s, line, &e);
 	}
+	s.cache = NULL;		/* kept for the next input */
 	session_close(&s, &e);
 	fake_free(&ft);
 	return 0;
