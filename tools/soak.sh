@@ -8,8 +8,8 @@
 #      each attaching, dumping and detaching; each must exit 0.  Their
 #      peak RSS (wait4) is reported: the first runs against the last.
 #   2. One ptdump process running a batch of SOAK_COMMANDS (default
-#      100000) commands (regs, walk, dump of a range, info cpus, in
-#      turn) over one connection; its resident memory and open
+#      100000) commands (regs, walk, break, dump of a range, delete,
+#      info cpus, in turn) over one connection; its resident memory and open
 #      descriptors are sampled from /proc as it runs: the first sample
 #      against the largest and the last.
 # Guest RAM is read with `m` packets (--ram-access rsp), the path that
@@ -81,8 +81,9 @@ guest_as_found "after $CYCLES cycles"
 # 2. One long batch.
 echo "soak: a batch of $COMMANDS commands on one connection"
 awk -v n="$COMMANDS" 'BEGIN {
-	split("regs|walk 0x100000|dump 0x100000+0x4000|info cpus", c, "|")
-	for (i = 0; i < n; i++) print c[i % 4 + 1]
+	k = split("regs|walk 0x100000|break 0x100000|dump 0x100000+0x4000|" \
+	    "delete|info cpus", c, "|")
+	for (i = 0; i < n; i++) print c[i % k + 1]
 }' >"$T/batch"
 t0=$(date +%s)
 "$PT" --ram-access rsp -t "$TGT" -o /dev/null -x "$T/batch" \
@@ -90,7 +91,7 @@ t0=$(date +%s)
 pid=$!
 : >"$T/samples"
 while kill -0 "$pid" 2>/dev/null; do
-	rss=$(sed -n 's/^VmRSS: *\([0-9]*\).*/\1/p' "/proc/$pid/status" 2>/dev/null)
+	rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)
 	fds=$(ls "/proc/$pid/fd" 2>/dev/null | wc -l)
 	[ -n "$rss" ] && echo "$rss $fds" >>"$T/samples"
 	sleep 0.5
