@@ -108,8 +108,9 @@ monitor_append(struct monitor_out *o, const char *hex, size_t n,
 		return pt_err_set(err, PT_EXIT_TARGET, "unexpected reply "
 		    "'%.20s'", hex);
 	if (o->len + n / 2 + 1 > MONITOR_MAX_BYTES)
-		return pt_err_set(err, PT_EXIT_TARGET, "output over %u bytes",
-		    MONITOR_MAX_BYTES);
+		return pt_err_set(err, PT_EXIT_TARGET, "output over %u MiB, "
+		    "more than ptdump keeps (QEMU's own monitor, -monitor "
+		    "stdio, shows all of it)", MONITOR_MAX_BYTES >> 20);
 	if (o->len + n / 2 + 1 > o->cap) {
 		size_t cap = 2 * (o->len + n / 2 + 1);
 
