@@ -291,7 +291,7 @@ fmt_dump_fail(struct fmt_dump *d, const struct walk_stats *st,
 {
 	struct walk_stats cut = *st;
 
-	/* A walk that failed before it began (CR3 past RAM) cut it all. */
+	/* A failure the walk did not record (one before it) cut it all. */
 	if (!cut.failed) {
 		cut.failed = cut.truncated = true;
 		cut.resume_va = 0;

@@ -256,7 +256,12 @@ resolve(const struct net_addr *a, long long deadline, struct addrinfo **res)
 			break;
 	}
 	if ((r = gai_error(cb)) == EAI_INPROGRESS) {
-		if (gai_cancel(cb) != EAI_CANCELED) {
+		int c = gai_cancel(cb);
+
+		if (c == EAI_ALLDONE) {
+			/* It finished as we gave up: too late all the same. */
+			freeaddrinfo(cb->ar_result);
+		} else if (c != EAI_CANCELED) {
 			if (abandoned != NULL &&
 			    gai_error(abandoned) != EAI_INPROGRESS) {
 				freeaddrinfo(abandoned->ar_result);

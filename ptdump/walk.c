@@ -754,10 +754,10 @@ walk_range(struct walk_ctx *w, uint64_t va_start, uint64_t va_last,
 	if (err != NULL)
 		pt_err_clear(err);
 	memset(&w->stats, 0, sizeof w->stats);
-	if (walk_check_mode(w->pt.mode, err) < 0 || root_table(w, &root, err) < 0)
-		return -1;
 	if (va_start > va_last)
-		return 0;
+		return walk_check_mode(w->pt.mode, err);
+	if (walk_check_mode(w->pt.mode, err) < 0 || root_table(w, &root, err) < 0)
+		return fail_at(&r, va_start);
 	x86pt_eff_init(&top.eff);
 	r.max_entries = w->max_entries != 0 ? w->max_entries :
 	    WALK_DEFAULT_MAX_ENTRIES;
