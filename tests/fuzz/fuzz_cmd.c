@@ -4,6 +4,7 @@
  * run control).  Commands that touch the host (files, other targets) or
  * would run the fake guest for ever are left out.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,7 +68,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static FILE *null;
 	static struct walk_cache *cache;
-	struct fake_target ft;
+	/* One fake for every input too, reset for each. */
+	static struct fake_target ft;
+	static bool have_fake;
 	struct session s;
 	struct pt_err e;
 	char line[MAX_LINE + 1];
@@ -76,8 +79,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (null == NULL && (null = fopen("/dev/null", "w")) == NULL)
 		abort();
-	if (fake_init(&ft, MEM) < 0)
-		return 0;
+	if (!have_fake && fake_init(&ft, MEM) < 0)
+		abort();
+	have_fake = true;
+	fake_reset(&ft);
 	layout(&ft);
 	session_init(&s, null);
 	s.opt.target = "unix:/nonexistent/ptdump-fuzz";
@@ -103,6 +108,5 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	s.cache = NULL;		/* kept for the next input */
 	session_close(&s, &e);
-	fake_free(&ft);
 	return 0;
 }

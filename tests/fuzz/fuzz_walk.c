@@ -6,6 +6,7 @@
  * past RAM a guest could set up goes through walk_va, walk_range and an
  * output format (bits of the input choose which, and the options).
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,7 +56,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static FILE *null;
 	static struct walk_cache *cache;
-	struct fake_target ft;
+	/* One fake for every input too, reset for each. */
+	static struct fake_target ft;
+	static bool have_fake;
 	struct walk_ctx w;
 	struct walk_trace t;
 	struct counted c;
@@ -77,14 +80,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cr3 = le64(data + 8);
 	cr4 = le64(data + 16);
 	efer = le64(data + 24);
-	if (fake_init(&ft, MEM) < 0)
-		return 0;
+	if (!have_fake && fake_init(&ft, MEM) < 0)
+		abort();
+	have_fake = true;
+	fake_reset(&ft);
 	memcpy(ft.mem, data + 32, size - 32 < MEM ? size - 32 : MEM);
 	x86pt_ctx_init(&pt, cr0, cr4, efer);
 	walk_ctx_init(&w, &ft.tgt, cache, &pt, cr3);
 	/* Small budgets: one walk per input, many inputs a second. */
-	w.max_entries = 1024;
-	w.max_tables = 64;
+	w.max_entries = 256;
+	w.max_tables = 16;
 	w.ram_limit = data[31] & 1 ? MEM : 0;
 	w.holes = data[30] & 1;
 	walk_va(&w, cr3 ^ cr4, &t, &e);
@@ -102,6 +107,5 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (w.stats.leaves != c.leaves)
 			abort();	/* every leaf counted is one reported */
 	}
-	fake_free(&ft);
 	return 0;
 }

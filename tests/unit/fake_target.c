@@ -460,10 +460,26 @@ fake_init(struct fake_target *f, size_t mem_size)
 		return -1;
 	}
 	f->mem_size = mem_size;
+	fake_reset(f);
+	return 0;
+}
+
+void
+fake_reset(struct fake_target *f)
+{
+	unsigned char *mem = f->mem;
+	struct walk_cache *vcache = f->vcache;
+	size_t mem_size = f->mem_size;
+
+	memset(f, 0, sizeof *f);
+	memset(mem, 0, mem_size);
+	walk_cache_flush(vcache);
+	f->mem = mem;
+	f->mem_size = mem_size;
+	f->vcache = vcache;
 	f->ncpus = 1;
 	f->step_len = 1;
 	fake_bind(f, &f->tgt);
-	return 0;
 }
 
 void

@@ -125,6 +125,10 @@ int fake_init(struct fake_target *f, size_t mem_size);
 
 void fake_free(struct fake_target *f);
 
+/* Back to what fake_init left (zero memory, registers, no points nor
+ * stops), keeping the memory it allocated. */
+void fake_reset(struct fake_target *f);
+
 /* Make `t` this fake (ops, ctx, stop_gen 1): a session holds its own
  * struct target, and the fake bumps that one's stop_gen. */
 void fake_bind(struct fake_target *f, struct target *t);
