@@ -36,7 +36,8 @@ allowed(const char *line)
 	snprintf(copy, sizeof copy, "%s", line);
 	if (args_split(copy, argv, ARGS_MAX, &e) < 1)
 		return 1;	/* empty, a comment, or its own error */
-	if ((c = cmd_find(argv[0])) == NULL)
+	/* As cmd_exec_line finds it: a unique prefix names it too. */
+	if ((c = cmd_lookup(argv[0], &e)) == NULL)
 		return 1;
 	for (size_t i = 0; i < sizeof left_out / sizeof *left_out; i++)
 		if (strcmp(c->name, left_out[i]) == 0)

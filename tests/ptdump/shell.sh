@@ -8,6 +8,10 @@
 command -v tmux >/dev/null 2>&1 || { echo "tmux is not installed: skipped"; exit 77; }
 
 tl_init
+# History and init files go to the scratch directory, never the user's
+# home (the private XDG tree of shell2 below is another one).
+export HOME="$T/home" XDG_STATE_HOME="$T/home/state" XDG_CONFIG_HOME="$T/home/config"
+mkdir -p "$HOME"
 # A private server whose socket lives (and dies) in the scratch directory.
 SOCK=$T/tmux-$$
 TM() { tmux -S "$SOCK" -f /dev/null "$@"; }
