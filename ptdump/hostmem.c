@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,6 +127,27 @@ hostmem_read(struct hostmem *h, uint64_t pa, void *buf, size_t len,
 		out += got;
 		pa += (uint64_t)got;
 		len -= (size_t)got;
+	}
+	return 0;
+}
+
+int
+hostmem_read_sparse(struct hostmem *h, uint64_t pa, void *buf, size_t len,
+    struct pt_err *err)
+{
+	uint64_t last = pa + (len - 1);
+
+	if (len == 0 || hostmem_covers(h, pa, len))
+		return len == 0 ? 0 : hostmem_read(h, pa, buf, len, err);
+	memset(buf, 0, len);
+	for (size_t i = 0; i < h->n; i++) {
+		const struct hostmem_span *s = &h->s[i];
+		uint64_t a = s->gpa > pa ? s->gpa : pa;
+		uint64_t b = s->last < last ? s->last : last;
+
+		if (a <= b && hostmem_read(h, a, (uint8_t *)buf + (a - pa),
+		    (size_t)(b - a + 1), err) < 0)
+			return -1;
 	}
 	return 0;
 }

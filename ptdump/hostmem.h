@@ -55,6 +55,14 @@ bool hostmem_covers(const struct hostmem *h, uint64_t pa, size_t len);
 int hostmem_read(struct hostmem *h, uint64_t pa, void *buf, size_t len,
     struct pt_err *err);
 
+/*
+ * Read len bytes at guest-physical pa where no span need hold all of
+ * them: bytes outside every span read as zeros (a core's holes, memory
+ * past its end).  0, or -1 with err set.
+ */
+int hostmem_read_sparse(struct hostmem *h, uint64_t pa, void *buf,
+    size_t len, struct pt_err *err);
+
 /* Close the file and free the spans; safe after a failed open. */
 void hostmem_close(struct hostmem *h);
 

@@ -43,6 +43,12 @@ usage(FILE *f)
 "                                 QEMU's memory, or with gdbstub packets\n"
 "                                 (default auto: direct when it works)\n"
 "      --guest-ram FILE           QEMU's shared memory-backend file\n"
+"      --core FILE                read a QEMU core (dump-guest-memory), no\n"
+"                                 live guest\n"
+"      --image FILE               read raw physical memory (pmemsave); needs\n"
+"                                 --cr3\n"
+"      --cr3 V, --cr4 V, --efer V  registers of --image (or instead of a\n"
+"                                 core's)\n"
 "  -h, --help                     this text\n"
 "  -V, --version                  version\n"
 "\n"
@@ -66,6 +72,11 @@ enum {
 	OPT_CPU,
 	OPT_RAM_ACCESS,
 	OPT_GUEST_RAM,
+	OPT_CORE,
+	OPT_IMAGE,
+	OPT_CR3,
+	OPT_CR4,
+	OPT_EFER,
 };
 
 /* One -c or -x, kept in command-line order. */
@@ -120,6 +131,31 @@ struct cli {
 	bool done;		/* --help or --version answered */
 };
 
+/* --core, --image and the registers that go with them; -1 to go on. */
+static int
+check_offline(struct session *s)
+{
+	const struct offline_opts *o = &s->opt.offline;
+	bool regs = o->have_cr3 || o->have_cr4 || o->have_efer;
+
+	if (o->core != NULL && o->image != NULL)
+		return fail("--core and --image: give one", PT_EXIT_USAGE);
+	if (o->core == NULL && o->image == NULL) {
+		if (regs)
+			return fail("--cr3, --cr4 and --efer go with --core or "
+			    "--image (dump --cr3 walks other tables of a live "
+			    "guest)", PT_EXIT_USAGE);
+		return -1;
+	}
+	if (o->image != NULL && !o->have_cr3)
+		return fail("--image needs --cr3: a raw image holds no "
+		    "registers", PT_EXIT_USAGE);
+	if (s->opt.target_given)
+		return fail("--core and --image read a file, not a gdbstub: "
+		    "drop --target", PT_EXIT_USAGE);
+	return -1;
+}
+
 /* Parse options into `s` and `cli`; returns an exit status, or -1 to go on. */
 static int
 parse_args(int argc, char **argv, struct session *s, struct cli *cli)
@@ -138,6 +174,11 @@ parse_args(int argc, char **argv, struct session *s, struct cli *cli)
 		{ "cpu", required_argument, NULL, OPT_CPU },
 		{ "ram-access", required_argument, NULL, OPT_RAM_ACCESS },
 		{ "guest-ram", required_argument, NULL, OPT_GUEST_RAM },
+		{ "core", required_argument, NULL, OPT_CORE },
+		{ "image", required_argument, NULL, OPT_IMAGE },
+		{ "cr3", required_argument, NULL, OPT_CR3 },
+		{ "cr4", required_argument, NULL, OPT_CR4 },
+		{ "efer", required_argument, NULL, OPT_EFER },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -151,6 +192,7 @@ parse_args(int argc, char **argv, struct session *s, struct cli *cli)
 		switch (c) {
 		case 't':
 			s->opt.target = optarg;
+			s->opt.target_given = true;
 			break;
 		case 'c':
 		case 'x':
@@ -223,6 +265,30 @@ parse_args(int argc, char **argv, struct session *s, struct cli *cli)
 		case OPT_GUEST_RAM:
 			s->opt.guest_ram = optarg;
 			break;
+		case OPT_CORE:
+			s->opt.offline.core = optarg;
+			break;
+		case OPT_IMAGE:
+			s->opt.offline.image = optarg;
+			break;
+		case OPT_CR3:
+		case OPT_CR4:
+		case OPT_EFER:
+			if (args_u64(optarg, &v, &err) < 0)
+				return fail(c == OPT_CR3 ? "--cr3 takes a number" :
+				    c == OPT_CR4 ? "--cr4 takes a number" :
+				    "--efer takes a number", PT_EXIT_USAGE);
+			if (c == OPT_CR3) {
+				s->opt.offline.cr3 = v;
+				s->opt.offline.have_cr3 = true;
+			} else if (c == OPT_CR4) {
+				s->opt.offline.cr4 = v;
+				s->opt.offline.have_cr4 = true;
+			} else {
+				s->opt.offline.efer = v;
+				s->opt.offline.have_efer = true;
+			}
+			break;
 		case 'h':
 			usage(stdout);
 			cli->done = true;
@@ -239,7 +305,7 @@ parse_args(int argc, char **argv, struct session *s, struct cli *cli)
 	if (s->opt.guest_ram != NULL && s->opt.ram_access == GDBREMOTE_RAM_RSP)
 		return fail("--guest-ram reads RAM directly; it cannot go with "
 		    "--ram-access rsp", PT_EXIT_USAGE);
-	return -1;
+	return check_offline(s);
 }
 
 /* Open -o's file and decide on colour; returns an exit status or -1. */

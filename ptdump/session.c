@@ -47,8 +47,12 @@ session_target(struct session *s, struct pt_err *err)
 	o.guest_ram = s->opt.guest_ram;
 	o.trace = s->opt.trace;
 	o.trace_ctx = s->opt.trace_ctx;
-	if (gdbremote_open(s->opt.target, &o, &s->tgt, err) < 0)
+	if (s->opt.offline.core != NULL || s->opt.offline.image != NULL) {
+		if (offline_open(&s->opt.offline, &s->tgt, err) < 0)
+			return NULL;
+	} else if (gdbremote_open(s->opt.target, &o, &s->tgt, err) < 0) {
 		return NULL;
+	}
 	if (s->cache == NULL) {
 		s->cache = walk_cache_new(0, err);
 		if (s->cache == NULL) {

@@ -11,6 +11,7 @@
 
 #include "err.h"
 #include "gdbremote.h"
+#include "offline.h"
 #include "rsp.h"
 #include "run.h"
 #include "snapshot.h"
@@ -35,6 +36,8 @@ struct session_opts {
 	int cpu;		/* vCPU to select on connect; -1: as found */
 	enum gdbremote_ram ram_access;	/* --ram-access */
 	const char *guest_ram;	/* --guest-ram FILE, or NULL */
+	bool target_given;	/* -t on the command line */
+	struct offline_opts offline;	/* --core or --image: no gdbstub */
 };
 
 struct walk_cache;

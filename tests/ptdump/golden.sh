@@ -2,8 +2,9 @@
 # Regression dumps: for every scenario NAME with a batch tests/golden/NAME.ptdump,
 # boot `scenario=NAME halt`, run the batch at the checkpoint and diff its
 # output with tests/golden/NAME.txt, once reading guest RAM straight from
-# QEMU's memory (--ram-access direct) and once with gdbstub packets
-# (--ram-access rsp); in the same boot, compare the leaves
+# QEMU's memory (--ram-access direct), once with gdbstub packets
+# (--ram-access rsp) and once from QEMU's core of the guest as it stands
+# (dump-guest-memory, then --core); in the same boot, compare the leaves
 # of `dump --pages --format json` with QEMU's own walker (`info tlb`).
 #
 #   tests/ptdump/golden.sh [NAME...]        check (all scenarios by default)
@@ -53,7 +54,8 @@ golden() {
 	elif diff -u "$G/$1.txt" "$T/$id.txt" >"$T/$id.gdiff"; then
 		tl_ok "$1: golden $1.txt (guest RAM read directly)"
 		mutant "$1"
-		rsp_too "$1"
+		again "$1" "guest RAM read with m packets" $PT --ram-access rsp
+		core_too "$1"
 	else
 		tl_fail "$1: output differs from tests/golden/$1.txt (- golden, + now)"
 		tl_show "$T/$id.gdiff"
@@ -62,19 +64,34 @@ golden() {
 
 # mutant NAME: once per run, the comparison must catch a golden with its
 # third line gone, and show that line in the diff.
-# rsp_too BATCH: the same batch with every read in `m` packets prints
-# the same bytes.
-rsp_too() {
-	$PT --ram-access rsp -x "$G/$1.ptdump" >"$T/$id.rsp.txt" 2>"$T/$id.err"
+# again BATCH HOW CMD...: the batch run by CMD (a ptdump reading the
+# guest another way, HOW) prints the golden's bytes.
+again() {
+	b=$1 how=$2
+	shift 2
+	"$@" -x "$G/$b.ptdump" >"$T/$id.again.txt" 2>"$T/$id.err"
 	if [ "$?" -gt 1 ]; then
-		tl_fail "$1: ptdump --ram-access rsp failed"
+		tl_fail "$b: ptdump failed ($how)"
 		tl_show "$T/$id.err"
-	elif ! diff -u "$G/$1.txt" "$T/$id.rsp.txt" >"$T/$id.gdiff"; then
-		tl_fail "$1: with --ram-access rsp the output differs (- golden, + rsp)"
+	elif ! diff -u "$G/$b.txt" "$T/$id.again.txt" >"$T/$id.gdiff"; then
+		tl_fail "$b: the output differs ($how; - golden, + now)"
 		tl_show "$T/$id.gdiff"
 	else
-		tl_ok "$1: golden $1.txt (guest RAM read with m packets)"
+		tl_ok "$b: golden $b.txt ($how)"
 	fi
+}
+
+# core_too BATCH: QEMU's core of the guest as it stands (monitor
+# dump-guest-memory), read with --core, prints the same bytes.
+core_too() {
+	rm -f "$T/$id.core"
+	if $PT monitor dump-guest-memory "$T/$id.core" >/dev/null 2>"$T/$id.err"; then
+		again "$1" "read from QEMU's core, offline" $PTDUMP --core "$T/$id.core"
+	else
+		tl_fail "$1: dump-guest-memory failed"
+		tl_show "$T/$id.err"
+	fi
+	rm -f "$T/$id.core"
 }
 
 mutant() {
