@@ -75,6 +75,16 @@ static const char fault_help[] =
 #define W CMD_COMPLETE_WORDS
 #define F CMD_COMPLETE_FILE
 #define S CMD_COMPLETE_SYMBOL
+static const char map_help[] =
+    "    One box per range of `dump` and per hole between ranges: a\n"
+    "    range's width grows with the logarithm of its size, a hole's is\n"
+    "    fixed, so small pages stay visible.  Red: writable and\n"
+    "    executable; blue: executable; green: writable; grey: read-only;\n"
+    "    dashed: user pages; a dark strip: 2 MiB or 1 GiB pages; a white\n"
+    "    dot: global.  Each box's tooltip is its dump line; in the HTML\n"
+    "    page a click shows the walk of its first address.  The page\n"
+    "    needs no network and no other file.\n";
+
 const struct cmd cmd_table[] = {
 	{ "regs", NULL, cmd_regs, "[--format text|json]",
 	  "control registers, EFER and the paging mode", W, "--format", NULL },
@@ -90,6 +100,9 @@ const struct cmd cmd_table[] = {
 	{ "diff", NULL, cmd_diff, "A [B] [--format text|json]",
 	  "what changed from snapshot A to B (or now), and what the TLB may "
 	  "still hold (status 1: changes)", W, "--format", NULL },
+	{ "map", NULL, cmd_map, "[--format svg|html] [-o FILE]",
+	  "the address space as a picture: SVG, or HTML whose ranges show "
+	  "their walk", W, "--format -o svg html", map_help },
 	{ "tlb", NULL, cmd_tlb, "[--format text|json]",
 	  "what the CPU may have cached: A bits, global pages, PCID", W,
 	  "--format", NULL },

@@ -29,6 +29,9 @@ int cmd_snapshot(struct session *s, int argc, char **argv,
     struct pt_err *err);
 int cmd_diff(struct session *s, int argc, char **argv, struct pt_err *err);
 
+/* cmd_map.c */
+int cmd_map(struct session *s, int argc, char **argv, struct pt_err *err);
+
 /* cmd_tlb.c */
 int cmd_tlb(struct session *s, int argc, char **argv, struct pt_err *err);
 

@@ -205,6 +205,16 @@ fmt_dump_begin(struct fmt_dump *d, FILE *f, enum out_format format,
 	d->sink->dump_head(f, r, root);
 }
 
+void
+fmt_dump_collect(struct fmt_dump *d,
+    void (*fn)(void *ctx, const struct fmt_range *r), void *ctx)
+{
+	memset(d, 0, sizeof *d);
+	d->sink = fmt_sink(OUT_TEXT);
+	d->collect = fn;
+	d->collect_ctx = ctx;
+}
+
 /* dump --symbols: the section and the symbol that `va` is in. */
 static void
 annotate(const struct fmt_dump *d, struct fmt_range *r)
@@ -225,7 +235,10 @@ flush(struct fmt_dump *d)
 	if (!d->have)
 		return;
 	annotate(d, &d->cur);
-	d->sink->range(d, &d->cur);
+	if (d->collect != NULL)
+		d->collect(d->collect_ctx, &d->cur);
+	else
+		d->sink->range(d, &d->cur);
 	d->nranges++;
 	d->have = false;
 }
@@ -264,7 +277,7 @@ fmt_dump_leaf(void *cookie, const struct walk_leaf *l)
 	d->have = true;
 	/* Output that cannot be written (a closed pipe, a full disk) ends
 	 * the walk; the command reports it once, with this errno. */
-	if (!ferror(d->f))
+	if (d->f == NULL || !ferror(d->f))
 		return 0;
 	if (d->io_errno == 0)
 		d->io_errno = errno;
@@ -277,7 +290,7 @@ fmt_dump_note(void *cookie, const struct walk_note *n)
 	struct fmt_dump *d = cookie;
 
 	if (n->kind == WALK_NOTE_HOLE || n->kind == WALK_NOTE_TABLE ||
-	    n->kind == WALK_NOTE_TRUNCATED)
+	    n->kind == WALK_NOTE_TRUNCATED || d->collect != NULL)
 		return 0;
 	flush(d);
 	d->sink->note(d, n);
@@ -305,6 +318,8 @@ int
 fmt_dump_end(struct fmt_dump *d, const struct walk_stats *st)
 {
 	flush(d);
+	if (d->collect != NULL)
+		return 0;
 	d->sink->dump_tail(d, st);
 	if (fflush(d->f) == EOF && d->io_errno == 0)
 		d->io_errno = errno;

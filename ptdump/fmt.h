@@ -46,6 +46,9 @@ struct fmt_dump {
 	uint64_t nranges, nnotes;
 	int io_errno;		/* errno of the first failed write, or 0 */
 	const char *error;	/* why the walk failed (fmt_dump_fail) */
+	/* fmt_dump_collect: ranges go here, and nothing is printed. */
+	void (*collect)(void *ctx, const struct fmt_range *r);
+	void *collect_ctx;
 	bool wp0;		/* CR0.WP=0 with paging on: said once */
 	/* JSON prints its notes after the ranges: they wait here. */
 	struct walk_note notes[FMT_MAX_NOTES];
@@ -77,6 +80,13 @@ const struct fmt_sink *fmt_sink(enum out_format format);
 /* Start a dump: prints the header (text) or opens the object (JSON). */
 void fmt_dump_begin(struct fmt_dump *d, FILE *f, enum out_format format,
     bool pages, bool color, const struct fmt_regs *r, uint64_t root);
+
+/*
+ * Start a dump whose ranges (coalesced as for printing) go to fn, with
+ * ctx, instead of a printer; fmt_dump_end then only hands over the last.
+ */
+void fmt_dump_collect(struct fmt_dump *d,
+    void (*fn)(void *ctx, const struct fmt_range *r), void *ctx);
 
 /* walk_leaf_fn and walk_note_fn over a struct fmt_dump cookie. */
 int fmt_dump_leaf(void *cookie, const struct walk_leaf *leaf);

@@ -250,3 +250,58 @@ tl_gdb_minimal() {
 	fi
 	echo "$tl_m_bin"
 }
+
+# tl_browser ARGS...: headless Chromium, logging the page's console on
+# stderr.
+tl_browser() {
+	tl_b_bin=$(command -v chromium || command -v chromium-browser)
+	[ -n "$tl_b_bin" ] || { echo "chromium is missing (tools/deps.sh installs it)" >&2; return 127; }
+	timeout 120 "$tl_b_bin" --headless --no-sandbox --disable-gpu \
+	    --disable-dev-shm-usage --no-first-run --user-data-dir="$T/chromium" \
+	    --enable-logging=stderr --v=0 "$@"
+}
+
+# tl_map NAME: `$PT map --format html` of the guest, loaded by Chromium
+# (its DOM after the page's script in $T/NAME.dom) and rendered to
+# $T/NAME.png: no console error, one range box with its walk per line
+# of `$PT dump` (in $T/NAME.dump), every dump line a tooltip.  Fails
+# (1) when the page cannot be made or loaded.
+tl_map() {
+	$PT map --format html -o "$T/$1.html" || { tl_fail "$1: map failed"; return 1; }
+	$PT dump >"$T/$1.dump" || { tl_fail "$1: dump failed"; return 1; }
+	tl_browser --dump-dom "file://$T/$1.html" >"$T/$1.dom" 2>"$T/$1.log" ||
+		{ tl_fail "$1: chromium could not load the map"; tl_show "$T/$1.log"; return 1; }
+	tl_browser --screenshot="$T/$1.png" --window-size=1280,1000 \
+	    "file://$T/$1.html" >/dev/null 2>>"$T/$1.log"
+	if grep -qi 'uncaught\|CONSOLE.*error' "$T/$1.log"; then
+		tl_fail "$1: map: console errors"
+		grep -i 'uncaught\|console' "$T/$1.log" | tl_show /dev/stdin
+	else
+		tl_ok "$1: map: the page loads with no console error"
+	fi
+	if [ -s "$T/$1.png" ] && [ "$(head -c 4 "$T/$1.png" | od -An -c | tr -d ' \n')" = '211PNG' ]; then
+		tl_ok "$1: map: rendered to a PNG of $(wc -c <"$T/$1.png") bytes"
+	else
+		tl_fail "$1: map: no screenshot"; tl_show "$T/$1.log"
+	fi
+	tl_m_ranges=$(grep -c '^0x' "$T/$1.dump")
+	tl_m_boxes=$(grep -o '<rect class="range [a-z ]*"' "$T/$1.dom" | grep -vc legend)
+	tl_m_walks=$(grep -c 'data-walk="walk 0x' "$T/$1.dom")
+	if [ "$tl_m_ranges" -gt 0 ] && [ "$tl_m_boxes" = "$tl_m_ranges" ] &&
+	    [ "$tl_m_walks" = "$tl_m_ranges" ]; then
+		tl_ok "$1: map: $tl_m_boxes range boxes, each with its walk, for $tl_m_ranges dump lines"
+	else
+		tl_fail "$1: map: $tl_m_boxes boxes and $tl_m_walks walks for $tl_m_ranges dump lines"
+	fi
+	tl_m_missing=0
+	while read -r tl_m_line; do
+		tl_m_esc=$(printf '%s' "$tl_m_line" | sed 's/&/\&amp;/g')
+		grep -qF "<title>$tl_m_esc</title>" "$T/$1.dom" ||
+			tl_m_missing=$((tl_m_missing + 1))
+	done <<TL_TOOLTIPS
+$(grep '^0x' "$T/$1.dump")
+TL_TOOLTIPS
+	[ "$tl_m_missing" -eq 0 ] && tl_ok "$1: map: every dump line is a tooltip" ||
+		tl_fail "$1: map: $tl_m_missing dump lines are no box's tooltip"
+	return 0
+}

@@ -6,7 +6,7 @@ set -eu
 
 PACKAGES="build-essential pkg-config qemu-system-x86 grub-pc-bin grub-common
 xorriso mtools libreadline-dev libcmocka-dev libexpat1-dev libelf-dev gdb tmux
-mandoc cpio libjansson-dev valgrind clang libclang-rt-14-dev"
+mandoc cpio libjansson-dev valgrind clang libclang-rt-14-dev chromium"
 
 missing=""
 for p in $PACKAGES; do

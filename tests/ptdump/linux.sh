@@ -205,6 +205,8 @@ check() {
 	else
 		tl_ok "$1: 0xffffffff81000000 translates to 0x1000000 ($3)"
 	fi
+	# Its picture, in a real browser.
+	tl_map "$1"
 	tl_stop "$QPID"
 }
 

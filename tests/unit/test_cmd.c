@@ -55,6 +55,9 @@ test_lookup(void **state)
 		{ "i", NULL, "ambiguous command 'i': interrupt info" },
 		{ "t", NULL, "ambiguous command 't': tlb tbreak target" },
 		{ "r", NULL, "ambiguous command 'r': regs rwatch" },
+		{ "m", NULL, "ambiguous command 'm': map monitor" },
+		{ "ma", "map", NULL },
+		{ "mo", "monitor", NULL },
 		{ "xyz", NULL, "unknown command 'xyz' (try 'help')" },
 		{ "", NULL, "unknown command '' (try 'help')" },
 		{ "dumpster", NULL, "unknown command 'dumpster' (try 'help')" },
@@ -141,7 +144,7 @@ test_help(void **state)
 			    p);
 		p += strlen(line);
 	}
-	assert_int_equal(n, 31);	/* the table: 31 commands */
+	assert_int_equal(n, 32);	/* the table: 32 commands */
 	assert_string_equal(p, "Addresses are hex (0x...) or decimal ('_' "
 	    "may group digits), or symbols\n(NAME, NAME+OFF) once loaded.  "
 	    "RANGE is START-END (END exclusive) or START+LEN.\nA unique "
