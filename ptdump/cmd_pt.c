@@ -25,6 +25,7 @@ struct cmd_opts {
 	uint64_t cr3;
 	bool have_level;
 	uint64_t level;
+	const char *mode;	/* decode --mode */
 	int npos;
 	char *pos[4];		/* the words that are not options */
 };
@@ -37,6 +38,7 @@ enum {
 	OPT_LEVEL = 1 << 3,
 	OPT_SYMS = 1 << 4,
 	OPT_FILTER = 1 << 5,	/* --filter EXPR and --summary */
+	OPT_MODE = 1 << 6,
 };
 
 /*
@@ -80,7 +82,8 @@ parse_opts(struct session *s, int argc, char **argv, unsigned allowed,
 		if (!(IS("--format") && (allowed & OPT_FORMAT)) &&
 		    !(IS("--filter") && (allowed & OPT_FILTER)) &&
 		    !(IS("--cr3") && (allowed & OPT_CR3)) &&
-		    !(IS("--level") && (allowed & OPT_LEVEL)))
+		    !(IS("--level") && (allowed & OPT_LEVEL)) &&
+		    !(IS("--mode") && (allowed & OPT_MODE)))
 			return pt_err_set(err, PT_EXIT_USAGE,
 			    "%s: unknown option '%s'", argv[0], a);
 		if (eq != NULL)
@@ -106,6 +109,8 @@ parse_opts(struct session *s, int argc, char **argv, unsigned allowed,
 			if (args_u64(val, &o->cr3, err) < 0)
 				return pt_err_wrap(err, "%s --cr3", argv[0]);
 			o->have_cr3 = true;
+		} else if (IS("--mode")) {
+			o->mode = val;
 		} else {
 			if (args_u64(val, &o->level, err) < 0)
 				return pt_err_wrap(err, "%s --level", argv[0]);
@@ -362,6 +367,36 @@ cmd_walk(struct session *s, int argc, char **argv, struct pt_err *err)
 	return tr.stop == WALK_OK ? PT_EXIT_OK : PT_EXIT_FINDINGS;
 }
 
+/* decode --mode: the context of 32-bit, PAE, 4-level or 5-level paging. */
+static int
+decode_mode(struct x86pt_ctx *c, const char *mode, unsigned level,
+    struct pt_err *err)
+{
+	uint64_t cr0 = X86PT_CR0_PG | X86PT_CR0_WP;
+	uint64_t lm = X86PT_EFER_LME | X86PT_EFER_LMA | X86PT_EFER_NXE;
+	unsigned bits = c->maxphyaddr;
+	uint64_t pat = c->pat;
+
+	if (strcmp(mode, "32-bit") == 0)
+		x86pt_ctx_init(c, cr0, X86PT_CR4_PSE, 0);
+	else if (strcmp(mode, "pae") == 0 || strcmp(mode, "PAE") == 0)
+		x86pt_ctx_init(c, cr0, X86PT_CR4_PAE, X86PT_EFER_NXE);
+	else if (strcmp(mode, "4-level") == 0)
+		x86pt_ctx_init(c, cr0, X86PT_CR4_PAE, lm);
+	else if (strcmp(mode, "5-level") == 0)
+		x86pt_ctx_init(c, cr0, X86PT_CR4_PAE | X86PT_CR4_LA57, lm);
+	else
+		return pt_err_set(err, PT_EXIT_USAGE, "decode: --mode takes "
+		    "32-bit, pae, 4-level or 5-level");
+	x86pt_ctx_set_maxphyaddr(c, bits);
+	x86pt_ctx_set_pat(c, pat);
+	if (level > x86pt_mode_levels(c->mode))
+		return pt_err_set(err, PT_EXIT_USAGE, "decode: %s paging has "
+		    "%u levels", x86pt_mode_name(c->mode),
+		    x86pt_mode_levels(c->mode));
+	return 0;
+}
+
 int
 cmd_decode(struct session *s, int argc, char **argv, struct pt_err *err)
 {
@@ -370,7 +405,8 @@ cmd_decode(struct session *s, int argc, char **argv, struct pt_err *err)
 	struct cmd_opts o;
 	uint64_t raw;
 
-	if (parse_opts(s, argc, argv, OPT_FORMAT | OPT_LEVEL, 1, &o, err) < 0)
+	if (parse_opts(s, argc, argv, OPT_FORMAT | OPT_LEVEL | OPT_MODE, 1, &o,
+	    err) < 0)
 		return -1;
 	if (o.npos != 1 || !o.have_level)
 		return cmd_usage(cmd_find("decode"), err);
@@ -380,9 +416,13 @@ cmd_decode(struct session *s, int argc, char **argv, struct pt_err *err)
 		    "4 (PML4E) or 5 (PML5E)");
 	if (args_u64(o.pos[0], &raw, err) < 0)
 		return pt_err_wrap(err, "decode");
-	/* Offline: long mode with NXE and WP, as a 64-bit kernel runs; a
-	 * PML5E decodes like a PML4E. */
+	/* Offline: long mode with NXE and WP, as a 64-bit kernel runs (a
+	 * PML5E decodes like a PML4E), unless --mode says 32-bit paging
+	 * (with CR4.PSE) or PAE (with NXE). */
 	pt_ctx(s, &c);
+	if (o.mode != NULL && decode_mode(&c, o.mode, (unsigned)o.level,
+	    err) < 0)
+		return -1;
 	e = x86pt_decode(&c, (enum x86pt_level)o.level, raw);
 	fmt_sink(o.format)->entry(s->out, &c, &e);
 	return PT_EXIT_OK;

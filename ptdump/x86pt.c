@@ -195,6 +195,105 @@ row_applies(const struct x86pt_flag_desc *d, const struct x86pt_ctx *c,
 	return false;
 }
 
+/* The memory type of an entry from its PAT, PCD and PWT flags. */
+static void
+set_memtype(const struct x86pt_ctx *c, struct x86pt_entry *e)
+{
+	e->pat_index = (e->flags & X86PT_F_PAT ? 4u : 0) |
+	    (e->flags & X86PT_F_PCD ? 2u : 0) | (e->flags & X86PT_F_PWT ? 1u : 0);
+	e->memtype = (unsigned)(c->pat >> (8 * e->pat_index)) & 0xff;
+	e->memtype_name = x86pt_memtype_name(e->memtype);
+}
+
+/*
+ * 32-bit paging: 4-byte entries, a PDE (level 2) and a PTE (level 1).
+ * With CR4.PSE a PDE with PS maps 4 MiB: its bits 13 and up carry
+ * physical address bits 32 and up (PSE-36, at most 40 bits), bit 12 is
+ * PAT, and the bits between them and bit 22 are reserved.  No NX, no
+ * reserved bits elsewhere.
+ */
+static struct x86pt_entry
+decode32(const struct x86pt_ctx *c, enum x86pt_level level, uint64_t raw)
+{
+	struct x86pt_entry e = { .raw = raw & 0xffffffffull, .level = level };
+	static const struct {
+		uint32_t bit, flag;
+	} low[] = {
+		{ 0, X86PT_F_P }, { 1, X86PT_F_RW }, { 2, X86PT_F_US },
+		{ 3, X86PT_F_PWT }, { 4, X86PT_F_PCD }, { 5, X86PT_F_A },
+	};
+
+	raw = e.raw;
+	if ((level != X86PT_L1 && level != X86PT_L2) || !(raw & X86PT_E_P))
+		return e;
+	e.present = true;
+	e.is_leaf = level == X86PT_L1 ||
+	    ((c->cr4 & X86PT_CR4_PSE) && (raw & X86PT_E_PS));
+	for (size_t i = 0; i < sizeof low / sizeof *low; i++)
+		if (raw & (1ull << low[i].bit))
+			e.flags |= low[i].flag;
+	e.avl = raw & X86PT_E_AVL_LO;
+	if (!e.is_leaf) {
+		e.addr = raw & BITS(12, 31);
+	} else {
+		e.flags |= (raw & X86PT_E_D ? X86PT_F_D : 0) |
+		    (raw & X86PT_E_G ? X86PT_F_G : 0);
+		if (level == X86PT_L1) {
+			e.page_size = X86PT_PAGE_SIZE;
+			e.addr = raw & BITS(12, 31);
+			e.flags |= raw & X86PT_E_PAT4K ? X86PT_F_PAT : 0;
+		} else {
+			unsigned high = (c->maxphyaddr < 40 ?
+			    c->maxphyaddr : 40) - 32;
+
+			e.page_size = 4u << 20;
+			e.flags |= X86PT_F_PS |
+			    (raw & X86PT_E_PATLG ? X86PT_F_PAT : 0);
+			e.addr = raw & BITS(22, 31);
+			if (high > 0)
+				e.addr |= ((raw >> 13) & BITS(0, high - 1)) << 32;
+			e.rsvd = raw & BITS(13 + high, 21);
+		}
+	}
+	set_memtype(c, &e);
+	return e;
+}
+
+/*
+ * PAE paging: a PDPTE (level 3, one of four, loaded with CR3) holds only
+ * P, PWT and PCD, its other low flags being reserved; PDEs and PTEs are
+ * the 64-bit format, without protection keys: bits 62 down to
+ * MAXPHYADDR are reserved.
+ */
+static struct x86pt_entry
+decode_pae(const struct x86pt_ctx *c, enum x86pt_level level, uint64_t raw)
+{
+	struct x86pt_ctx lm = *c;
+	struct x86pt_entry e = { .raw = raw, .level = level };
+
+	if (level == X86PT_L3) {
+		if (!(raw & X86PT_E_P))
+			return e;
+		e.present = true;
+		e.flags = X86PT_F_P | (raw & X86PT_E_PWT ? X86PT_F_PWT : 0) |
+		    (raw & X86PT_E_PCD ? X86PT_F_PCD : 0);
+		e.addr = raw & BITS(12, c->maxphyaddr - 1);
+		e.rsvd = raw & (BITS(1, 2) | BITS(5, 8) |
+		    BITS(c->maxphyaddr, 63));
+		e.avl = raw & X86PT_E_AVL_LO;
+		set_memtype(c, &e);
+		return e;
+	}
+	if (level != X86PT_L1 && level != X86PT_L2)
+		return e;
+	lm.mode = X86PT_MODE_4LEVEL;
+	lm.pk = false;
+	e = x86pt_decode(&lm, level, raw);
+	e.rsvd |= raw & BITS(c->maxphyaddr, 62);
+	e.avl &= ~BITS(52, 62);	/* reserved here, not ignored */
+	return e;
+}
+
 struct x86pt_entry
 x86pt_decode(const struct x86pt_ctx *c, enum x86pt_level level, uint64_t raw)
 {
@@ -202,6 +301,10 @@ x86pt_decode(const struct x86pt_ctx *c, enum x86pt_level level, uint64_t raw)
 	uint64_t phys = BITS(12, c->maxphyaddr - 1);
 	unsigned pat = 0;
 
+	if (c->mode == X86PT_MODE_32)
+		return decode32(c, level, raw);
+	if (c->mode == X86PT_MODE_PAE)
+		return decode_pae(c, level, raw);
 	if (level < X86PT_L1 || level > X86PT_L5 || !(raw & X86PT_E_P))
 		return e;
 	e.present = true;

@@ -210,10 +210,12 @@ struct x86pt_entry {
 };
 
 /*
- * Decode `raw` as an entry of `level` in the 64-bit format of 4-level
- * and 5-level paging.  A PS bit in a PML4E/PML5E is reported as reserved
- * (the entry is then treated as a table pointer).  A level outside
- * 1..5 yields a non-present entry.
+ * Decode `raw` as an entry of `level` in the format of c->mode: the
+ * 64-bit format of 4-level and 5-level paging (a PS bit in a PML4E or
+ * PML5E is reported as reserved, and the entry treated as a table
+ * pointer); PAE's (levels 1 to 3, a PDPTE holding only P, PWT and PCD);
+ * or 32-bit paging's (the low 32 bits of raw, levels 1 and 2, a 4 MiB
+ * page with CR4.PSE).  A level the mode lacks yields a non-present entry.
  */
 struct x86pt_entry x86pt_decode(const struct x86pt_ctx *c,
     enum x86pt_level level, uint64_t raw);

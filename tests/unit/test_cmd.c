@@ -413,7 +413,20 @@ test_regs_decode_monitor(void **state)
 	    "P RW US\n  points to a table at 0x3000\n");
 	fs_expect(fs, "decode 0 --level 3", 0, "PDPTE 0x0000000000000000  "
 	    "not present\n");
-	fs_expect(fs, "decode 1", -1, "usage: decode VALUE --level N");
+	fs_expect(fs, "decode 1", -1, "usage: decode VALUE --level N "
+	    "[--mode 32-bit|pae|4-level|5-level]");
+	/* Other paging modes' formats (test_x86pt.c has the bits). */
+	fs_expect(fs, "decode 0x00c07083 --level 2 --mode 32-bit", 0,
+	    "PDE 0x0000000000c07083  P RW PS PAT\n  maps a 4M page at "
+	    "0x300c00000, memory type WB (PAT index 4)\n");
+	fs_expect(fs, "decode 0x5007 --level 3 --mode pae", 0, "PDPTE "
+	    "0x0000000000005007  P RSVD=0x6\n  points to a table at 0x5000\n"
+	    "  reserved bits 0x6 are set: an access through this entry faults "
+	    "with RSVD\n");
+	fs_expect(fs, "decode 1 --level 3 --mode 32-bit", -1, "decode: "
+	    "32-bit paging has 2 levels");
+	fs_expect(fs, "decode 1 --level 1 --mode 64", -1, "decode: --mode "
+	    "takes 32-bit, pae, 4-level or 5-level");
 	fs_expect(fs, "decode 1 --level 6", -1, "decode: --level takes 1 "
 	    "(PTE), 2 (PDE), 3 (PDPTE), 4 (PML4E) or 5 (PML5E)");
 

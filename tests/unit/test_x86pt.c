@@ -512,6 +512,119 @@ test_format_is_bounded(void **state)
 	assert_string_equal(buf, "");
 }
 
+/*
+ * 32-bit paging (CR4.PAE clear): 4-byte entries, two levels; 4 MiB pages
+ * with CR4.PSE, whose bits 13..20 are physical address bits 32..39
+ * (PSE-36), bit 12 PAT and bit 21 reserved.  Values worked by hand from
+ * the SDM's formats (Tables 4-4 to 4-6).
+ */
+static void
+test_32bit_paging(void **state)
+{
+	struct x86pt_ctx c, nopse;
+	struct x86pt_entry e;
+
+	(void)state;
+	x86pt_ctx_init(&c, X86PT_CR0_PG | X86PT_CR0_WP, X86PT_CR4_PSE, 0);
+	x86pt_ctx_init(&nopse, X86PT_CR0_PG | X86PT_CR0_WP, 0, 0);
+	assert_int_equal(c.mode, X86PT_MODE_32);
+	assert_int_equal(x86pt_mode_levels(c.mode), 2);
+
+	/* A PTE: frame 0x1234000, RW, D, PAT (bit 7), G; the high half of
+	 * the 64-bit value is not part of a 4-byte entry. */
+	e = x86pt_decode(&c, X86PT_L1, 0xdead0000012341c3ull);
+	assert_true(e.present && e.is_leaf);
+	assert_int_equal(e.raw, 0x012341c3);
+	assert_int_equal(e.addr, 0x1234000);
+	assert_int_equal(e.page_size, 4096);
+	assert_int_equal(e.flags, X86PT_F_P | X86PT_F_RW | X86PT_F_D |
+	    X86PT_F_G | X86PT_F_PAT);
+	assert_int_equal(e.rsvd, 0);
+	assert_int_equal(e.pat_index, 4);
+
+	/* A PDE pointing to a table: D and G mean nothing there. */
+	e = x86pt_decode(&c, X86PT_L2, 0x00345147);
+	assert_true(e.present && !e.is_leaf);
+	assert_int_equal(e.addr, 0x345000);
+	assert_int_equal(e.flags, X86PT_F_P | X86PT_F_RW | X86PT_F_US);
+
+	/* A 4 MiB page at 0x3_00c00000: bits 31..22 = 0x003, bits 13..20
+	 * = 0x03 (address bits 32..33); PAT at bit 12. */
+	e = x86pt_decode(&c, X86PT_L2, 0x00c07083);
+	assert_true(e.is_leaf);
+	assert_int_equal(e.page_size, 4u << 20);
+	assert_int_equal(e.addr, 0x300c00000ull);
+	assert_int_equal(e.flags, X86PT_F_P | X86PT_F_RW | X86PT_F_PS |
+	    X86PT_F_PAT);
+	assert_int_equal(e.rsvd, 0);
+	/* Bit 21 is reserved, and so are the PSE-36 bits past MAXPHYADDR. */
+	e = x86pt_decode(&c, X86PT_L2, 0x00200083);
+	assert_int_equal(e.rsvd, 0x200000);
+	assert_true(x86pt_ctx_set_maxphyaddr(&c, 36));
+	e = x86pt_decode(&c, X86PT_L2, 0x0003e083);
+	assert_int_equal(e.addr, 0xf00000000ull);
+	assert_int_equal(e.rsvd, 0x20000);
+
+	/* Without CR4.PSE, PS is ignored: a table pointer. */
+	e = x86pt_decode(&nopse, X86PT_L2, 0x00c07083);
+	assert_false(e.is_leaf);
+	assert_int_equal(e.addr, 0xc07000);
+
+	/* No third level, and bit 31 of a PTE is address, not NX. */
+	assert_false(x86pt_decode(&c, X86PT_L3, 0x1003).present);
+	e = x86pt_decode(&c, X86PT_L1, 0x80000001);
+	assert_int_equal(e.addr, 0x80000000);
+	assert_int_equal(e.rsvd, 0);
+}
+
+/*
+ * PAE paging: a PDPTE holds P, PWT and PCD only (bits 1-2 and 5-8 are
+ * reserved); PDEs and PTEs are 64-bit, with bits 62..MAXPHYADDR reserved
+ * (no protection keys) and NX only with EFER.NXE (SDM Tables 4-8 to
+ * 4-11).
+ */
+static void
+test_pae_paging(void **state)
+{
+	struct x86pt_ctx c, nonx;
+	struct x86pt_entry e;
+
+	(void)state;
+	x86pt_ctx_init(&c, X86PT_CR0_PG, X86PT_CR4_PAE | X86PT_CR4_PKE,
+	    X86PT_EFER_NXE);
+	x86pt_ctx_init(&nonx, X86PT_CR0_PG, X86PT_CR4_PAE, 0);
+	assert_int_equal(c.mode, X86PT_MODE_PAE);
+	assert_int_equal(x86pt_mode_levels(c.mode), 3);
+
+	e = x86pt_decode(&c, X86PT_L3, 0x5019);
+	assert_true(e.present && !e.is_leaf);
+	assert_int_equal(e.addr, 0x5000);
+	assert_int_equal(e.flags, X86PT_F_P | X86PT_F_PWT | X86PT_F_PCD);
+	assert_int_equal(e.rsvd, 0);
+	/* RW, US, A, PS: reserved in a PDPTE; so is NX. */
+	e = x86pt_decode(&c, X86PT_L3, 0x80000000000050a7ull);
+	assert_int_equal(e.rsvd, 0x80000000000000a6ull);
+	assert_false(x86pt_decode(&c, X86PT_L4, 0x5001).present);
+
+	/* A 2 MiB page, NX. */
+	e = x86pt_decode(&c, X86PT_L2, 0x8000000000600083ull);
+	assert_true(e.is_leaf);
+	assert_int_equal(e.page_size, 2u << 20);
+	assert_int_equal(e.addr, 0x600000);
+	assert_int_equal(e.flags, X86PT_F_P | X86PT_F_RW | X86PT_F_PS |
+	    X86PT_F_NX);
+	assert_int_equal(e.rsvd, 0);
+	/* Bits 62..59 are a protection key in 4-level paging, reserved in
+	 * PAE (even with CR4.PKE), as are the ignored 58..52. */
+	e = x86pt_decode(&c, X86PT_L1, 0x7810000000001003ull);
+	assert_int_equal(e.rsvd, 0x7810000000000000ull);
+	assert_int_equal(e.pkey, 0);
+	assert_int_equal(e.avl, 0);
+	/* Without NXE, bit 63 is reserved too. */
+	e = x86pt_decode(&nonx, X86PT_L1, 0x8000000000001003ull);
+	assert_int_equal(e.rsvd, 0x8000000000000000ull);
+}
+
 static void
 test_flag_table_is_consistent(void **state)
 {
@@ -554,6 +667,8 @@ main(void)
 		cmocka_unit_test(test_effective_rights),
 		cmocka_unit_test(test_indexes_and_canonical),
 		cmocka_unit_test(test_format_is_bounded),
+		cmocka_unit_test(test_32bit_paging),
+		cmocka_unit_test(test_pae_paging),
 		cmocka_unit_test(test_flag_table_is_consistent),
 	};
 
