@@ -38,7 +38,6 @@
 #define MB2_BOOT_MAGIC 0x36d76289
 #define MB1_INFO_CMDLINE (1 << 2)
 #define MB2_TAG_CMDLINE 1
-#define LA57_WORD 0x3735616c /* "la57", little-endian */
 
 #define COM1 0x3f8
 #define DEBUG_EXIT_PORT 0xf4
@@ -78,6 +77,9 @@ _start32:
 	movl %eax, boot_magic
 	movl %ebx, boot_info
 
+	/* The scenarios that stay in 32-bit mode (legacy.S) go now. */
+	call legacy_start
+
 	/* Long mode and NX both show in CPUID 0x80000001 EDX. */
 	movl $0x80000000, %eax
 	cpuid
@@ -91,10 +93,12 @@ _start32:
 	jz no_nx
 
 	/* 5-level paging, if the command line asks for it (`la57`). */
-	call cmdline_has_la57
-	movl %eax, boot_la57
+	movl $word_la57, %ebx
+	xorl %ecx, %ecx
+	call cmdline_last
 	testl %eax, %eax
 	jz 3f
+	movl $1, boot_la57
 	xorl %eax, %eax
 	cpuid
 	cmpl $7, %eax
@@ -166,10 +170,46 @@ no_la57:
 /*
  * die32: print the string at ESI on COM1 and on the first VGA line
  * (white on red), report failure to QEMU's isa-debug-exit (a no-op
- * without the device), then halt.  Serial is set to 115200 8N1 first,
- * since console.c has not run.
+ * without the device), then halt.
  */
+	.globl die32
 die32:
+	pushl %esi
+	call serial32_puts
+	popl %esi
+	movl $0xb8000, %edi
+3:	movb (%esi), %bl
+	testb %bl, %bl
+	jz 5f
+	cmpb $'\n', %bl
+	je 6f
+	movb %bl, (%edi)
+	movb $0x4f, 1(%edi)
+	addl $2, %edi
+6:	incl %esi
+	jmp 3b
+5:	movl $DEBUG_EXIT_FAIL, %eax
+	/* fall through */
+
+/* halt32: EAX to QEMU's isa-debug-exit (QEMU exits with 2*EAX+1), then
+ * stop with interrupts off. */
+	.globl halt32
+halt32:
+	movw $DEBUG_EXIT_PORT, %dx
+	outl %eax, %dx
+8:	cli
+	hlt
+	jmp 8b
+	.size _start32, . - _start32
+
+/*
+ * serial32_puts: print the NUL-terminated string at ESI on COM1, which
+ * it sets to 115200 8N1 first (console.c has not run).  Clobbers EAX,
+ * EBX, EDX, ESI.
+ */
+	.globl serial32_puts
+	.type serial32_puts, @function
+serial32_puts:
 	movw $COM1 + 1, %dx
 	xorb %al, %al
 	outb %al, %dx		/* no interrupts */
@@ -185,43 +225,32 @@ die32:
 	movw $COM1 + 3, %dx
 	movb $3, %al
 	outb %al, %dx		/* 8N1 */
-	movl $0xb8000, %edi
-3:	movb (%esi), %bl
+1:	movb (%esi), %bl
 	testb %bl, %bl
-	jz 5f
+	jz 3f
 	movw $COM1 + 5, %dx
-4:	inb %dx, %al
+2:	inb %dx, %al
 	testb $0x20, %al
-	jz 4b
+	jz 2b
 	movw $COM1, %dx
 	movb %bl, %al
 	outb %al, %dx
-	cmpb $'\n', %bl
-	je 6f
-	movb %bl, (%edi)
-	movb $0x4f, 1(%edi)
-	addl $2, %edi
-6:	incl %esi
-	jmp 3b
-5:	movw $DEBUG_EXIT_PORT, %dx	/* under QEMU: exit with the fail status */
-	movl $DEBUG_EXIT_FAIL, %eax
-	outl %eax, %dx
-8:	cli
-	hlt
-	jmp 8b
-	.size _start32, . - _start32
+	incl %esi
+	jmp 1b
+3:	ret
+	.size serial32_puts, . - serial32_puts
 
 /*
- * cmdline_has_la57: EAX = 1 if the loader's command line (found through
- * boot_magic and boot_info) has the word "la57", else 0.  Words are
- * separated by spaces or tabs, as main.c splits them; like main.c it
- * reads the first Multiboot2 command-line tag.  Multiboot2 data is read
- * only inside the information's stated size, the string only inside its
- * tag (EBP: where the string must end); a bad size ends the search.
- * Clobbers EBX, ECX, EDX, ESI, EDI, EBP.
+ * cmdline_bounds: the loader's command line, found through boot_magic
+ * and boot_info: ESI = its first byte, EBP = where it must end at the
+ * latest (it may end before, at a NUL), EAX = 1; EAX = 0 if there is
+ * none.  Like main.c it reads the first Multiboot2 command-line tag.
+ * Multiboot2 data is read only inside the information's stated size, the
+ * string only inside its tag; a bad size means no command line.
+ * Clobbers EBX, ECX, EDX.
  */
-	.type cmdline_has_la57, @function
-cmdline_has_la57:
+	.type cmdline_bounds, @function
+cmdline_bounds:
 	movl boot_info, %ebx
 	cmpl $MB1_BOOT_MAGIC, boot_magic
 	je 1f
@@ -232,7 +261,7 @@ cmdline_has_la57:
 	jz 9f
 	movl 16(%ebx), %esi
 	movl $0xffffffff, %ebp			/* NUL-terminated, no bound */
-	jmp 5f
+	jmp 8f
 2:	movl %ebx, %ecx				/* Multiboot2: walk the tags */
 	addl (%ebx), %ecx			/* ECX = end of the information */
 	jc 9f
@@ -258,45 +287,98 @@ cmdline_has_la57:
 	movl %ebp, %edx
 	jmp 3b
 4:	leal 8(%edx), %esi
-5:	movl $1, %edi				/* EDI: at the start of a word */
-6:	cmpl %ebp, %esi
+8:	movl $1, %eax
+	ret
+9:	xorl %eax, %eax
+	ret
+	.size cmdline_bounds, . - cmdline_bounds
+
+/*
+ * word_match: EAX = 1 if the command-line word at ESI (bounded by EBP)
+ * is the NUL-terminated pattern at EBX, or with ECX nonzero begins with
+ * it; else 0.  Words end at a space, a tab, a NUL or the bound.  Clobbers
+ * EDX.
+ */
+	.globl word_match
+	.type word_match, @function
+word_match:
+	pushl %esi
+	pushl %ebx
+1:	movb (%ebx), %dl
+	testb %dl, %dl
+	jz 3f
+	cmpl %ebp, %esi
+	jae 2f
+	cmpb (%esi), %dl	/* a pattern has no NUL, space or tab */
+	jne 2f
+	incl %esi
+	incl %ebx
+	jmp 1b
+3:	movl $1, %eax
+	testl %ecx, %ecx
+	jnz 4f
+	cmpl %ebp, %esi		/* the whole word: it must end here */
+	jae 4f
+	movb (%esi), %dl
+	testb %dl, %dl
+	jz 4f
+	cmpb $' ', %dl
+	je 4f
+	cmpb $'\t', %dl
+	je 4f
+2:	xorl %eax, %eax
+4:	popl %ebx
+	popl %esi
+	ret
+	.size word_match, . - word_match
+
+/*
+ * cmdline_last: EAX = the address of the last word of the command line
+ * that is the pattern at EBX (with ECX nonzero: that begins with it),
+ * or 0; EBP = the bound of the command line.  Words are separated by
+ * spaces or tabs, as main.c splits them.  Clobbers EBX, ECX, EDX, ESI,
+ * EDI.
+ */
+	.globl cmdline_last
+	.type cmdline_last, @function
+cmdline_last:
+	pushl %ebx
+	pushl %ecx
+	call cmdline_bounds
+	popl %ecx
+	popl %ebx
+	xorl %edi, %edi				/* EDI: the last match */
+	testl %eax, %eax
+	jz 9f
+1:	cmpl %ebp, %esi				/* between words */
 	jae 9f
 	movb (%esi), %al
 	testb %al, %al
 	jz 9f
 	cmpb $' ', %al
-	je 7f
+	je 3f
 	cmpb $'\t', %al
-	je 7f
-	testl %edi, %edi
-	jz 8f
-	xorl %edi, %edi
-	/* Four bytes at once: past a short string's NUL that still reads
-	 * loader memory, harmless with paging off; a match needs all four
-	 * before the bound. */
-	leal 4(%esi), %eax
-	cmpl %ebp, %eax
-	ja 8f
-	cmpl $LA57_WORD, (%esi)
-	jne 8f
-	cmpl %ebp, %eax				/* the word ends the tag */
-	je 10f
-	movb 4(%esi), %al
+	je 3f
+	call word_match				/* a word starts here */
+	testl %eax, %eax
+	jz 2f
+	movl %esi, %edi
+2:	cmpl %ebp, %esi				/* to the end of the word */
+	jae 9f
+	movb (%esi), %al
 	testb %al, %al
-	jz 10f
+	jz 9f
 	cmpb $' ', %al
-	je 10f
+	je 3f
 	cmpb $'\t', %al
-	je 10f
-	jmp 8f
-7:	movl $1, %edi
-8:	incl %esi
-	jmp 6b
-9:	xorl %eax, %eax
+	je 3f
+	incl %esi
+	jmp 2b
+3:	incl %esi
+	jmp 1b
+9:	movl %edi, %eax
 	ret
-10:	movl $1, %eax
-	ret
-	.size cmdline_has_la57, . - cmdline_has_la57
+	.size cmdline_last, . - cmdline_last
 
 	.code64
 	.cfi_sections .debug_frame
@@ -327,6 +409,8 @@ msg_no_nx:
 	.asciz "FAIL: this CPU has no NX bit (CPUID 0x80000001 EDX bit 20); the kernel's layout needs it\n"
 msg_no_la57:
 	.asciz "FAIL: la57 asks for 5-level paging, but this CPU has no LA57 (CPUID 7 ECX bit 16)\n"
+word_la57:
+	.asciz "la57"
 
 	/* Just enough GDT to enter 64-bit code; idt.c loads the real one. */
 	.balign 8

@@ -254,6 +254,9 @@ static void list(void)
 		kprintf("  %-16s %s\n", scenarios[i].name, scenarios[i].desc);
 	kprintf("  %-16s %s\n", "all",
 		"every scenario above, in this order");
+	kprintf("before long mode (legacy.S; not in \"all\"):\n"
+		"  paging32: 32-bit paging, 4 KiB and 4 MiB pages, PSE-36\n"
+		"  pae: PAE paging, 2 MiB pages, NX, four PDPTEs\n");
 }
 
 /*

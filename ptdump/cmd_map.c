@@ -98,7 +98,7 @@ cmd_map(struct session *s, int argc, char **argv, struct pt_err *err)
 		    strerror(errno));
 		goto done;
 	}
-	fmt_map_write(out, format, &m, &r, x86pt_cr3_root(w.cr3,
+	fmt_map_write(out, format, &m, &r, x86pt_root(w.pt.mode, w.cr3,
 	    w.pt.maxphyaddr), &w.stats);
 	rc = PT_EXIT_OK;
 	if (out != s->out && (ferror(out) | fclose(out)) != 0)

@@ -220,7 +220,7 @@ dump_summary(struct session *s, const struct cmd_opts *o,
 	struct fmt_summary sum;
 	struct filtered x = { &o->filter, fmt_summary_leaf, fmt_summary_note,
 	    &sum };
-	uint64_t root = x86pt_cr3_root(w->cr3, w->pt.maxphyaddr);
+	uint64_t root = x86pt_root(w->pt.mode, w->cr3, w->pt.maxphyaddr);
 
 	fmt_summary_init(&sum);
 	w->tables = true;
@@ -265,7 +265,7 @@ cmd_dump(struct session *s, int argc, char **argv, struct pt_err *err)
 		return dump_summary(s, &o, &r, &w, &range, err);
 	w.note = o.have_filter ? filtered_note : fmt_dump_note;
 	fmt_dump_begin(&d, s->out, o.format, o.pages, s->opt.color, &r,
-	    x86pt_cr3_root(w.cr3, w.pt.maxphyaddr));
+	    x86pt_root(w.pt.mode, w.cr3, w.pt.maxphyaddr));
 	if (o.syms)
 		d.syms = s->syms;
 	x = (struct filtered){ &o.filter, fmt_dump_leaf, fmt_dump_note, &d };
@@ -334,7 +334,7 @@ cmd_ptov(struct session *s, int argc, char **argv, struct pt_err *err)
 		return -1;
 	w.note = ptov_note;
 	fmt_dump_begin(&d, s->out, o.format, true, s->opt.color, &r,
-	    x86pt_cr3_root(w.cr3, w.pt.maxphyaddr));
+	    x86pt_root(w.pt.mode, w.cr3, w.pt.maxphyaddr));
 	p.d = &d;
 	if (walk_range(&w, 0, UINT64_MAX, ptov_leaf, &p, err) < 0)
 		return fmt_dump_fail(&d, &w.stats, err);

@@ -92,7 +92,7 @@ cmd_tlb(struct session *s, int argc, char **argv, struct pt_err *err)
 		/* With global pages, their dump's header says it below. */
 		if (c.global == 0)
 			fmt_head(s->out, OUT_TEXT, &r,
-			    x86pt_cr3_root(r.cr3, w.pt.maxphyaddr));
+			    x86pt_root(w.pt.mode, r.cr3, w.pt.maxphyaddr));
 		if (pcide)
 			fprintf(s->out, "PCID %u (CR4.PCIDE=1): the CPU keeps "
 			    "translations per PCID; a CR3 write with bit 63 set "
@@ -113,7 +113,7 @@ cmd_tlb(struct session *s, int argc, char **argv, struct pt_err *err)
 	}
 	if (format == OUT_JSON || c.global > 0) {
 		fmt_dump_begin(&d, s->out, format, false, s->opt.color, &r,
-		    x86pt_cr3_root(r.cr3, w.pt.maxphyaddr));
+		    x86pt_root(w.pt.mode, r.cr3, w.pt.maxphyaddr));
 		if (walk_range(&w, 0, UINT64_MAX, global_leaf, &d, err) < 0) {
 			pt_err_wrap(err, "tlb");
 			return fmt_dump_fail(&d, &w.stats, err);

@@ -190,7 +190,12 @@ fmt_head(FILE *f, enum out_format format, const struct fmt_regs *r,
 		fprintf(f, "cpu %d, ", r->cpu);
 	fprintf(f, "cr3 0x%" PRIx64 ", %s paging\n", root,
 	    x86pt_mode_name(r->mode));
+	if (r->mode == X86PT_MODE_PAE)
+		fprintf(f, "%s\n", fmt_pae_caveat);
 }
+
+const char fmt_pae_caveat[] = "# the four PDPTEs are read from memory; "
+    "the CPU uses the copies it loaded when CR3 was last written";
 
 void
 fmt_dump_begin(struct fmt_dump *d, FILE *f, enum out_format format,

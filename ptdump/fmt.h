@@ -104,11 +104,16 @@ int fmt_dump_fail(struct fmt_dump *d, const struct walk_stats *st,
 
 /*
  * The first line of a dump, for whatever follows it: text "# cpu N, cr3
- * 0x..., 4-level paging" and a newline; JSON the members "cpu", "cr3"
- * and "mode", each followed by a comma.
+ * 0x..., 4-level paging" and a newline (with PAE paging, a second line:
+ * fmt_pae_caveat); JSON the members "cpu", "cr3" and "mode", each
+ * followed by a comma.
  */
 void fmt_head(FILE *f, enum out_format format, const struct fmt_regs *r,
     uint64_t root);
+
+/* "# the four PDPTEs are read from memory; ...": what PAE's tables in
+ * memory may not say. */
+extern const char fmt_pae_caveat[];
 
 /* Printers, one pair per format (the sinks call them). */
 void fmt_text_dump_head(FILE *f, const struct fmt_regs *r, uint64_t root);

@@ -113,7 +113,7 @@ fmt_text_regs(FILE *f, const struct fmt_regs *r)
 	print_bits(f, r->cr0, fmt_cr0_bits);
 	fprintf(f, "\ncr2  0x%016" PRIx64 "\n", r->cr2);
 	fprintf(f, "cr3  0x%016" PRIx64 "  table=0x%" PRIx64, r->cr3,
-	    x86pt_cr3_root(r->cr3, 52));
+	    x86pt_root(r->mode, r->cr3, 52));
 	if (r->cr4 & X86PT_CR4_PCIDE)
 		fprintf(f, " PCID=%u", (unsigned)(r->cr3 & 0xfff));
 	else
@@ -159,6 +159,8 @@ fmt_text_walk(FILE *f, const struct walk_trace *t)
 			fprintf(f, "  -> table 0x%" PRIx64 "%s", s->e.addr,
 			    s->recursive ? " (recursive)" : "");
 		fputc('\n', f);
+		if (t->mode == X86PT_MODE_PAE && s->level == X86PT_L3)
+			fprintf(f, "  %s\n", fmt_pae_caveat);
 	}
 	if (t->stop == WALK_OK) {
 		fmt_size(psize, sizeof psize, t->page_size);
@@ -168,6 +170,10 @@ fmt_text_walk(FILE *f, const struct walk_trace *t)
 		    t->nsteps ? t->step[t->nsteps - 1].e.memtype_name : "?",
 		    !t->eff.write && t->eff.sup_write ?
 		    " (ring 0 may write it: CR0.WP=0)" : "");
+	} else if (t->stop == WALK_NONCANONICAL &&
+	    x86pt_va_max(t->mode) == 0xffffffffull) {
+		fprintf(f, "  => no translation: past the 4 GiB of linear "
+		    "addresses that %s paging has\n", x86pt_mode_name(t->mode));
 	} else if (t->stop == WALK_NONCANONICAL) {
 		fprintf(f, "  => no translation: non-canonical address "
 		    "(an access raises #GP, not #PF)\n");

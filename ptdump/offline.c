@@ -86,9 +86,14 @@ note_regs(struct offline *o, const unsigned char *d, size_t n,
 	r = o->regs[o->ncpus++];
 	cr0 = le(d + QN_CR0, 8);
 	cr4 = le(d + QN_CR4, 8);
-	if ((cr0 & X86PT_CR0_PG) && (cr4 & X86PT_CR4_PAE) &&
-	    (le(d + QN_CS_FLAGS, 4) & QN_CS_L))
-		efer = X86PT_EFER_LME | X86PT_EFER_LMA | X86PT_EFER_NXE;
+	/* The note has no EFER: long mode shows in the code segment; NX is
+	 * taken to be on wherever it can be (PAE entries), as kernels of
+	 * both kinds turn it on where the CPU has it. */
+	if ((cr0 & X86PT_CR0_PG) && (cr4 & X86PT_CR4_PAE)) {
+		efer = X86PT_EFER_NXE;
+		if (le(d + QN_CS_FLAGS, 4) & QN_CS_L)
+			efer |= X86PT_EFER_LME | X86PT_EFER_LMA;
+	}
 	r[R_CR0] = cr0;
 	r[R_CR2] = le(d + QN_CR2, 8);
 	r[R_CR3] = le(d + QN_CR3, 8);
@@ -207,10 +212,12 @@ open_core(struct offline *o, const char *path, struct pt_err *err)
 	if ((e = elf_begin(o->mem.fd, ELF_C_READ_MMAP, NULL)) == NULL)
 		return pt_err_set(err, PT_EXIT_TARGET, "%s: %s", path,
 		    elf_errmsg(-1));
-	if (elf_kind(e) != ELF_K_ELF || gelf_getclass(e) != ELFCLASS64 ||
+	/* QEMU writes an i386 core (ELF32 unless RAM reaches past 4 GiB)
+	 * when the guest is not in long mode; its notes are the same. */
+	if (elf_kind(e) != ELF_K_ELF || gelf_getclass(e) == ELFCLASSNONE ||
 	    gelf_getehdr(e, &eh) == NULL || eh.e_type != ET_CORE ||
-	    eh.e_machine != EM_X86_64) {
-		pt_err_set(err, PT_EXIT_TARGET, "%s: not an x86-64 ELF core "
+	    (eh.e_machine != EM_X86_64 && eh.e_machine != EM_386)) {
+		pt_err_set(err, PT_EXIT_TARGET, "%s: not an x86 ELF core "
 		    "(QEMU's dump-guest-memory writes one)", path);
 	} else if (elf_getphdrnum(e, &nph) != 0) {
 		pt_err_set(err, PT_EXIT_TARGET, "%s: %s", path, elf_errmsg(-1));

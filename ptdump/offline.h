@@ -8,9 +8,10 @@
  *
  * QEMU's note holds CR0, CR2, CR3 and CR4 but not EFER.  For a core,
  * EFER is taken as LME|LMA|NXE when CR0.PG, CR4.PAE and the code
- * segment's L bit say long mode (every 64-bit kernel sets NXE where the
- * CPU has it), else 0; `efer` in the options overrides it.  An image has
- * only the registers the options give.
+ * segment's L bit say long mode, NXE with PAE paging outside it (kernels
+ * set NXE where the CPU has it), else 0; `efer` in the options overrides
+ * it.  The core is x86-64's, or i386's when the guest was not in long
+ * mode.  An image has only the registers the options give.
  */
 #ifndef PTDUMP_OFFLINE_H
 #define PTDUMP_OFFLINE_H

@@ -304,29 +304,61 @@ walk_ctx_load(struct walk_ctx *w, struct target *t, struct walk_cache *c,
 int
 walk_check_mode(enum x86pt_mode mode, struct pt_err *err)
 {
-	if (mode == X86PT_MODE_4LEVEL || mode == X86PT_MODE_5LEVEL)
-		return 0;
 	if (mode == X86PT_MODE_NONE)
 		return pt_err_set(err, PT_EXIT_TARGET,
 		    "paging is off (CR0.PG clear): virtual addresses are "
 		    "physical");
-	return pt_err_set(err, PT_EXIT_TARGET,
-	    "paging mode %s is not supported yet",
-	    x86pt_mode_name(mode));
+	if (x86pt_mode_levels(mode) == 0)
+		return pt_err_set(err, PT_EXIT_TARGET, "unknown paging mode");
+	return 0;
 }
 
 /* The level of the table CR3 points to. */
 static enum x86pt_level
 top_level(const struct walk_ctx *w)
 {
-	return w->pt.la57 ? X86PT_L5 : X86PT_L4;
+	return (enum x86pt_level)x86pt_mode_levels(w->pt.mode);
+}
+
+/*
+ * The entries of the table at `table`, of `level`, as 64-bit values in
+ * *out: the cached page itself, or `copy` (room for X86PT_MAX_ENTRIES)
+ * when `keep` asks for entries that outlive the next cache call, or when
+ * 32-bit paging's 4-byte entries are widened.  PAE's top table is 32
+ * bytes inside its page.  Returns 0, or -1 with `err` set.
+ */
+static int
+table_entries(struct walk_ctx *w, enum x86pt_level level, uint64_t table,
+    uint64_t *copy, bool keep, const uint64_t **out, struct pt_err *err)
+{
+	unsigned n = x86pt_entries(w->pt.mode, level);
+	const uint64_t *page;
+
+	if (walk_cache_table(w->cache, w->tgt, table & ~0xfffull, &page,
+	    err) < 0)
+		return -1;
+	if (x86pt_entry_size(w->pt.mode) == 4) {
+		for (unsigned i = 0; i < n / 2; i++) {
+			copy[2 * i] = page[i] & 0xffffffffull;
+			copy[2 * i + 1] = page[i] >> 32;
+		}
+		*out = copy;
+		return 0;
+	}
+	page += (table & 0xfffu) / 8u;
+	if (keep) {
+		memcpy(copy, page, n * sizeof *copy);
+		page = copy;
+	}
+	*out = page;
+	return 0;
 }
 
 /* The top table from CR3, or -1 with `err` set if it lies past RAM. */
 static int
 root_table(const struct walk_ctx *w, uint64_t *root, struct pt_err *err)
 {
-	*root = x86pt_cr3_root(w->cr3, w->pt.maxphyaddr);
+	*root = x86pt_root(w->pt.mode, w->cr3, w->pt.maxphyaddr);
 	if (w->ram_limit != 0 && *root >= w->ram_limit)
 		return pt_err_set(err, PT_EXIT_TARGET,
 		    "CR3 0x%llx points past the end of RAM (0x%llx)",
@@ -368,7 +400,8 @@ note(struct run *r, enum walk_note_kind kind, enum x86pt_level level,
 {
 	struct walk_note n = {
 		.kind = kind, .level = level, .va = va,
-		.size = X86PT_SPAN(level), .entry_pa = entry_pa,
+		.size = 1ull << x86pt_shift(r->w->pt.mode, level),
+		.entry_pa = entry_pa,
 		.raw = e != NULL ? e->raw : 0,
 		.rsvd = e != NULL ? e->rsvd : 0,
 		.table_pa = e != NULL && !e->is_leaf ? e->addr : 0,
@@ -464,7 +497,8 @@ walk_entry(struct run *r, const struct x86pt_entry *e, uint64_t va,
 	int rc;
 
 	x86pt_eff_add(&ps.eff, &w->pt, e);
-	ps.accessed = ps.accessed && (e->flags & X86PT_F_A);
+	if (x86pt_level_has_rights(w->pt.mode, level))
+		ps.accessed = ps.accessed && (e->flags & X86PT_F_A);
 	if (e->rsvd != 0) {
 		ps.rsvd |= e->rsvd;
 		if (ps.rsvd_level == 0)
@@ -510,24 +544,40 @@ struct table_at {
 };
 
 /*
+ * The first address that entry `i` of a table at `level` maps, the
+ * table's first being `base` (ignored at the top, where long mode's
+ * addresses are sign-extended).
+ */
+static uint64_t
+entry_va(const struct run *r, enum x86pt_level level, uint64_t base,
+    unsigned i)
+{
+	unsigned shift = x86pt_shift(r->w->pt.mode, level);
+
+	if (level == r->top)
+		return x86pt_canonical((uint64_t)i << shift, r->w->pt.la57);
+	return base + ((uint64_t)i << shift);
+}
+
+/*
  * The tables below the one at `level` holding `ent` (first address
  * `base`) that the walk will visit, from entry `from` on, within the
- * range: appended to out[*n] (room for X86PT_ENTRIES more).  Neighbours
- * often share a table (aliases, a recursive slot): those count once.
+ * range: appended to out[*n] (room for X86PT_MAX_ENTRIES more).
+ * Neighbours often share a table (aliases, a recursive slot): those
+ * count once.
  */
 static void
 children(const struct run *r, enum x86pt_level level, uint64_t base,
     const uint64_t *ent, unsigned from, struct table_at *out, size_t *n)
 {
 	const struct walk_ctx *w = r->w;
-	uint64_t span = X86PT_SPAN(level);
+	uint64_t span = 1ull << x86pt_shift(w->pt.mode, level);
+	unsigned nent = x86pt_entries(w->pt.mode, level);
 	size_t first = *n;
 
-	for (unsigned i = from; i < X86PT_ENTRIES; i++) {
+	for (unsigned i = from; i < nent; i++) {
 		struct x86pt_entry e;
-		uint64_t va = level == r->top ?
-		    x86pt_canonical((uint64_t)i << X86PT_SHIFT(level),
-		    w->pt.la57) : base + i * span;
+		uint64_t va = entry_va(r, level, base, i);
 
 		if (va > r->last)
 			break;
@@ -547,7 +597,8 @@ static unsigned
 first_index(const struct run *r, enum x86pt_level level, uint64_t base)
 {
 	if (level != r->top && r->start > base)
-		return (unsigned)((r->start - base) >> X86PT_SHIFT(level));
+		return (unsigned)((r->start - base) >>
+		    x86pt_shift(r->w->pt.mode, level));
 	return 0;
 }
 
@@ -560,8 +611,9 @@ fetch(struct run *r, const struct table_at *list, size_t n)
 
 	if (pa == NULL)
 		return 0;	/* a hint only: the walk reads them itself */
+	/* PAE's top table is 32 bytes of its page. */
 	for (size_t i = 0; i < n; i++)
-		pa[i] = list[i].pa;
+		pa[i] = list[i].pa & ~0xfffull;
 	rc = walk_cache_prefetch(r->w->cache, r->w->tgt, pa, n, r->err);
 	free(pa);
 	return rc;
@@ -576,7 +628,7 @@ static int
 prefetch(struct run *r, enum x86pt_level level, uint64_t base,
     const uint64_t *ent, unsigned from)
 {
-	struct table_at kids[X86PT_ENTRIES];
+	struct table_at kids[X86PT_MAX_ENTRIES];
 	size_t n = 0;
 
 	/* No decoding for nothing: the cache takes no more now. */
@@ -608,6 +660,7 @@ prefetch_levels(struct run *r, uint64_t root)
 {
 	struct walk_ctx *w = r->w;
 	struct table_at *cur, *next = NULL, *grown;
+	uint64_t copy[X86PT_MAX_ENTRIES];
 	size_t ncur = 1, nnext, cap;
 	enum x86pt_level level = r->top;
 	int rc = 0;
@@ -624,14 +677,14 @@ prefetch_levels(struct run *r, uint64_t root)
 		for (size_t i = 0; i < ncur && rc == 0; i++) {
 			const uint64_t *ent;
 
-			if (nnext + X86PT_ENTRIES > cap) {
-				cap = 2 * cap + X86PT_ENTRIES;
+			if (nnext + X86PT_MAX_ENTRIES > cap) {
+				cap = 2 * cap + X86PT_MAX_ENTRIES;
 				if ((grown = realloc(next, cap * sizeof *next))
 				    == NULL)
 					break;
 				next = grown;
 			}
-			rc = walk_cache_table(w->cache, w->tgt, cur[i].pa,
+			rc = table_entries(w, level, cur[i].pa, copy, false,
 			    &ent, r->err);
 			if (rc == 0)
 				children(r, level, cur[i].base, ent,
@@ -665,48 +718,41 @@ walk_table(struct run *r, enum x86pt_level level, uint64_t table,
     uint64_t base, const struct path_state *above)
 {
 	struct walk_ctx *w = r->w;
-	uint64_t copy[X86PT_ENTRIES], span = X86PT_SPAN(level);
+	uint64_t copy[X86PT_MAX_ENTRIES];
+	uint64_t span = 1ull << x86pt_shift(w->pt.mode, level);
+	unsigned nent = x86pt_entries(w->pt.mode, level);
+	unsigned esize = x86pt_entry_size(w->pt.mode);
 	const uint64_t *ent;
 	/* Frame address bits: 12 up to MAXPHYADDR. */
 	uint64_t frame = ((1ull << w->pt.maxphyaddr) - 1) & ~0xfffull;
 	struct x86pt_entry last = { .present = false };
-	const uint64_t *cached;
 	unsigned i = 0;
 	int rc;
 
 	w->stats.tables++;
 	if (w->tables && w->note != NULL) {
 		struct walk_note n = { .kind = WALK_NOTE_TABLE, .level = level,
-		    .va = base, .size = X86PT_SPAN(level) * X86PT_ENTRIES,
+		    .va = base, .size = span * nent,
 		    .entry_pa = table, .table_pa = table };
 
 		if ((rc = cb_result(r, w->note(r->cookie, &n))) != 0)
 			return rc;
 	}
-	if (walk_cache_table(w->cache, w->tgt, table, &cached, r->err) < 0)
-		return fail_at(r, level == r->top ? r->start : base);
 	/* Walking the subtables may evict this page: above the last level
 	 * the walk works on a copy. */
-	if (level == X86PT_L1) {
-		ent = cached;
-	} else {
-		memcpy(copy, cached, sizeof copy);
-		ent = copy;
-	}
+	if (table_entries(w, level, table, copy, level > X86PT_L1, &ent,
+	    r->err) < 0)
+		return fail_at(r, level == r->top ? r->start : base);
 	r->path[level] = table;
 
 	i = first_index(r, level, base);
 	if (level > X86PT_L1 && prefetch(r, level, base, ent, i) < 0)
 		return fail_at(r, level == r->top ? r->start : base);
-	for (; i < X86PT_ENTRIES; i++) {
-		uint64_t va, entry_pa = table + 8u * i;
+	for (; i < nent; i++) {
+		uint64_t va = entry_va(r, level, base, i);
+		uint64_t entry_pa = table + (uint64_t)esize * i;
 		struct x86pt_entry e;
 
-		if (level == r->top)
-			va = x86pt_canonical((uint64_t)i << X86PT_SHIFT(level),
-			    w->pt.la57);
-		else
-			va = base + i * span;
 		if (va > r->last)
 			break;
 		if (va + (span - 1) < r->start)
@@ -754,6 +800,9 @@ walk_range(struct walk_ctx *w, uint64_t va_start, uint64_t va_last,
 	if (err != NULL)
 		pt_err_clear(err);
 	memset(&w->stats, 0, sizeof w->stats);
+	/* Without long mode, linear addresses end at 4 GiB. */
+	if (va_last > x86pt_va_max(w->pt.mode))
+		r.last = va_last = x86pt_va_max(w->pt.mode);
 	if (va_start > va_last)
 		return walk_check_mode(w->pt.mode, err);
 	if (walk_check_mode(w->pt.mode, err) < 0 || root_table(w, &root, err) < 0)
@@ -786,7 +835,7 @@ int
 walk_va(struct walk_ctx *w, uint64_t va, struct walk_trace *out,
     struct pt_err *err)
 {
-	uint64_t table;
+	uint64_t table, copy[X86PT_MAX_ENTRIES];
 
 	memset(out, 0, sizeof *out);
 	out->va = va;
@@ -795,7 +844,8 @@ walk_va(struct walk_ctx *w, uint64_t va, struct walk_trace *out,
 	if (walk_check_mode(w->pt.mode, err) < 0 || root_table(w, &table, err) < 0)
 		return -1;
 	out->root = table;
-	if (!x86pt_is_canonical(va, w->pt.la57)) {
+	if (!x86pt_is_canonical(va, w->pt.la57) ||
+	    va > x86pt_va_max(w->pt.mode)) {
 		out->stop = WALK_NONCANONICAL;
 		return 0;
 	}
@@ -803,12 +853,13 @@ walk_va(struct walk_ctx *w, uint64_t va, struct walk_trace *out,
 		struct walk_step *s = &out->step[out->nsteps++];
 		const uint64_t *ent;
 
-		if (walk_cache_table(w->cache, w->tgt, table, &ent, err) < 0)
+		if (table_entries(w, level, table, copy, false, &ent, err) < 0)
 			return -1;
 		s->level = level;
-		s->index = x86pt_index(va, level);
+		s->index = x86pt_mode_index(w->pt.mode, va, level);
 		s->table_pa = table;
-		s->entry_pa = table + 8u * s->index;
+		s->entry_pa = table +
+		    (uint64_t)x86pt_entry_size(w->pt.mode) * s->index;
 		s->e = x86pt_decode(&w->pt, level, ent[s->index]);
 		out->stop_level = level;
 		if (!s->e.present) {

@@ -76,7 +76,7 @@ x86pt_mode_name(enum x86pt_mode mode)
 	switch (mode) {
 	case X86PT_MODE_NONE:	return "none";
 	case X86PT_MODE_32:	return "32-bit";
-	case X86PT_MODE_PAE:	return "PAE";
+	case X86PT_MODE_PAE:	return "pae";
 	case X86PT_MODE_4LEVEL:	return "4-level";
 	case X86PT_MODE_5LEVEL:	return "5-level";
 	}
@@ -263,7 +263,10 @@ decode32(const struct x86pt_ctx *c, enum x86pt_level level, uint64_t raw)
  * PAE paging: a PDPTE (level 3, one of four, loaded with CR3) holds only
  * P, PWT and PCD, its other low flags being reserved; PDEs and PTEs are
  * the 64-bit format, without protection keys: bits 62 down to
- * MAXPHYADDR are reserved.
+ * MAXPHYADDR are reserved.  Bit 5 of a PDPTE is shown as A, not as
+ * reserved: the SDM reserves it, but QEMU's software MMU sets it on
+ * every walk, as in long mode, so memory under QEMU has it in every
+ * PDPTE used; and a real CPU never writes a PDPTE at all.
  */
 static struct x86pt_entry
 decode_pae(const struct x86pt_ctx *c, enum x86pt_level level, uint64_t raw)
@@ -276,9 +279,10 @@ decode_pae(const struct x86pt_ctx *c, enum x86pt_level level, uint64_t raw)
 			return e;
 		e.present = true;
 		e.flags = X86PT_F_P | (raw & X86PT_E_PWT ? X86PT_F_PWT : 0) |
-		    (raw & X86PT_E_PCD ? X86PT_F_PCD : 0);
+		    (raw & X86PT_E_PCD ? X86PT_F_PCD : 0) |
+		    (raw & X86PT_E_A ? X86PT_F_A : 0);
 		e.addr = raw & BITS(12, c->maxphyaddr - 1);
-		e.rsvd = raw & (BITS(1, 2) | BITS(5, 8) |
+		e.rsvd = raw & (BITS(1, 2) | BITS(6, 8) |
 		    BITS(c->maxphyaddr, 63));
 		e.avl = raw & X86PT_E_AVL_LO;
 		set_memtype(c, &e);
@@ -433,7 +437,7 @@ void
 x86pt_eff_add(struct x86pt_eff *e, const struct x86pt_ctx *c,
     const struct x86pt_entry *ent)
 {
-	if (!ent->present)
+	if (!ent->present || !x86pt_level_has_rights(c->mode, ent->level))
 		return;
 	e->write = e->write && (ent->flags & X86PT_F_RW);
 	e->user = e->user && (ent->flags & X86PT_F_US);
@@ -446,6 +450,60 @@ unsigned
 x86pt_index(uint64_t va, enum x86pt_level level)
 {
 	return (unsigned)(va >> X86PT_SHIFT(level)) & (X86PT_ENTRIES - 1);
+}
+
+unsigned
+x86pt_shift(enum x86pt_mode mode, enum x86pt_level level)
+{
+	if (mode == X86PT_MODE_32)
+		return level == X86PT_L1 ? 12u : 22u;
+	return X86PT_SHIFT(level);
+}
+
+unsigned
+x86pt_entries(enum x86pt_mode mode, enum x86pt_level level)
+{
+	if (mode == X86PT_MODE_32)
+		return 1024u;
+	if (mode == X86PT_MODE_PAE && level == X86PT_L3)
+		return 4u;
+	return X86PT_ENTRIES;
+}
+
+unsigned
+x86pt_entry_size(enum x86pt_mode mode)
+{
+	return mode == X86PT_MODE_32 ? 4u : 8u;
+}
+
+unsigned
+x86pt_mode_index(enum x86pt_mode mode, uint64_t va, enum x86pt_level level)
+{
+	return (unsigned)(va >> x86pt_shift(mode, level)) &
+	    (x86pt_entries(mode, level) - 1);
+}
+
+uint64_t
+x86pt_va_max(enum x86pt_mode mode)
+{
+	return mode == X86PT_MODE_32 || mode == X86PT_MODE_PAE ?
+	    0xffffffffull : ~0ull;
+}
+
+uint64_t
+x86pt_root(enum x86pt_mode mode, uint64_t cr3, unsigned maxphyaddr)
+{
+	if (mode == X86PT_MODE_32)
+		return cr3 & BITS(12, 31);
+	if (mode == X86PT_MODE_PAE)
+		return cr3 & BITS(5, 31);
+	return x86pt_cr3_root(cr3, maxphyaddr);
+}
+
+bool
+x86pt_level_has_rights(enum x86pt_mode mode, enum x86pt_level level)
+{
+	return !(mode == X86PT_MODE_PAE && level == X86PT_L3);
 }
 
 uint64_t

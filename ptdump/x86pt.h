@@ -154,7 +154,7 @@ struct x86pt_ctx {
 /* The paging mode that CR0, CR4 and EFER select. */
 enum x86pt_mode x86pt_mode(uint64_t cr0, uint64_t cr4, uint64_t efer);
 
-/* "none", "32-bit", "PAE", "4-level", "5-level"; "?" when out of range. */
+/* "none", "32-bit", "pae", "4-level", "5-level"; "?" when out of range. */
 const char *x86pt_mode_name(enum x86pt_mode mode);
 
 /* Number of levels the mode walks (0 for none). */
@@ -260,6 +260,43 @@ void x86pt_eff_add(struct x86pt_eff *e, const struct x86pt_ctx *c,
 
 /* The table index `va` selects at `level`. */
 unsigned x86pt_index(uint64_t va, enum x86pt_level level);
+
+/*
+ * The shape of a mode's tables.  4-level, 5-level and PAE paging index
+ * 512 8-byte entries a level with 9 bits of the address (PAE's top table
+ * has four, indexed by bits 30 and 31); 32-bit paging 1024 4-byte
+ * entries with 10 bits: a PDE spans 4 MiB.
+ */
+#define X86PT_MAX_ENTRIES 1024u	/* the most entries a table has */
+
+/* Bit where the index of `level` starts in an address. */
+unsigned x86pt_shift(enum x86pt_mode mode, enum x86pt_level level);
+
+/* Entries in a table of `level`. */
+unsigned x86pt_entries(enum x86pt_mode mode, enum x86pt_level level);
+
+/* Bytes per entry: 4 in 32-bit paging, 8 otherwise. */
+unsigned x86pt_entry_size(enum x86pt_mode mode);
+
+/* The table index `va` selects at `level`, in `mode`. */
+unsigned x86pt_mode_index(enum x86pt_mode mode, uint64_t va,
+    enum x86pt_level level);
+
+/* The highest linear address: 0xffffffff without long mode. */
+uint64_t x86pt_va_max(enum x86pt_mode mode);
+
+/*
+ * The top table's physical address in CR3, as `mode` reads it: PAE's
+ * four PDPTEs are 32-byte aligned (CR3 bits 5 to 31), 32-bit paging's
+ * table is CR3 bits 12 to 31, long mode's as x86pt_cr3_root().
+ */
+uint64_t x86pt_root(enum x86pt_mode mode, uint64_t cr3, unsigned maxphyaddr);
+
+/*
+ * False for PAE's PDPTEs, which carry no rights and no A bit: they take
+ * no part in the effective rights or in whether a path was accessed.
+ */
+bool x86pt_level_has_rights(enum x86pt_mode mode, enum x86pt_level level);
 
 /* Sign-extend `va` from bit 47 (bit 56 with `la57`). */
 uint64_t x86pt_canonical(uint64_t va, bool la57);

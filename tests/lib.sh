@@ -201,9 +201,12 @@ tl_tlb_oracle() {
 		tl_show "$T/oracle.err"
 		return
 	fi
+	tl_o_mode=$(sed -n 's/.*"mode":"\([^"]*\)".*/\1/p' "$T/oracle.both" | head -n 1)
 	awk '/"ranges"/,/"truncated"/' "$T/oracle.both" |
-		awk -f "$TOP/tests/ptdump/tlb_oracle.awk" | sort >"$T/oracle.mine"
-	grep -v '"' "$T/oracle.both" | awk -f "$TOP/tests/ptdump/tlb_oracle.awk" |
+		awk -v mode="$tl_o_mode" -f "$TOP/tests/ptdump/tlb_oracle.awk" |
+		sort >"$T/oracle.mine"
+	grep -v '"' "$T/oracle.both" |
+	    awk -v mode="$tl_o_mode" -f "$TOP/tests/ptdump/tlb_oracle.awk" |
 		awk 'NR == FNR { if ($2 == "reserved") r[$1] = 1; next }
 		    $1 in r { $2 = "reserved" } { print }' \
 		    "$T/oracle.mine" - | sort >"$T/oracle.qemu"

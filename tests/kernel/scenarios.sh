@@ -104,6 +104,16 @@ expect scale-3 "scenario=scale scale=3" 33 \
 	'scale: mapped 3 GiB at 0x8000000000 with 786432 4 KiB pages' '^PASS'
 expect scale-bad "scenario=scale scale=0" 35 'scale=0 is out of range' '^FAIL'
 
+# The scenarios of the 32-bit stage (legacy.S): the kernel checks its own
+# aliases before it passes; the last scenario= word wins, as in main.c.
+expect paging32 "scenario=paging32" 33 '^checkpoint paging32$' '^PASS'
+expect pae "scenario=pae" 33 '^checkpoint pae$' '^PASS'
+expect legacy-last "scenario=pae scenario=paging32" 33 \
+	'^checkpoint paging32$' '^PASS'
+expect legacy-not-last "scenario=pae scenario=boot" 33 '^checkpoint boot$' '^PASS'
+expect legacy-near-miss "scenario=paex" 35 'unknown scenario "paex"' \
+	'^  paging32: 32-bit paging' '^FAIL'
+
 # `all` runs every scenario: each one's checkpoint, in the table's order.
 expect all "scenario=all" 33 '^PASS'
 expect unknown "scenario=no-such-thing" 35 'unknown scenario' 'pf-unmapped' '^FAIL'

@@ -75,6 +75,6 @@ expect 3 "past the end of the file: truncated?" --core "$T/short" dump
 head -c 100 "$T/core" >"$T/stub"
 expect 3 "$T/stub" --core "$T/stub" dump
 printf 'not a core at all\n' >"$T/text"
-expect 3 "not an x86-64 ELF core" --core "$T/text" dump
+expect 3 "not an x86 ELF core" --core "$T/text" dump
 expect 3 "No such file" --core "$T/none" dump
 tl_done

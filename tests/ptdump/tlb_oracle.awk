@@ -1,6 +1,7 @@
 # tlb_oracle.awk - turn `ptdump dump --pages --format json` records and
 # QEMU `info tlb` lines into one canonical form, "VA PA XGPDACTUW", so two
-# walkers that share no code can be compared with sort and diff.
+# walkers that share no code can be compared with sort and diff.  Set
+# `mode` (-v mode=pae) to the paging mode of the dump.
 #
 # The letters are QEMU's: X = NX, G, P = PS, D, A, C = PCD, T = PWT,
 # U = US, W = RW; '-' when clear.  QEMU clears bit 7 of a 4 KiB PTE before
@@ -12,6 +13,21 @@ function pad16(h) {
 	h = tolower(h)
 	while (length(h) < 16)
 		h = "0" h
+	return h
+}
+
+# What QEMU's line holds of a physical address, by paging mode: with
+# PAE it prints the entry's bits 52-63 too (NX, reserved), and for a
+# 4 MiB page of 32-bit paging only bits 21-31 (no PSE-36 bits above
+# 4 GiB): compare what both can show.
+function qemu_pa(h) {
+	if (mode == "pae")
+		return "000" substr(h, 4)
+	return h
+}
+function mine_pa(h) {
+	if (mode == "32-bit")
+		return "00000000" substr(h, 9)
 	return h
 }
 
@@ -33,7 +49,7 @@ function has(flags, name) {
 	f = f (has(fl, "D") ? "D" : "-") (has(fl, "A") ? "A" : "-")
 	f = f (has(fl, "PCD") ? "C" : "-") (has(fl, "PWT") ? "T" : "-")
 	f = f (has(fl, "US") ? "U" : "-") (has(fl, "RW") ? "W" : "-")
-	print pad16(va), ($0 ~ /"rsvd":/ ? "reserved" : pad16(pa)), f
+	print pad16(va), ($0 ~ /"rsvd":/ ? "reserved" : mine_pa(pad16(pa))), f
 	next
 }
 
@@ -41,5 +57,5 @@ function has(flags, name) {
 /^[0-9a-f]+: [0-9a-f]+ [-XGPDACTUW]+$/ {
 	va = $1
 	sub(/:$/, "", va)
-	print pad16(va), pad16($2), $3
+	print pad16(va), qemu_pa(pad16($2)), $3
 }

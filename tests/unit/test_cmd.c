@@ -577,9 +577,8 @@ test_session_walk_ctx(void **state)
 	fake_set_reg(&fs->ft, "cr0", X86PT_CR0_PG | 1);
 	fake_set_reg(&fs->ft, "cr4", 0);
 	fake_set_reg(&fs->ft, "efer", 0);
-	assert_int_equal(session_walk_ctx(&fs->s, &w, &fs->err), -1);
-	assert_string_equal(fs->err.msg, "paging mode 32-bit is not supported "
-	    "yet");
+	assert_int_equal(session_walk_ctx(&fs->s, &w, &fs->err), 0);
+	assert_int_equal(w.pt.mode, X86PT_MODE_32);
 	fs->ft.fail_reg = "cr4";
 	assert_int_equal(session_walk_ctx(&fs->s, &w, &fs->err), -1);
 	assert_string_equal(fs->err.msg, "reading cr4: fake: no register cr4");

@@ -1090,31 +1090,232 @@ test_read_failure(void **state)
 }
 
 static void
-test_unsupported_modes(void **state)
+test_paging_off(void **state)
 {
-	static const struct {
-		uint64_t cr0, cr4, efer;
-		const char *msg;
-	} m[] = {
-		{ CR0_LONG, CR4_LONG, 0,
-		  "paging mode PAE is not supported yet" },
-		{ CR0_LONG, 0, 0, "paging mode 32-bit is not supported yet" },
-		{ 1, 0, 0, "paging is off (CR0.PG clear): virtual addresses "
-		  "are physical" },
-	};
 	struct fake *f = *state;
 	struct walk_trace t;
 	struct log g;
 
 	basic_layout(f);
-	for (size_t i = 0; i < sizeof m / sizeof m[0]; i++) {
-		setup_walk(f, m[i].cr0, m[i].cr4, m[i].efer, PML4);
-		assert_int_equal(walk_all(f, &g), -1);
-		assert_string_equal(f->err.msg, m[i].msg);
-		assert_int_equal(walk_va(&f->w, 0x1000, &t, &f->err), -1);
-		assert_string_equal(f->err.msg, m[i].msg);
-	}
+	setup_walk(f, 1, 0, 0, PML4);
+	assert_int_equal(walk_all(f, &g), -1);
+	assert_string_equal(f->err.msg, "paging is off (CR0.PG clear): "
+	    "virtual addresses are physical");
+	assert_int_equal(walk_va(&f->w, 0x1000, &t, &f->err), -1);
+	assert_string_equal(f->err.msg, "paging is off (CR0.PG clear): "
+	    "virtual addresses are physical");
 	assert_int_equal(f->ft.reads, 0);
+}
+
+/* Store a 4-byte entry of a 32-bit table. */
+static void
+put32(struct fake *f, uint64_t table, unsigned index, uint32_t val)
+{
+	for (int b = 0; b < 4; b++)
+		f->ft.mem[table + 4u * index + (unsigned)b] =
+		    (unsigned char)(val >> (8 * b));
+}
+
+/*
+ * 32-bit paging, CR4.PSE, MAXPHYADDR 36 (CR3's PCD and PWT are not
+ * address bits):
+ *   PD[0]    -> PT 0x2000           P RW US
+ *   PT[1]    4 KiB @0x100000        P RW A       va 0x1000
+ *   PT[1023] 4 KiB @0x5000          P            va 0x3ff000
+ *   PD[1]    4 MiB @0x400000        P RW PS      va 0x400000
+ *   PD[768]  4 MiB @0x100c00000     P RW PS G    va 0xc0000000 (PSE-36:
+ *                                   bit 13 is physical address bit 32)
+ *   PD[1023] -> PD itself           P RW         va 0xffc00000: the
+ *            PD's entries read as PTEs
+ */
+static void
+layout32(struct fake *f, uint64_t cr4)
+{
+	put32(f, 0x1000, 0, 0x2000 | 0x7);
+	put32(f, 0x2000, 1, 0x100000 | 0x23);
+	put32(f, 0x2000, 1023, 0x5000 | 0x1);
+	put32(f, 0x1000, 1, 0x400000 | 0x83);
+	put32(f, 0x1000, 768, 0x00c00000 | 0x2000 | 0x183);
+	put32(f, 0x1000, 1023, 0x1000 | 0x3);
+	setup_walk(f, CR0_LONG, cr4, 0, 0x1018);
+	x86pt_ctx_set_maxphyaddr(&f->w.pt, 36);
+}
+
+static void
+test_32bit_paging(void **state)
+{
+	struct fake *f = *state;
+	const struct walk_leaf *l;
+	struct walk_trace t;
+	struct log g;
+
+	layout32(f, X86PT_CR4_PSE);
+	assert_int_equal(walk_all(f, &g), 0);
+	assert_true(g.ascending);
+	/* 3 below 8 MiB, 1 at 3 GiB, 4 through the recursive slot. */
+	assert_int_equal(g.leaves, 8);
+	assert_int_equal(g.notes[WALK_NOTE_RECURSIVE], 1);
+	assert_int_equal(g.notes[WALK_NOTE_RSVD], 0);
+
+	l = nth_leaf(&g, 0);
+	assert_int_equal(l->va, 0x1000);
+	assert_int_equal(l->pa, 0x100000);
+	assert_int_equal(l->page_size, KiB4);
+	assert_int_equal(l->level, X86PT_L1);
+	assert_int_equal(l->entry_pa, 0x2000 + 4);
+	assert_true(l->eff.write && !l->eff.user && l->eff.exec);
+	assert_false(l->accessed);	/* the PDE's A is clear */
+	l = nth_leaf(&g, 1);
+	assert_int_equal(l->va, 0x3ff000);
+	assert_int_equal(l->entry_pa, 0x2000 + 4 * 1023);
+	assert_false(l->eff.write);
+	l = nth_leaf(&g, 2);
+	assert_int_equal(l->va, 0x400000);
+	assert_int_equal(l->pa, 0x400000);
+	assert_int_equal(l->page_size, 4ull << 20);
+	assert_int_equal(l->level, X86PT_L2);
+	assert_int_equal(l->entry_pa, 0x1004);
+	l = nth_leaf(&g, 3);
+	assert_int_equal(l->va, 0xc0000000);
+	assert_int_equal(l->pa, 0x100c00000ull);
+	assert_int_equal(l->entry_pa, 0x1000 + 4 * 768);
+	assert_flag_names(l->flags, "P RW PS G");
+	/* The PD read as a page table: PD[1]'s bit 7 is a PTE's PAT. */
+	assert_int_equal(nth_note(&g, WALK_NOTE_RECURSIVE, 0)->va,
+	    0xffc00000);
+	l = nth_leaf(&g, 4);
+	assert_int_equal(l->va, 0xffc00000);
+	assert_int_equal(l->pa, 0x2000);
+	l = nth_leaf(&g, 5);
+	assert_int_equal(l->va, 0xffc01000);
+	assert_int_equal(l->pa, 0x400000);
+	assert_flag_names(l->flags, "P RW PAT");
+	l = nth_leaf(&g, 6);
+	assert_int_equal(l->va, 0xfff00000);
+	assert_int_equal(l->pa, 0xc02000);
+	l = nth_leaf(&g, 7);
+	assert_int_equal(l->va, 0xfffff000);
+	assert_int_equal(l->pa, 0x1000);
+
+	/* Two steps; 10-bit indexes, 4-byte entries. */
+	assert_int_equal(walk_va(&f->w, 0x3ff123, &t, &f->err), 0);
+	assert_int_equal(t.stop, WALK_OK);
+	assert_int_equal(t.mode, X86PT_MODE_32);
+	assert_int_equal(t.root, 0x1000);
+	assert_int_equal(t.nsteps, 2);
+	assert_int_equal(t.step[0].level, X86PT_L2);
+	assert_int_equal(t.step[0].index, 0);
+	assert_int_equal(t.step[1].index, 1023);
+	assert_int_equal(t.step[1].entry_pa, 0x2000 + 4 * 1023);
+	assert_int_equal(t.pa, 0x5123);
+	assert_int_equal(walk_va(&f->w, 0xc0123456, &t, &f->err), 0);
+	assert_int_equal(t.nsteps, 1);
+	assert_int_equal(t.step[0].entry_pa, 0x1000 + 4 * 768);
+	assert_int_equal(t.pa, 0x100d23456ull);
+	assert_int_equal(t.page_size, 4ull << 20);
+	/* Past 4 GiB there is nothing to translate. */
+	assert_int_equal(walk_va(&f->w, 0x100000000ull, &t, &f->err), 0);
+	assert_int_equal(t.stop, WALK_NONCANONICAL);
+	assert_int_equal(t.nsteps, 0);
+
+	/* Without CR4.PSE bit 7 of a PDE is ignored: PD[1] and PD[768]
+	 * name page tables (zeros here). */
+	layout32(f, 0);
+	assert_int_equal(walk_all(f, &g), 0);
+	assert_int_equal(g.leaves, 2 + 4);
+	assert_int_equal(nth_leaf(&g, 2)->va, 0xffc00000);
+}
+
+/*
+ * PAE paging with EFER.NXE.  CR3 points 32 bytes into its page, where
+ * the four PDPTEs are; the page's first four entries are not a PDPT.
+ *   PDPT[0] -> PD 0x2000            P
+ *   PDPT[1] -> 0x5000               P RW: RW is reserved in a PDPTE
+ *   PDPT[3] -> PD 0x3000            P
+ *   PD[0]   -> PT 0x4000            P RW US A
+ *   PT[1]   4 KiB @0x100000         P RW A       va 0x1000
+ *   PT[2]   4 KiB @0x101000         P NX         va 0x2000
+ *   PD[1]   2 MiB @0x200000         P RW PS      va 0x200000
+ *   PD_HI[511] 2 MiB @0x600000      P RW PS G    va 0xffe00000
+ */
+static void
+test_pae_paging(void **state)
+{
+	struct fake *f = *state;
+	const struct walk_leaf *l;
+	struct walk_trace t;
+	struct log g;
+
+	fake_put(&f->ft, 0x1000, 0, 0x6000 | 0x7);	/* not a PDPTE */
+	fake_put(&f->ft, 0x1000, 4, 0x2000 | 0x1);
+	fake_put(&f->ft, 0x1000, 5, 0x5000 | 0x3);
+	fake_put(&f->ft, 0x1000, 7, 0x3000 | 0x1);
+	fake_put(&f->ft, 0x2000, 0, 0x4000 | 0x27);
+	fake_put(&f->ft, 0x4000, 1, 0x100000 | 0x23);
+	fake_put(&f->ft, 0x4000, 2, 0x8000000000101001ull);
+	fake_put(&f->ft, 0x2000, 1, 0x200000 | 0x83);
+	fake_put(&f->ft, 0x3000, 511, 0x600000 | 0x183);
+	fake_put(&f->ft, 0x6000, 0, 0x7000 | 0x83);
+	setup_walk(f, CR0_LONG, X86PT_CR4_PAE, X86PT_EFER_NXE, 0x1020);
+
+	assert_int_equal(walk_all(f, &g), 0);
+	assert_true(g.ascending);
+	assert_int_equal(g.leaves, 4);
+	assert_int_equal(g.notes[WALK_NOTE_RSVD], 1);
+	assert_int_equal(nth_note(&g, WALK_NOTE_RSVD, 0)->level, X86PT_L3);
+	assert_int_equal(nth_note(&g, WALK_NOTE_RSVD, 0)->entry_pa, 0x1028);
+	assert_int_equal(nth_note(&g, WALK_NOTE_RSVD, 0)->va, 0x40000000);
+	assert_int_equal(nth_note(&g, WALK_NOTE_RSVD, 0)->size, GiB1);
+
+	l = nth_leaf(&g, 0);
+	assert_leaf(l, 0x1000, 0x100000, X86PT_L1, 0x4008);
+	/* A PDPTE has neither RW, US nor A: it limits nothing. */
+	assert_true(l->eff.write && !l->eff.user && l->eff.exec);
+	assert_true(l->accessed);
+	l = nth_leaf(&g, 1);
+	assert_leaf(l, 0x2000, 0x101000, X86PT_L1, 0x4010);
+	assert_false(l->eff.exec);
+	assert_false(l->eff.write);
+	assert_leaf(nth_leaf(&g, 2), 0x200000, 0x200000, X86PT_L2, 0x2008);
+	l = nth_leaf(&g, 3);
+	assert_leaf(l, 0xffe00000, 0x600000, X86PT_L2, 0x3000 + 8 * 511);
+	assert_flag_names(l->flags, "P RW PS G");
+
+	/* Three steps; the top has four entries, indexed by bits 30-31. */
+	assert_int_equal(walk_va(&f->w, 0xffe01234, &t, &f->err), 0);
+	assert_int_equal(t.stop, WALK_OK);
+	assert_int_equal(t.mode, X86PT_MODE_PAE);
+	assert_int_equal(t.root, 0x1020);
+	assert_int_equal(t.nsteps, 2);
+	assert_int_equal(t.step[0].level, X86PT_L3);
+	assert_int_equal(t.step[0].index, 3);
+	assert_int_equal(t.step[0].entry_pa, 0x1038);
+	assert_int_equal(t.step[1].index, 511);
+	assert_int_equal(t.pa, 0x601234);
+	assert_true(t.eff.write);
+	assert_int_equal(walk_va(&f->w, 0x1234, &t, &f->err), 0);
+	assert_int_equal(t.nsteps, 3);
+	assert_int_equal(t.pa, 0x100234);
+	assert_int_equal(walk_va(&f->w, 0x40000000, &t, &f->err), 0);
+	assert_int_equal(t.stop, WALK_RESERVED);
+	assert_int_equal(t.stop_level, X86PT_L3);
+	assert_int_equal(walk_va(&f->w, 0x80000000, &t, &f->err), 0);
+	assert_int_equal(t.stop, WALK_NOT_PRESENT);
+	assert_int_equal(walk_va(&f->w, 0x100000000ull, &t, &f->err), 0);
+	assert_int_equal(t.stop, WALK_NONCANONICAL);
+
+	/* A range that reaches past 4 GiB ends there; a leaf it cuts is
+	 * reported whole. */
+	log_init(&g);
+	assert_int_equal(walk_range(&f->w, 0x1fff, 0xffffffffffull, log_leaf,
+	    &g, &f->err), 0);
+	assert_int_equal(g.leaves, 4);
+	assert_int_equal(nth_leaf(&g, 0)->va, 0x1000);
+	assert_int_equal(nth_leaf(&g, 3)->va, 0xffe00000);
+	log_init(&g);
+	assert_int_equal(walk_range(&f->w, 0x100000000ull, ~0ull, log_leaf,
+	    &g, &f->err), 0);
+	assert_int_equal(g.leaves, 0);
 }
 
 static void
@@ -1231,7 +1432,9 @@ main(void)
 		T(test_small_cache_stays_bounded),
 		T(test_callbacks_stop_and_fail),
 		T(test_read_failure),
-		T(test_unsupported_modes),
+		T(test_paging_off),
+		T(test_32bit_paging),
+		T(test_pae_paging),
 		T(test_holes),
 		T(test_memtype_and_pkey_in_leaves),
 		T(test_ctx_load),
