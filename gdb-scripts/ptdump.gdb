@@ -75,7 +75,7 @@ set $pt__s_PML4E = "PML4E"
 set $pt__s_PML5E = "PML5E"
 set $pt__s_none_mode = "none"
 set $pt__s_32 = "32-bit"
-set $pt__s_PAE = "PAE"
+set $pt__s_PAE = "pae"
 set $pt__s_4level = "4-level"
 set $pt__s_5level = "5-level"
 set $pt__s_notpresent = "not present"
@@ -352,7 +352,7 @@ define pt--walk-ctx
     else
       if $pt__mode < 4
         pt--mode-name
-        printf "%s: paging mode %s is not supported yet\n", $pt__cmd, $pt__name
+        printf "%s: %s paging is walked by ptdump(1), not by these commands (long mode only)\n", $pt__cmd, $pt__name
         set $pt__ok = 0
       end
     end

@@ -202,6 +202,10 @@ halt32:
 	jmp 8b
 	.size _start32, . - _start32
 
+	/* The helpers of the 32-bit stage go after the C code (linker.ld),
+	 * with legacy.S's scenarios. */
+	.section .text32, "ax"
+
 /*
  * serial32_puts: print the NUL-terminated string at ESI on COM1, which
  * it sets to 115200 8N1 first (console.c has not run).  Clobbers EAX,
@@ -380,6 +384,7 @@ cmdline_last:
 	ret
 	.size cmdline_last, . - cmdline_last
 
+	.section .text.boot, "ax"
 	.code64
 	.cfi_sections .debug_frame
 long_entry:

@@ -59,7 +59,9 @@
 #define PD_HI (legacy_tables + 0x6000)
 #define PT_HI (legacy_tables + 0x7000)
 
-	.section .text.boot, "ax"
+	/* After the C code (linker.ld): this code may grow without moving
+	 * the addresses that the fault goldens print. */
+	.section .text32, "ax"
 	.code32
 
 /*

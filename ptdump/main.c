@@ -21,7 +21,7 @@ usage(FILE *f)
 	fprintf(f,
 "usage: ptdump [options] [COMMAND [ARG...]]\n"
 "\n"
-"See x86-64 page tables of a guest under QEMU, through its gdbstub.\n"
+"See the x86 page tables of a guest under QEMU, through its gdbstub.\n"
 "With no command on a terminal, ptdump opens an interactive shell; on\n"
 "other input it reads commands from it, one per line.\n"
 "\n"

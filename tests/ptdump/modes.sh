@@ -46,6 +46,20 @@ if tl_boot_halted paging32 paging32 ""; then
 	    0xc0400008 0xc0401000 0xffc00000 0xfffff000; do
 		same_pa paging32 $va
 	done
+	# The GDB commands print the registers as regs does, and say in one
+	# line that they leave the walk to ptdump.
+	gdb -nx -batch -x "$TOP/gdb-scripts/ptdump.gdb" \
+	    -ex "target remote 127.0.0.1:$GDBPORT" -ex 'echo @@begin\n' \
+	    -ex pt-regs -ex 'pt-walk 0x1000' -ex 'echo @@end\n' -ex detach \
+	    </dev/null 2>&1 | sed -n '/^@@begin$/,/^@@end$/p' | sed '1d;$d' >"$T/gdb.out"
+	$PT regs >"$T/regs.txt" 2>&1
+	if head -n 7 "$T/gdb.out" | cmp -s - "$T/regs.txt" &&
+	    sed -n 8p "$T/gdb.out" | grep -qx 'pt-walk: 32-bit paging is walked by ptdump(1), not by these commands (long mode only)'; then
+		tl_ok "paging32: pt-regs prints what regs does; pt-walk says it leaves 32-bit paging to ptdump"
+	else
+		tl_fail "paging32: the GDB commands on 32-bit paging"
+		tl_show "$T/gdb.out"
+	fi
 else
 	tl_fail "paging32: the kernel did not reach its checkpoint"
 fi
