@@ -21,7 +21,7 @@ static const char dump_help[] =
 "  start end  the virtual range; end is exclusive (the top page's end,\n"
 "             2^64, shows as 0x0000000000000000)\n"
 "  size       bytes in the range (K, M, G, T, P, E: powers of 1024)\n"
-"  page       the page size of its entries: 4K, 2M or 1G\n"
+"  page       the page size of its entries: 4K, 2M, 4M or 1G\n"
 "  rwx        effective rights over every level: r always; w when RW=1\n"
 "             at every level; x unless NX=1 at some level (EFER.NXE=1)\n"
 "  priv       user when US=1 at every level, else super\n"
@@ -46,7 +46,15 @@ static const char walk_help[] =
 "One line per level: the entry's index in its table, its physical\n"
 "address, its value and flags, and the table or page it points to; then\n"
 "the translation with its effective rights and memory type, or where\n"
-"and why it stops.  The exit status is 1 when VA is not mapped.\n";
+"and why it stops.  The exit status is 1 when VA is not mapped.\n"
+"Long mode walks 4 or 5 levels, PAE paging 3 (a PDPTE is followed by a\n"
+"line saying that the CPU uses the copies it loaded with CR3, not the\n"
+"memory read here), 32-bit paging 2; outside long mode addresses end\n"
+"at 4 GiB.\n";
+
+static const char regs_help[] =
+"The paging mode is none (CR0.PG=0), 32-bit (CR4.PAE=0), pae (EFER.LMA=0),\n"
+"4-level or 5-level (CR4.LA57=1); JSON's \"mode\" names it the same.\n";
 
 static const char check_help[] =
 "One line per finding, then a summary; exit status 1 when any remains.\n"
@@ -87,7 +95,8 @@ static const char map_help[] =
 
 const struct cmd cmd_table[] = {
 	{ "regs", NULL, cmd_regs, "[--format text|json]",
-	  "control registers, EFER and the paging mode", W, "--format", NULL },
+	  "control registers, EFER and the paging mode", W, "--format",
+	  regs_help },
 	{ "dump", NULL, cmd_dump,
 	  "[RANGE] [--pages] [--filter TERMS] [--summary] [--symbols] "
 	  "[--cr3 ADDR] [--format text|json]",
