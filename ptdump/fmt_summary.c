@@ -9,7 +9,8 @@
 static unsigned
 size_index(uint64_t page_size)
 {
-	return page_size == (1u << 12) ? 0 : page_size == (1u << 21) ? 1 : 2;
+	return page_size == (1u << 12) ? 0 : page_size == (1u << 21) ? 1 :
+	    page_size == (1u << 22) ? 2 : 3;
 }
 
 int
@@ -48,7 +49,19 @@ fmt_summary_note(void *cookie, const struct walk_note *n)
 	return 0;
 }
 
-static const char *const size_names[3] = { "4K", "2M", "1G" };
+static const char *const size_names[4] = { "4K", "2M", "4M", "1G" };
+
+/* Whether `mode` has pages of size_names[i]: 4K and 4M in 32-bit paging,
+ * 4K and 2M in PAE, 4K, 2M and 1G in long mode. */
+static bool
+mode_has_size(enum x86pt_mode mode, unsigned i)
+{
+	switch (mode) {
+	case X86PT_MODE_32:	return i == 0 || i == 2;
+	case X86PT_MODE_PAE:	return i <= 1;
+	default:		return i != 2;
+	}
+}
 
 static void
 rights_name(unsigned r, char *buf)
@@ -73,10 +86,13 @@ fmt_summary_print(FILE *f, enum out_format format, struct fmt_summary *s,
 		fmt_head(f, format, r, root);
 		fprintf(f, "\"leaves\":%" PRIu64 ",\"bytes\":%" PRIu64
 		    ",\"page_sizes\":{", s->leaves, s->bytes);
-		for (i = 0; i < 3; i++)
+		for (i = 0; i < 4; i++) {
+			if (!mode_has_size(r->mode, i))
+				continue;
 			fprintf(f, "%s\"%s\":{\"entries\":%" PRIu64 ",\"bytes\":%"
 			    PRIu64 "}", i ? "," : "", size_names[i], s->size_n[i],
 			    s->size_b[i]);
+		}
 		fprintf(f, "},\"rights\":{");
 		for (i = 0; i < 8; i++) {
 			if (s->rights_n[i] == 0)
@@ -105,7 +121,9 @@ fmt_summary_print(FILE *f, enum out_format format, struct fmt_summary *s,
 		fprintf(f, "# %" PRIu64 " entries map %s\n", s->leaves,
 		    s->leaves ? a : "0");
 		fprintf(f, "%-10s %10s %8s\n", "page", "entries", "bytes");
-		for (i = 0; i < 3; i++) {
+		for (i = 0; i < 4; i++) {
+			if (!mode_has_size(r->mode, i))
+				continue;
 			fmt_size(a, sizeof a, s->size_b[i]);
 			fprintf(f, "%-10s %10" PRIu64 " %8s\n", size_names[i],
 			    s->size_n[i], s->size_b[i] ? a : "0");

@@ -17,7 +17,7 @@
 
 struct fmt_summary {
 	uint64_t leaves, bytes;
-	uint64_t size_n[3], size_b[3];	/* 4K, 2M, 1G */
+	uint64_t size_n[4], size_b[4];	/* 4K, 2M, 4M, 1G */
 	uint64_t rights_n[8], rights_b[8];	/* index w | x << 1 | user << 2 */
 	uint64_t mt_n[8], mt_b[8];	/* by memory type */
 	struct walk_pages tables;	/* max FMT_SUMMARY_MAX_TABLES */

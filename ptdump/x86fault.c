@@ -293,7 +293,8 @@ rsvd_hint(const struct x86pt_ctx *c, const struct walk_step *s, unsigned b,
 	} else if (s->e.is_leaf && s->e.page_size > X86PT_PAGE_SIZE &&
 	    b >= 13 && (1ull << b) < s->e.page_size) {
 		snprintf(buf, len, " (the %s page address is not aligned)",
-		    s->e.page_size == X86PT_SPAN(X86PT_L3) ? "1 GiB" : "2 MiB");
+		    s->e.page_size == X86PT_SPAN(X86PT_L3) ? "1 GiB" :
+		    s->e.page_size == (4ull << 20) ? "4 MiB" : "2 MiB");
 	}
 }
 
@@ -318,12 +319,13 @@ lowest_bit(uint64_t v)
 }
 
 /* The first (highest) step whose entry has `flag` set (`has`) or clear
- * (!`has`); the leaf if none does. */
+ * (!`has`); the leaf if none does.  PAE's PDPTEs hold no rights. */
 static const struct walk_step *
 deciding_step(const struct walk_trace *t, uint32_t flag, bool has)
 {
 	for (unsigned i = 0; i < t->nsteps; i++)
-		if (((t->step[i].e.flags & flag) != 0) == has)
+		if (x86pt_level_has_rights(t->mode, t->step[i].level) &&
+		    ((t->step[i].e.flags & flag) != 0) == has)
 			return &t->step[i];
 	return &t->step[t->nsteps - 1];
 }
@@ -437,8 +439,8 @@ x86fault_explain(const struct x86pt_ctx *c, const struct walk_trace *t,
 	unsigned n;
 
 	memset(v, 0, sizeof *v);
-	if (t->mode != X86PT_MODE_4LEVEL && t->mode != X86PT_MODE_5LEVEL)
-		return reject(v, "only 4-level and 5-level paging are explained");
+	if (x86pt_mode_levels(t->mode) == 0)
+		return reject(v, "paging is off: there is nothing to explain");
 	if (c->mode != t->mode)
 		return reject(v, "the walk was made in another paging mode");
 	if (t->va != a->va)
@@ -446,7 +448,13 @@ x86fault_explain(const struct x86pt_ctx *c, const struct walk_trace *t,
 	if (t->nsteps > sizeof t->step / sizeof t->step[0])
 		return reject(v, "the walk has too many steps");
 
-	/* SDM 6.15 (#GP, #SS) and 4.5: no walk for a non-canonical address. */
+	/* SDM 6.15 (#GP, #SS) and 4.5: no walk for a non-canonical address;
+	 * outside long mode none past 4 GiB. */
+	if (a->va > x86pt_va_max(t->mode)) {
+		snprintf(v->why, sizeof v->why, "not a linear address: %s "
+		    "paging has 4 GiB of them", x86pt_mode_name(t->mode));
+		return verdict(v, true, X86FAULT_CAUSE_NONCANONICAL, NULL);
+	}
 	if (t->stop == WALK_NONCANONICAL || !x86pt_is_canonical(a->va, c->la57)) {
 		snprintf(v->why, sizeof v->why, "not a page fault: a "
 		    "non-canonical address raises #GP (#SS for a stack access)");

@@ -513,6 +513,18 @@ fake_put(struct fake_target *f, uint64_t table, unsigned index,
 }
 
 void
+fake_put32(struct fake_target *f, uint64_t table, unsigned index,
+    uint32_t val)
+{
+	uint64_t pa = table + 4u * index;
+
+	if (pa + 4 > f->mem_size)
+		abort();	/* a layout that does not fit */
+	for (int b = 0; b < 4; b++)
+		f->mem[pa + (unsigned)b] = (unsigned char)(val >> (8 * b));
+}
+
+void
 fake_set_cpu_reg(struct fake_target *f, unsigned cpu, const char *name,
     uint64_t val)
 {

@@ -137,6 +137,10 @@ void fake_bind(struct fake_target *f, struct target *t);
 void fake_put(struct fake_target *f, uint64_t table, unsigned index,
     uint64_t val);
 
+/* Store the 4-byte entry `index` of a 32-bit paging table at `table`. */
+void fake_put32(struct fake_target *f, uint64_t table, unsigned index,
+    uint32_t val);
+
 /* Set a register of the current vCPU, or of vCPU `cpu`; names as
  * read_reg takes them.  An unknown name aborts (a broken test). */
 void fake_set_reg(struct fake_target *f, const char *name, uint64_t val);

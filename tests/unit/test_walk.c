@@ -1107,15 +1107,6 @@ test_paging_off(void **state)
 	assert_int_equal(f->ft.reads, 0);
 }
 
-/* Store a 4-byte entry of a 32-bit table. */
-static void
-put32(struct fake *f, uint64_t table, unsigned index, uint32_t val)
-{
-	for (int b = 0; b < 4; b++)
-		f->ft.mem[table + 4u * index + (unsigned)b] =
-		    (unsigned char)(val >> (8 * b));
-}
-
 /*
  * 32-bit paging, CR4.PSE, MAXPHYADDR 36 (CR3's PCD and PWT are not
  * address bits):
@@ -1131,12 +1122,12 @@ put32(struct fake *f, uint64_t table, unsigned index, uint32_t val)
 static void
 layout32(struct fake *f, uint64_t cr4)
 {
-	put32(f, 0x1000, 0, 0x2000 | 0x7);
-	put32(f, 0x2000, 1, 0x100000 | 0x23);
-	put32(f, 0x2000, 1023, 0x5000 | 0x1);
-	put32(f, 0x1000, 1, 0x400000 | 0x83);
-	put32(f, 0x1000, 768, 0x00c00000 | 0x2000 | 0x183);
-	put32(f, 0x1000, 1023, 0x1000 | 0x3);
+	fake_put32(&f->ft, 0x1000, 0, 0x2000 | 0x7);
+	fake_put32(&f->ft, 0x2000, 1, 0x100000 | 0x23);
+	fake_put32(&f->ft, 0x2000, 1023, 0x5000 | 0x1);
+	fake_put32(&f->ft, 0x1000, 1, 0x400000 | 0x83);
+	fake_put32(&f->ft, 0x1000, 768, 0x00c00000 | 0x2000 | 0x183);
+	fake_put32(&f->ft, 0x1000, 1023, 0x1000 | 0x3);
 	setup_walk(f, CR0_LONG, cr4, 0, 0x1018);
 	x86pt_ctx_set_maxphyaddr(&f->w.pt, 36);
 }

@@ -436,12 +436,11 @@ test_explain_rejects(void **state)
 	assert_int_equal(walk_va(&f->w, 0x1000, &t, &f->err), 0);
 	assert_int_equal(x86fault_explain(&f->w.pt, &t, &a, &v), 0);
 
-	x86pt_ctx_init(&pae, X86PT_CR0_PG | 1, X86PT_CR4_PAE, 0);
+	x86pt_ctx_init(&pae, 1, X86PT_CR4_PAE, 0);
 	bad = t;
-	bad.mode = X86PT_MODE_PAE;
+	bad.mode = X86PT_MODE_NONE;
 	assert_int_equal(x86fault_explain(&pae, &bad, &a, &v), -1);
-	assert_string_equal(v.why,
-	    "only 4-level and 5-level paging are explained");
+	assert_string_equal(v.why, "paging is off: there is nothing to explain");
 	assert_false(v.faults);
 
 	/* The registers must be the walk's. */
@@ -459,6 +458,93 @@ test_explain_rejects(void **state)
 	bad.nsteps = 0;
 	assert_int_equal(x86fault_explain(&f->w.pt, &bad, &a, &v), -1);
 	assert_string_equal(v.why, "the walk took no step");
+}
+
+/* The verdict on one access in the current walk context. */
+static struct x86fault_verdict
+judge(struct fake *f, uint64_t va, enum x86fault_kind kind, bool user)
+{
+	struct x86fault_access a = { .va = va, .kind = kind, .user = user };
+	struct x86fault_verdict v;
+	struct walk_trace t;
+
+	assert_int_equal(walk_va(&f->w, va, &t, &f->err), 0);
+	assert_int_equal(x86fault_explain(&f->w.pt, &t, &a, &v), 0);
+	return v;
+}
+
+/*
+ * PAE paging, CR0.WP and EFER.NXE: PDPTEs carry no RW or US, so they
+ * never decide.  CR3 0x10020 (the PDPTEs 32 bytes into their page):
+ *   PDPT[0] -> PD 0x11000 (P only)
+ *   PD[0]   -> PT 0x12000 user RW      PD[1] 2 MiB super RW   va 0x200000
+ *   PT[1]   user RO   va 0x1000        PT[2] user RW NX       va 0x2000
+ */
+static void
+test_explain_pae(void **state)
+{
+	struct fake *f = *state;
+	struct x86pt_ctx pt;
+	struct x86fault_verdict v;
+
+	fake_put(&f->ft, 0x10000, 4, 0x11000 | 0x1);
+	fake_put(&f->ft, 0x11000, 0, 0x12000 | 0x7);
+	fake_put(&f->ft, 0x11000, 1, 0x200000 | 0x83);
+	fake_put(&f->ft, 0x12000, 1, 0x100000 | 0x5);
+	fake_put(&f->ft, 0x12000, 2, NX | 0x101000 | 0x7);
+	x86pt_ctx_init(&pt, X86PT_CR0_PG | X86PT_CR0_WP | 1, X86PT_CR4_PAE,
+	    X86PT_EFER_NXE);
+	walk_ctx_init(&f->w, &f->ft.tgt, f->cache, &pt, 0x10020);
+
+	v = judge(f, 0x1000, R, true);
+	assert_false(v.faults);
+	v = judge(f, 0x1000, W, true);
+	assert_true(v.faults);
+	assert_int_equal(v.cause, X86FAULT_CAUSE_READ_ONLY);
+	assert_int_equal(v.level, X86PT_L1);
+	v = judge(f, 0x1000, W, false);
+	assert_int_equal(v.cause, X86FAULT_CAUSE_READ_ONLY);
+	assert_int_equal(v.level, X86PT_L1);
+	v = judge(f, 0x2000, X, true);
+	assert_int_equal(v.cause, X86FAULT_CAUSE_NX);
+	assert_int_equal(v.level, X86PT_L1);
+	v = judge(f, 0x200000, R, true);
+	assert_int_equal(v.cause, X86FAULT_CAUSE_USER_SUPERVISOR);
+	assert_int_equal(v.level, X86PT_L2);
+	v = judge(f, 0x40000000, R, false);
+	assert_int_equal(v.cause, X86FAULT_CAUSE_NOT_PRESENT);
+	assert_int_equal(v.level, X86PT_L3);
+}
+
+/*
+ * 32-bit paging: no NX, so nothing faults for execution; CR3 0x13000:
+ *   PD[0] -> PT 0x14000 user RW        PT[1] user RO   va 0x1000
+ */
+static void
+test_explain_32bit(void **state)
+{
+	struct fake *f = *state;
+	struct x86pt_ctx pt;
+	struct x86fault_verdict v;
+
+	fake_put32(&f->ft, 0x13000, 0, 0x14000 | 0x7);
+	fake_put32(&f->ft, 0x14000, 1, 0x100000 | 0x5);
+	x86pt_ctx_init(&pt, X86PT_CR0_PG | X86PT_CR0_WP | 1, 0, 0);
+	walk_ctx_init(&f->w, &f->ft.tgt, f->cache, &pt, 0x13000);
+
+	v = judge(f, 0x1000, X, true);
+	assert_false(v.faults);
+	v = judge(f, 0x1000, W, true);
+	assert_int_equal(v.cause, X86FAULT_CAUSE_READ_ONLY);
+	assert_int_equal(v.level, X86PT_L1);
+	v = judge(f, 0x400000, R, true);
+	assert_int_equal(v.cause, X86FAULT_CAUSE_NOT_PRESENT);
+	assert_int_equal(v.level, X86PT_L2);
+	v = judge(f, 0x100000000ull, R, false);
+	assert_true(v.faults);
+	assert_int_equal(v.cause, X86FAULT_CAUSE_NONCANONICAL);
+	assert_string_equal(v.why, "not a linear address: 32-bit paging has "
+	    "4 GiB of them");
 }
 
 /* ---- a real fault: error code + CR2 + RFLAGS in, verdict and check out */
@@ -808,6 +894,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_explain_cases),
 		T(test_every_cause_covered),
+		T(test_explain_pae),
+		T(test_explain_32bit),
 		T(test_explain_rejects),
 		T(test_from_errcode_end_to_end),
 		T(test_compare),
