@@ -225,8 +225,8 @@ box(FILE *f, const struct fmt_map *m, const struct item *it)
 	if (r->page_size > 4096)
 		fprintf(f, "<rect class=\"big\" x=\"%d\" y=\"%d\" width=\"%d\" "
 		    "height=\"%d\"/>\n", it->x, it->y + MAP_LABEL + MAP_BAR -
-		    (r->page_size > (2u << 20) ? 8 : 4), it->w,
-		    r->page_size > (2u << 20) ? 8 : 4);
+		    (r->page_size >= (1u << 30) ? 8 : 4), it->w,
+		    r->page_size >= (1u << 30) ? 8 : 4);
 	if (r->flags & X86PT_F_G)
 		fprintf(f, "<circle class=\"g\" cx=\"%d\" cy=\"%d\" r=\"2.5\"/>\n",
 		    it->x + 4, it->y + MAP_LABEL + 5);
@@ -255,7 +255,7 @@ legend(FILE *f, int y)
 	}
 	y += 24;
 	fprintf(f, "<text x=\"%d\" y=\"%d\">width: 6 px for 4 KiB, 4 px "
-	    "more each time the size doubles; dark strip: 2 MiB pages (thin), "
+	    "more each time the size doubles; dark strip: 2 or 4 MiB pages (thin), "
 	    "1 GiB pages (thick); white dot: global; dotted outline: "
 	    "reserved bits (accesses fault)</text>\n", MAP_MARGIN, y + 11);
 }
