@@ -113,7 +113,8 @@ read_leaf(json_t *o, struct snap_leaf *l)
 	l->level = (unsigned)json_integer_value(level);
 	l->memtype = (unsigned)json_integer_value(mt);
 	return (l->size == 1u << 12 || l->size == 1u << 21 ||
-	    l->size == 1u << 30) && l->level >= 1 && l->level <= 5 &&
+	    l->size == 1u << 22 || l->size == 1u << 30) &&
+	    l->level >= 1 && l->level <= 5 &&
 	    l->memtype < 8 && (l->va & (l->size - 1)) == 0;
 }
 

@@ -46,6 +46,15 @@ if tl_boot_halted paging32 paging32 ""; then
 	    0xc0400008 0xc0401000 0xffc00000 0xfffff000; do
 		same_pa paging32 $va
 	done
+	# A snapshot of it (4 MiB pages and all) written, read back, diffed.
+	$PT snapshot save a "$T/a.json" >/dev/null 2>"$T/err"
+	if $PT -c "snapshot load $T/a.json b" -c 'diff b' >"$T/diff" 2>>"$T/err" &&
+	    grep -qx '# 0 pages differ' "$T/diff"; then
+		tl_ok "paging32: a snapshot file reads back and equals the guest"
+	else
+		tl_fail "paging32: snapshot save, load and diff"
+		tl_show "$T/err"; tl_show "$T/diff"
+	fi
 	# The GDB commands print the registers as regs does, and say in one
 	# line that they leave the walk to ptdump.
 	gdb -nx -batch -x "$TOP/gdb-scripts/ptdump.gdb" \
