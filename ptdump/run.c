@@ -246,7 +246,8 @@ run_add_watch_pte(struct session *s, uint64_t va, unsigned *num,
 		return -1;
 	if (tr.nsteps == 0)
 		return pt_err_set(err, PT_EXIT_USAGE, "watch-pte: 0x%" PRIx64
-		    " is not canonical: no entry maps it", va);
+		    " is not a linear address (non-canonical, or past 4 GiB "
+		    "outside long mode): no entry maps it", va);
 	st = &tr.step[tr.nsteps - 1];
 	memset(&pv, 0, sizeof pv);
 	pv.pa = st->entry_pa;
@@ -262,6 +263,7 @@ run_add_watch_pte(struct session *s, uint64_t va, unsigned *num,
 		    st->entry_pa);
 	memcpy(p.addr, pv.va, sizeof pv.va);
 	p.naddr = pv.n;
+	p.len = x86pt_entry_size(w.pt.mode);	/* 4 bytes in 32-bit paging */
 	p.pte_va = va;
 	p.pte_pa = st->entry_pa;
 	p.pte_level = st->level;

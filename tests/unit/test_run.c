@@ -537,7 +537,8 @@ test_watch_pte(void **state)
 		  "address space, and the gdbstub watches only virtual "
 		  "addresses", "" },
 		{ "watch-pte 0x800000000000", -1, "watch-pte: 0x800000000000 "
-		  "is not canonical: no entry maps it", "" },
+		  "is not a linear address (non-canonical, or past 4 GiB "
+		  "outside long mode): no entry maps it", "" },
 		{ "info breakpoints", 0, HDR
 		  "1    watch-pte       keep   0     0x0000000000004018 "
 		  "the PTE of 0x3000, physical 0x4018, also at 0x104018\n"
