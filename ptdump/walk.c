@@ -545,15 +545,14 @@ struct table_at {
 
 /*
  * The first address that entry `i` of a table at `level` maps, the
- * table's first being `base` (ignored at the top, where long mode's
- * addresses are sign-extended).
+ * table's first being `base`, its entries spanning 1 << `shift` bytes
+ * (at the top, where long mode's addresses are sign-extended, `base` is
+ * ignored).  Inline: the walk asks once per entry.
  */
-static uint64_t
-entry_va(const struct run *r, enum x86pt_level level, uint64_t base,
-    unsigned i)
+static inline uint64_t
+entry_va(const struct run *r, enum x86pt_level level, unsigned shift,
+    uint64_t base, unsigned i)
 {
-	unsigned shift = x86pt_shift(r->w->pt.mode, level);
-
 	if (level == r->top)
 		return x86pt_canonical((uint64_t)i << shift, r->w->pt.la57);
 	return base + ((uint64_t)i << shift);
@@ -571,13 +570,14 @@ children(const struct run *r, enum x86pt_level level, uint64_t base,
     const uint64_t *ent, unsigned from, struct table_at *out, size_t *n)
 {
 	const struct walk_ctx *w = r->w;
-	uint64_t span = 1ull << x86pt_shift(w->pt.mode, level);
+	unsigned shift = x86pt_shift(w->pt.mode, level);
+	uint64_t span = 1ull << shift;
 	unsigned nent = x86pt_entries(w->pt.mode, level);
 	size_t first = *n;
 
 	for (unsigned i = from; i < nent; i++) {
 		struct x86pt_entry e;
-		uint64_t va = entry_va(r, level, base, i);
+		uint64_t va = entry_va(r, level, shift, base, i);
 
 		if (va > r->last)
 			break;
@@ -719,7 +719,8 @@ walk_table(struct run *r, enum x86pt_level level, uint64_t table,
 {
 	struct walk_ctx *w = r->w;
 	uint64_t copy[X86PT_MAX_ENTRIES];
-	uint64_t span = 1ull << x86pt_shift(w->pt.mode, level);
+	unsigned shift = x86pt_shift(w->pt.mode, level);
+	uint64_t span = 1ull << shift;
 	unsigned nent = x86pt_entries(w->pt.mode, level);
 	unsigned esize = x86pt_entry_size(w->pt.mode);
 	const uint64_t *ent;
@@ -749,7 +750,7 @@ walk_table(struct run *r, enum x86pt_level level, uint64_t table,
 	if (level > X86PT_L1 && prefetch(r, level, base, ent, i) < 0)
 		return fail_at(r, level == r->top ? r->start : base);
 	for (; i < nent; i++) {
-		uint64_t va = entry_va(r, level, base, i);
+		uint64_t va = entry_va(r, level, shift, base, i);
 		uint64_t entry_pa = table + (uint64_t)esize * i;
 		struct x86pt_entry e;
 

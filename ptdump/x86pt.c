@@ -500,12 +500,6 @@ x86pt_root(enum x86pt_mode mode, uint64_t cr3, unsigned maxphyaddr)
 	return x86pt_cr3_root(cr3, maxphyaddr);
 }
 
-bool
-x86pt_level_has_rights(enum x86pt_mode mode, enum x86pt_level level)
-{
-	return !(mode == X86PT_MODE_PAE && level == X86PT_L3);
-}
-
 uint64_t
 x86pt_canonical(uint64_t va, bool la57)
 {

@@ -296,7 +296,11 @@ uint64_t x86pt_root(enum x86pt_mode mode, uint64_t cr3, unsigned maxphyaddr);
  * False for PAE's PDPTEs, which carry no rights and no A bit: they take
  * no part in the effective rights or in whether a path was accessed.
  */
-bool x86pt_level_has_rights(enum x86pt_mode mode, enum x86pt_level level);
+static inline bool
+x86pt_level_has_rights(enum x86pt_mode mode, enum x86pt_level level)
+{
+	return !(mode == X86PT_MODE_PAE && level == X86PT_L3);
+}
 
 /* Sign-extend `va` from bit 47 (bit 56 with `la57`). */
 uint64_t x86pt_canonical(uint64_t va, bool la57);
