@@ -55,6 +55,18 @@ if tl_boot_halted paging32 paging32 ""; then
 		tl_fail "paging32: snapshot save, load and diff"
 		tl_show "$T/err"; tl_show "$T/diff"
 	fi
+	# Raw memory (pmemsave) with 32-bit paging's registers given.
+	$PT dump >"$T/live.dump" 2>"$T/err"
+	if $PT monitor pmemsave 0 0x8000000 "\"$T/ram.img\"" >/dev/null 2>>"$T/err" &&
+	    $PTDUMP --image "$T/ram.img" --cr3 0x1f8000 --cr4 0x90 --efer 0 \
+	    dump >"$T/img.dump" 2>>"$T/err" &&
+	    diff -u "$T/live.dump" "$T/img.dump" >"$T/img.diff"; then
+		tl_ok "paging32: --image with --cr4 0x90 --efer 0 dumps as the live guest"
+	else
+		tl_fail "paging32: --image of 32-bit paging"
+		tl_show "$T/err"; head -n 20 "$T/img.diff" | tl_show /dev/stdin
+	fi
+	rm -f "$T/ram.img"
 	# The GDB commands print the registers as regs does, and say in one
 	# line that they leave the walk to ptdump.
 	gdb -nx -batch -x "$TOP/gdb-scripts/ptdump.gdb" \
