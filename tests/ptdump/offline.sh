@@ -77,4 +77,30 @@ expect 3 "$T/stub" --core "$T/stub" dump
 printf 'not a core at all\n' >"$T/text"
 expect 3 "not an x86 ELF core" --core "$T/text" dump
 expect 3 "No such file" --core "$T/none" dump
+
+# An ELF32 i386 core, as QEMU writes for a guest outside long mode whose
+# memory ends below 4 GiB (its PC machines map the BIOS up to 4 GiB, so
+# they write ELF64): tests/fuzz/core/i386-elf32 holds one QEMU note
+# (CR0 PG WP PE, CR3 0x1000, CR4 PSE PGE) and 12 KiB of memory with a
+# page directory at 0x1000 and a page table at 0x2000.  Worked out from
+# its entries: PT[1] 0x100023, PD[1] 0x400083, PD[768] 0x2183 (PSE-36:
+# 0x100000000, global), PD[1023] recursive.
+cat >"$T/elf32.want" <<'WANT'
+# cpu 0, cr3 0x1000, 32-bit paging
+# start            end                    size page rwx priv  G mem ad physical
+0x0000000000001000 0x0000000000002000       4K   4K rwx super - WB  A- 0x0000000000100000
+0x0000000000400000 0x0000000000800000       4M   4M rwx super - WB  -- 0x0000000000400000
+0x00000000c0000000 0x00000000c0400000       4M   4M rwx super G WB  -- 0x0000000100000000
+# PDE at 0x1ffc points back to table 0x1000 (recursive): 0x00000000ffc00000+0x400000 maps tables
+0x00000000ffc00000 0x00000000ffc01000       4K   4K rwx super - WB  -- 0x0000000000002000
+0x00000000ffc01000 0x00000000ffc02000       4K   4K rwx super - WB  -- 0x0000000000400000
+0x00000000fff00000 0x00000000fff01000       4K   4K rwx super G WB  -- 0x0000000000002000
+0x00000000fffff000 0x0000000100000000       4K   4K rwx super - WB  -- 0x0000000000001000
+WANT
+if $PTDUMP --core "$TOP/tests/fuzz/core/i386-elf32" dump >"$T/elf32.got" 2>"$T/err" &&
+    diff -u "$T/elf32.want" "$T/elf32.got" >"$T/elf32.diff"; then
+	tl_ok "an ELF32 i386 core dumps its 32-bit paging"
+else
+	tl_fail "the ELF32 i386 core"; tl_show "$T/err"; tl_show "$T/elf32.diff"
+fi
 tl_done
