@@ -198,7 +198,7 @@ paging32:
  *   PD_HI[1] -> PT_HI                P RW US           0xc0200000
  *     PT_HI[0]    the image's first page  P US         0xc0200000
  *     PT_HI[1]    VGA text                P RW PCD NX  0xc0201000
- *   PD_HI[2] 2 MiB at 0x600000, bit 62 set (reserved)  0xc0400000
+ *   PD_HI[2] 2 MiB at 0x600000  P RW PS, bit 62 (reserved)  0xc0400000
  *   PD_HI[510] -> PD_HI (recursive)  P RW              0xffc00000
  */
 pae:
@@ -266,10 +266,10 @@ pae:
 	orl $(CR4_PAE | CR4_PGE), %eax
 	movl %eax, %cr4
 	movl $PDPT, %eax
-	movl %eax, %cr3			/* loads the four PDPTEs */
+	movl %eax, %cr3
 	movl %cr0, %eax
 	orl $(CR0_PG | CR0_WP), %eax
-	movl %eax, %cr0
+	movl %eax, %cr0			/* paging on: loads the four PDPTEs */
 	jmp 2f
 2:	/* The image's first word, through the 2 MiB page and PT_HI. */
 	movl $msg_pae_alias, %esi

@@ -54,8 +54,9 @@ info_cpus(struct session *s, struct pt_err *err)
 			rc = -1;
 		c[i].current = (int)i == cur;
 		for (j = 0; j < i && rc == 0; j++)
-			if (x86pt_cr3_root(c[j].cr3, 52) ==
-			    x86pt_cr3_root(c[i].cr3, 52)) {
+			if (c[j].mode == c[i].mode &&
+			    x86pt_root(c[j].mode, c[j].cr3, 52) ==
+			    x86pt_root(c[i].mode, c[i].cr3, 52)) {
 				c[i].same_root_as = (int)j;
 				break;
 			}

@@ -32,13 +32,11 @@ static const char *const reg_name[R_N] = {
 #define QN_RSP 56
 #define QN_RIP 136
 #define QN_RFLAGS 144
-#define QN_CS_FLAGS 160		/* the code segment's flags: L is bit 21 */
 #define QN_CR0 392
 #define QN_CR2 408
 #define QN_CR3 416
 #define QN_CR4 424
 #define QN_MIN 432		/* through CR4 */
-#define QN_CS_L (1u << 21)
 
 /* RAM ranges closer than this are one block (the VGA and ROM holes). */
 #define RAM_GAP (16ull << 20)
@@ -52,6 +50,8 @@ struct offline {
 	unsigned known;		/* registers it has: 1 << R_... */
 	struct walk_cache *vcache;
 	const char *kind;	/* "a core" or "an image", for messages */
+	bool long_mode;		/* an x86-64 core: QEMU writes one when the
+				   first vCPU is in long mode */
 };
 
 static const struct target_ops offline_ops;
@@ -86,12 +86,14 @@ note_regs(struct offline *o, const unsigned char *d, size_t n,
 	r = o->regs[o->ncpus++];
 	cr0 = le(d + QN_CR0, 8);
 	cr4 = le(d + QN_CR4, 8);
-	/* The note has no EFER: long mode shows in the code segment; NX is
-	 * taken to be on wherever it can be (PAE entries), as kernels of
-	 * both kinds turn it on where the CPU has it. */
+	/* The note has no EFER.  Long mode shows in the core's machine
+	 * (QEMU writes EM_X86_64 exactly when it is on), whatever the code
+	 * segment: 32-bit user code under a 64-bit kernel still has 4-level
+	 * tables.  NX is taken to be on wherever it can be (PAE entries), as
+	 * kernels of both kinds turn it on where the CPU has it. */
 	if ((cr0 & X86PT_CR0_PG) && (cr4 & X86PT_CR4_PAE)) {
 		efer = X86PT_EFER_NXE;
-		if (le(d + QN_CS_FLAGS, 4) & QN_CS_L)
+		if (o->long_mode)
 			efer |= X86PT_EFER_LME | X86PT_EFER_LMA;
 	}
 	r[R_CR0] = cr0;
@@ -219,7 +221,11 @@ open_core(struct offline *o, const char *path, struct pt_err *err)
 	    (eh.e_machine != EM_X86_64 && eh.e_machine != EM_386)) {
 		pt_err_set(err, PT_EXIT_TARGET, "%s: not an x86 ELF core "
 		    "(QEMU's dump-guest-memory writes one)", path);
-	} else if (elf_getphdrnum(e, &nph) != 0) {
+		elf_end(e);
+		return -1;
+	}
+	o->long_mode = eh.e_machine == EM_X86_64;
+	if (elf_getphdrnum(e, &nph) != 0) {
 		pt_err_set(err, PT_EXIT_TARGET, "%s: %s", path, elf_errmsg(-1));
 	} else if (read_loads(o, e, nph, (uint64_t)st.st_size, err) < 0) {
 		pt_err_wrap(err, "%s", path);

@@ -7,11 +7,11 @@
  * it cannot run, and has no monitor.
  *
  * QEMU's note holds CR0, CR2, CR3 and CR4 but not EFER.  For a core,
- * EFER is taken as LME|LMA|NXE when CR0.PG, CR4.PAE and the code
- * segment's L bit say long mode, NXE with PAE paging outside it (kernels
+ * EFER is taken as LME|LMA|NXE with CR0.PG and CR4.PAE in an x86-64
+ * core (QEMU writes one when the first vCPU is in long mode, an i386
+ * core otherwise), NXE with CR0.PG and CR4.PAE in an i386 core (kernels
  * set NXE where the CPU has it), else 0; `efer` in the options overrides
- * it.  The core is x86-64's, or i386's when the guest was not in long
- * mode.  An image has only the registers the options give.
+ * it.  An image has only the registers the options give.
  */
 #ifndef PTDUMP_OFFLINE_H
 #define PTDUMP_OFFLINE_H

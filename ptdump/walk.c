@@ -744,7 +744,7 @@ walk_table(struct run *r, enum x86pt_level level, uint64_t table,
 	if (table_entries(w, level, table, copy, level > X86PT_L1, &ent,
 	    r->err) < 0)
 		return fail_at(r, level == r->top ? r->start : base);
-	r->path[level] = table;
+	r->path[level] = table & ~0xfffull;	/* PAE's root is in its page */
 
 	i = first_index(r, level, base);
 	if (level > X86PT_L1 && prefetch(r, level, base, ent, i) < 0)
@@ -879,7 +879,7 @@ walk_va(struct walk_ctx *w, uint64_t va, struct walk_trace *out,
 			return 0;
 		}
 		for (unsigned k = 0; k < out->nsteps; k++)
-			if (out->step[k].table_pa == s->e.addr)
+			if ((out->step[k].table_pa & ~0xfffull) == s->e.addr)
 				s->recursive = true;
 		if (w->ram_limit != 0 && s->e.addr >= w->ram_limit) {
 			out->stop = WALK_PAST_RAM;

@@ -283,7 +283,18 @@ rsvd_hint(const struct x86pt_ctx *c, const struct walk_step *s, unsigned b,
     char *buf, size_t len)
 {
 	buf[0] = '\0';
-	if (b == 63 && !c->nxe) {
+	if (c->mode == X86PT_MODE_PAE && s->level == X86PT_L3) {
+		/* SDM 4.4.1: checked when CR3 loads the PDPTEs, with #GP; so
+		 * memory changed since, or the MMU is QEMU's, which faults. */
+		snprintf(buf, len, " (a CPU checks a PDPTE as CR3 loads it: "
+		    "#GP then)");
+	} else if (c->mode == X86PT_MODE_32 && s->e.is_leaf &&
+	    s->level == X86PT_L2) {
+		snprintf(buf, len, " (reserved in a 4 MiB PDE, above its "
+		    "PSE-36 address bits)");
+	} else if (c->mode == X86PT_MODE_PAE && b >= 52 && b <= 62) {
+		snprintf(buf, len, " (reserved with PAE paging)");
+	} else if (b == 63 && !c->nxe) {
 		snprintf(buf, len, " (NX while EFER.NXE=0)");
 	} else if (b == 7 && s->level >= X86PT_L4) {
 		snprintf(buf, len, " (PS is reserved in a %s)",
@@ -435,7 +446,7 @@ x86fault_explain(const struct x86pt_ctx *c, const struct walk_trace *t,
     const struct x86fault_access *a, struct x86fault_verdict *v)
 {
 	const struct walk_step *last;
-	char acc[56], ent[48], hint[48];
+	char acc[56], ent[48], hint[80];
 	unsigned n;
 
 	memset(v, 0, sizeof *v);

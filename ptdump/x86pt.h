@@ -213,7 +213,8 @@ struct x86pt_entry {
  * Decode `raw` as an entry of `level` in the format of c->mode: the
  * 64-bit format of 4-level and 5-level paging (a PS bit in a PML4E or
  * PML5E is reported as reserved, and the entry treated as a table
- * pointer); PAE's (levels 1 to 3, a PDPTE holding only P, PWT and PCD);
+ * pointer); PAE's (levels 1 to 3, a PDPTE holding only P, PWT, PCD and
+ * the A that QEMU sets);
  * or 32-bit paging's (the low 32 bits of raw, levels 1 and 2, a 4 MiB
  * page with CR4.PSE).  A level the mode lacks yields a non-present entry.
  */

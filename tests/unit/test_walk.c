@@ -1309,6 +1309,34 @@ test_pae_paging(void **state)
 	assert_int_equal(g.leaves, 0);
 }
 
+/*
+ * A PAE PDE naming the page that holds the PDPTEs (CR3 0x1020, the page
+ * 0x1000) walks that page as a page table, as the CPU would, and is
+ * noted as recursive, by the walk and by walk_va.
+ */
+static void
+test_pae_recursive_root_page(void **state)
+{
+	struct fake *f = *state;
+	struct walk_trace t;
+	struct log g;
+
+	fake_put(&f->ft, 0x1000, 4, 0x2000 | 0x1);	/* PDPT[0] -> PD */
+	fake_put(&f->ft, 0x2000, 3, 0x1000 | 0x3);	/* PD[3] -> 0x1000 */
+	setup_walk(f, CR0_LONG, X86PT_CR4_PAE, X86PT_EFER_NXE, 0x1020);
+	assert_int_equal(walk_all(f, &g), 0);
+	assert_int_equal(g.notes[WALK_NOTE_RECURSIVE], 1);
+	assert_int_equal(nth_note(&g, WALK_NOTE_RECURSIVE, 0)->va, 0x600000);
+	/* The PDPTE, read as a PTE, maps the PD at 0x604000. */
+	assert_int_equal(g.leaves, 1);
+	assert_int_equal(nth_leaf(&g, 0)->va, 0x604000);
+	assert_int_equal(nth_leaf(&g, 0)->pa, 0x2000);
+	assert_int_equal(walk_va(&f->w, 0x604000, &t, &f->err), 0);
+	assert_int_equal(t.nsteps, 3);
+	assert_true(t.step[1].recursive);
+	assert_int_equal(t.pa, 0x2000);
+}
+
 static void
 test_holes(void **state)
 {
@@ -1426,6 +1454,7 @@ main(void)
 		T(test_paging_off),
 		T(test_32bit_paging),
 		T(test_pae_paging),
+		T(test_pae_recursive_root_page),
 		T(test_holes),
 		T(test_memtype_and_pkey_in_leaves),
 		T(test_ctx_load),

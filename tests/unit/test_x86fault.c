@@ -514,6 +514,24 @@ test_explain_pae(void **state)
 	v = judge(f, 0x40000000, R, false);
 	assert_int_equal(v.cause, X86FAULT_CAUSE_NOT_PRESENT);
 	assert_int_equal(v.level, X86PT_L3);
+
+	/* RW in a PDPTE is reserved: a real CPU refuses it at the MOV to
+	 * CR3 (#GP); memory holding it now changed since, or the MMU is
+	 * QEMU's.  Bits 52-62 are reserved with PAE. */
+	fake_put(&f->ft, 0x10000, 5, 0x11000 | 0x3);
+	walk_cache_flush(f->cache);
+	v = judge(f, 0x40000000, R, false);
+	assert_int_equal(v.cause, X86FAULT_CAUSE_RESERVED);
+	assert_int_equal(v.level, X86PT_L3);
+	assert_int_equal(v.bit, 1);
+	assert_non_null(strstr(v.why, "(a CPU checks a PDPTE as CR3 loads "
+	    "it: #GP then)"));
+	fake_put(&f->ft, 0x11000, 2, (1ull << 55) | 0x400000 | 0x83);
+	walk_cache_flush(f->cache);
+	v = judge(f, 0x400000, R, false);
+	assert_int_equal(v.cause, X86FAULT_CAUSE_RESERVED);
+	assert_int_equal(v.bit, 55);
+	assert_non_null(strstr(v.why, "(reserved with PAE paging)"));
 }
 
 /*
@@ -540,6 +558,17 @@ test_explain_32bit(void **state)
 	v = judge(f, 0x400000, R, true);
 	assert_int_equal(v.cause, X86FAULT_CAUSE_NOT_PRESENT);
 	assert_int_equal(v.level, X86PT_L2);
+	/* With CR4.PSE, bit 21 of a 4 MiB PDE is reserved (bits 13-20 are
+	 * PSE-36 address bits). */
+	x86pt_ctx_init(&pt, X86PT_CR0_PG | X86PT_CR0_WP | 1, X86PT_CR4_PSE, 0);
+	walk_ctx_init(&f->w, &f->ft.tgt, f->cache, &pt, 0x13000);
+	fake_put32(&f->ft, 0x13000, 1, 0x400000 | 0x200000 | 0x83);
+	walk_cache_flush(f->cache);
+	v = judge(f, 0x400000, R, true);
+	assert_int_equal(v.cause, X86FAULT_CAUSE_RESERVED);
+	assert_int_equal(v.bit, 21);
+	assert_non_null(strstr(v.why, "(reserved in a 4 MiB PDE, above its "
+	    "PSE-36 address bits)"));
 	v = judge(f, 0x100000000ull, R, false);
 	assert_true(v.faults);
 	assert_int_equal(v.cause, X86FAULT_CAUSE_NONCANONICAL);
