@@ -1,7 +1,7 @@
 #!/bin/sh
 # ptdump under valgrind against the real kernel in real QEMU: the
-# commands most used, both ways of reading guest RAM, a batch, and a
-# hostile guest.  Any memory error or leak fails (the plain build:
+# commands most used, both ways of reading guest RAM, a batch, a
+# hostile guest, and PAE and 32-bit paging.  Any memory error or leak fails (the plain build:
 # valgrind cannot run a sanitized one).
 . "$(dirname "$0")/../lib.sh"
 tl_init
@@ -42,4 +42,13 @@ tl_boot_halted hostile hostile || { tl_fail "hostile did not boot"; tl_done; }
 vg 1 "hostile: check" check
 vg 0 "hostile: dump" --max-entries 1000 dump
 tl_stop "$QPID"
+
+# Outside long mode: PAE (its PDPTEs inside their page) and 32-bit paging.
+printf 'regs\ndump\ndump --summary\nwalk 0xc0201000\nfault 0x101000 --access read\nptov 0x100000\ntlb\nsnapshot save a\ndiff a\n' >"$T/legacy"
+for sc in pae paging32; do
+	tl_boot_halted "$sc" "$sc" || { tl_fail "$sc did not boot"; continue; }
+	vg 0 "$sc: a batch" -x "$T/legacy"
+	vg 1 "$sc: check" check
+	tl_stop "$QPID"
+done
 tl_done
