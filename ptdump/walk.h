@@ -2,8 +2,10 @@
  * walk.h - walking the page tables of a target.
  *
  * The walker reads tables through target->ops->read_phys (one whole
- * 4 KiB page per table, cached for the current stop) and reports what it
- * finds through callbacks; it never prints.  Coalescing, filtering and
+ * 4 KiB page per table, cached for the current stop; PAE's four PDPTEs
+ * are read with the page that holds them) and reports what it finds
+ * through callbacks; it never prints.  The shape of the tables (entries,
+ * their size, bits of address per level) comes from the paging mode.  Coalescing, filtering and
  * output belong to the sinks.
  */
 #ifndef PTDUMP_WALK_H
@@ -95,7 +97,7 @@ void walk_pages_free(struct walk_pages *s);
 /* A present leaf: one page mapping. */
 struct walk_leaf {
 	uint64_t va;		/* canonical, aligned to page_size */
-	uint64_t page_size;	/* 4 KiB, 2 MiB or 1 GiB */
+	uint64_t page_size;	/* 4 KiB, 2 MiB, 4 MiB or 1 GiB */
 	enum x86pt_level level;	/* of the leaf entry */
 	uint64_t raw;		/* the leaf entry */
 	uint64_t entry_pa;	/* where the leaf entry lives */
@@ -202,8 +204,8 @@ struct walk_ctx {
 };
 
 /*
- * Return 0 if the walker can walk `mode`, else -1 with `err` saying why
- * (paging off, or a mode not walked yet).
+ * Return 0 if the walker can walk `mode` (32-bit, PAE, 4-level or
+ * 5-level paging), else -1 with `err` saying why (paging off).
  */
 int walk_check_mode(enum x86pt_mode mode, struct pt_err *err);
 
@@ -221,8 +223,8 @@ int walk_ctx_load(struct walk_ctx *w, struct target *t,
 
 /*
  * Report every present leaf that overlaps [va_start, va_last] (canonical
- * addresses; the non-canonical hole in between is skipped) in ascending
- * address order, and the findings on the way to them, as the CPU would
+ * addresses in long mode, the non-canonical hole in between skipped;
+ * outside it, the range ends at 4 GiB) in ascending address order, and the findings on the way to them, as the CPU would
  * translate: shared and recursive tables are walked once per path.  A
  * leaf is reported whole even if the range cuts it.  Stops when a budget
  * runs out (w->stats.truncated) or a callback says so.  Returns 0, or -1
