@@ -150,8 +150,10 @@ fmt_text_walk(FILE *f, const struct walk_trace *t)
 	for (i = 0; i < t->nsteps; i++) {
 		const struct walk_step *s = &t->step[i];
 
-		fprintf(f, "  %-5s %3u at 0x%012" PRIx64 " = ",
-		    x86pt_level_name(s->level), s->index, s->entry_pa);
+		/* 32-bit paging's indexes go to 1023. */
+		fprintf(f, "  %-5s %*u at 0x%012" PRIx64 " = ",
+		    x86pt_level_name(s->level), t->mode == X86PT_MODE_32 ? 4 : 3,
+		    s->index, s->entry_pa);
 		entry_line(f, &s->e);
 		if (s->e.present && s->e.is_leaf)
 			fprintf(f, "  -> page 0x%" PRIx64, s->e.addr);
