@@ -9,10 +9,11 @@
  * a block's address inside QEMU.  The first read of RAM is also read by
  * QEMU itself (`xp`, which leaves the gdbstub's physical-memory mode
  * alone: the first and last 256 bytes of its first page) and compared:
- * only a match turns the direct path on.  The monitor commands go in
- * one round trip.  With --ram-access auto
- * any failure falls back to `m` packets quietly (--trace says why);
- * with --ram-access direct it is an error.
+ * only a match turns the direct path on.  The monitor commands, the map
+ * among them, go in one round trip, before a walk's first read (at its
+ * root table's page).  With --ram-access auto any failure falls back to
+ * `m` packets quietly (--trace says why); with --ram-access direct it
+ * is an error.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -35,13 +36,45 @@ keep_map(struct gr *g, const char *mtree, struct pt_err *err)
 	return 0;
 }
 
+/*
+ * The page a walk reads first, the root table's (CR3 with its flag and
+ * PCID bits cleared), when the direct path is still to be set up and
+ * CR3 is known.  Only a hint: any RAM page serves to check against.
+ */
+static bool
+attach_hint(struct gr *g, uint64_t *pa)
+{
+	long idx = tdesc_find(&g->td, "cr3");
+
+	if (g->opt.ram == GDBREMOTE_RAM_RSP || g->direct != GR_DIRECT_UNTRIED ||
+	    g->running || g->rsp.dead || idx < 0 || !g->vals[idx].known)
+		return false;
+	*pa = g->vals[idx].value & 0x000ffffffffff000ull;
+	return true;
+}
+
+/*
+ * The map, asked once.  A walk wants it before its first read, and the
+ * direct path wants it too: when that is still to be set up, set it up
+ * now (at the root table's page), which asks for the map in the same
+ * round trip as the rest of its monitor commands.
+ */
 int
 gr_memmap(void *ctx, const struct memmap **map, struct pt_err *err)
 {
 	struct gr *g = ctx;
+	uint64_t pa;
 	char *out;
 	int rc;
 
+	if (!g->map_known && attach_hint(g, &pa)) {
+		uint8_t page[4096];
+		struct pt_err ignored;
+
+		/* A failure is kept (direct_err) or quietly given up on:
+		 * the map is then asked alone. */
+		(void)gr_direct_read(g, pa, page, sizeof page, &ignored);
+	}
 	if (!g->map_known) {
 		if (gr_monitor(g, MTREE, &out, err) < 0)
 			return -1;

@@ -42,6 +42,21 @@ else
 	tl_fail "dump: table reads were not kept in flight"
 	grep -v '^rsp <- ' "$T/dump.trace" | tl_show /dev/stdin
 fi
+# Reading QEMU's memory directly costs one monitor round trip: the memory
+# map (`info mtree -f`) is asked together with `gpa2hva` and the `xp`
+# check, not alone before them.
+$PT --trace --ram-access direct dump >/dev/null 2>"$T/direct.trace"
+mtree=$(printf 'info mtree -f' | od -An -tx1 | tr -d ' \n')
+gpa2hva=$(printf 'gpa2hva ' | od -An -tx1 | tr -d ' \n')
+if awk -v m="rsp -> qRcmd,$mtree" -v h="rsp -> qRcmd,$gpa2hva" '
+	$0 == m { at = NR } at && NR == at + 1 && index($0, h) == 1 { ok = 1 }
+	END { exit !ok }' "$T/direct.trace" &&
+    [ "$(grep -c "^rsp -> qRcmd,$mtree\$" "$T/direct.trace")" = 1 ]; then
+	tl_ok "dump --ram-access direct: the memory map is asked once, with gpa2hva"
+else
+	tl_fail "dump --ram-access direct: the memory map took a round trip of its own"
+	grep '^rsp -> q' "$T/direct.trace" | tl_show /dev/stdin
+fi
 
 # 2. Usage and target errors: one line, documented status.
 expect_status() { # WANT DESCRIPTION CMD...
