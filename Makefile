@@ -85,12 +85,12 @@ deps:
 	tools/deps.sh
 
 $(B)/ptdump: $(PT_OBJS) config.mk
-	$(CC) $(HOST_LDFLAGS) -o $@ $(PT_OBJS) $(PT_LIBS)
+	$(CC) $(HOST_LDFLAGS) $(PT_PIE_LDFLAGS) -o $@ $(PT_OBJS) $(PT_LIBS)
 
 $(B)/obj/ptdump/shell.o $(B)/obj-san/ptdump/shell.o: HOST_CFLAGS += $(READLINE_CFLAGS)
 
-$(B)/obj/%.o: %.c config.h | $(B)/obj/ptdump
-	$(CC) $(HOST_CFLAGS) -MMD -MP -c -o $@ $<
+$(B)/obj/%.o: %.c config.h config.mk | $(B)/obj/ptdump
+	$(CC) $(HOST_CFLAGS) $(PT_PIE_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(B)/obj-san/%.o: %.c config.h | $(B)/obj-san/ptdump
 	$(CC) $(filter-out -O2,$(HOST_CFLAGS)) -O1 $(SAN_FLAGS) -MMD -MP -c -o $@ $<
