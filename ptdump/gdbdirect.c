@@ -1,8 +1,10 @@
 /*
  * gdbdirect.c - guest RAM read straight from QEMU's memory, past the
  * gdbstub, when QEMU runs on this host: through /proc/PID/mem of the
- * QEMU process (found from the socket's peer), or through a shared
- * memory-backend file the user names (--guest-ram).
+ * QEMU process (the socket's peer: a unix socket names it; over TCP the
+ * vCPU thread that `info cpus` names, if its process holds the socket,
+ * else whichever process does), or through a shared memory-backend file
+ * the user names (--guest-ram).
  *
  * The monitor's flat memory map (`info mtree -f`) says which guest
  * ranges are RAM and where in their RAM block they sit; `gpa2hva` gives
@@ -101,6 +103,19 @@ parse_hva(const char *out, uint64_t *hva, struct pt_err *err)
 	}
 	return pt_err_set(err, PT_EXIT_TARGET, "gpa2hva: unexpected answer "
 	    "'%.60s'", out);
+}
+
+/* The first vCPU's host thread in `info cpus`: "* CPU #0: thread_id=N". */
+static pid_t
+first_thread(const char *out)
+{
+	const char *at = strstr(out, "thread_id=");
+	long tid;
+
+	if (at == NULL)
+		return 0;
+	tid = strtol(at + 10, NULL, 10);
+	return tid > 0 && tid <= INT32_MAX ? (pid_t)tid : 0;
 }
 
 /* QEMU's address of guest-physical `gpa`, from `gpa2hva`. */
@@ -292,29 +307,38 @@ attach_file(struct gr *g, const struct memmap *m, struct pt_err *err)
 static int
 attach(struct gr *g, uint64_t pa, void *buf, size_t len, struct pt_err *err)
 {
-	char hva_cmd[40], *out[4] = { 0 };
-	const char *cmd[4];
+	char hva_cmd[40], *out[5] = { 0 };
+	const char *cmd[5];
 	const struct memmap *m;
 	const struct memmap_region *at = NULL;
+	struct peerpid peer;
 	struct check c;
-	size_t n = 0, ihva;
+	size_t n = 0, ihva, icpus = 0, ixp;
 	uint64_t hva = 0;
 	pid_t pid = 0;
 	int rc = -1;
 
-	if (g->opt.guest_ram == NULL && peerpid_find(g->fd, &pid, err) < 0)
+	if (g->opt.guest_ram == NULL && peerpid_start(g->fd, &peer, err) < 0)
 		return -1;
 	if (!g->map_known)
 		cmd[n++] = MTREE;
 	snprintf(hva_cmd, sizeof hva_cmd, "gpa2hva 0x%" PRIx64, pa);
 	ihva = n;
 	cmd[n++] = hva_cmd;
+	if (g->opt.guest_ram == NULL && peer.pid == 0) {
+		icpus = n;	/* QEMU's threads: whose socket to look at */
+		cmd[n++] = "info cpus";
+	}
 	check_plan(&c, pa, len);
+	ixp = n;
 	for (size_t k = 0; k < c.n; k++)
 		cmd[n++] = c.cmd[k];
 	if (gr_monitor_many(g, cmd, n, out, err) < 0)
 		return -1;
 	if (!g->map_known && keep_map(g, out[0], err) < 0)
+		goto done;
+	if (g->opt.guest_ram == NULL && peerpid_finish(&peer,
+	    icpus != 0 ? first_thread(out[icpus]) : 0, &pid, err) < 0)
 		goto done;
 	m = &g->map;
 	if (m->guest < 0) {
@@ -341,7 +365,7 @@ attach(struct gr *g, uint64_t pa, void *buf, size_t len, struct pt_err *err)
 		rc = 1;		/* not RAM: checked on a later read */
 		goto done;
 	}
-	rc = check_read(g, out + ihva + 1, &c, pa, buf, len, err);
+	rc = check_read(g, out + ixp, &c, pa, buf, len, err);
 done:
 	for (size_t i = 0; i < n; i++)
 		free(out[i]);

@@ -165,17 +165,14 @@ newest_first(const void *a, const void *b)
 	return (x < y) - (x > y);
 }
 
+/* The socket inode of the peer of TCP socket fd, as "socket:[N]". */
 static int
-tcp_peer(int fd, pid_t *pid, struct pt_err *err)
+tcp_peer_socket(int fd, char *want, size_t size, struct pt_err *err)
 {
 	struct sockaddr_storage me, peer;
 	socklen_t ml = sizeof me, pl = sizeof peer;
-	char local[64], remote[64], want[48];
+	char local[64], remote[64];
 	unsigned long inode;
-	struct dirent *d;
-	long *pids = NULL;
-	size_t n = 0, cap = 0;
-	DIR *proc;
 
 	if (getsockname(fd, (struct sockaddr *)&me, &ml) < 0 ||
 	    getpeername(fd, (struct sockaddr *)&peer, &pl) < 0)
@@ -190,7 +187,37 @@ tcp_peer(int fd, pid_t *pid, struct pt_err *err)
 	if (inode == 0)
 		return pt_err_set(err, PT_EXIT_TARGET, "the gdbstub is not a "
 		    "process on this host");
-	snprintf(want, sizeof want, "socket:[%lu]", inode);
+	snprintf(want, size, "socket:[%lu]", inode);
+	return 0;
+}
+
+/* The process (thread group) of thread `tid`; 0 if it cannot be told. */
+static pid_t
+thread_group(pid_t tid)
+{
+	char path[40], line[128];
+	long tgid = 0;
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/%ld/status", (long)tid);
+	if ((f = fopen(path, "re")) == NULL)
+		return 0;
+	while (fgets(line, sizeof line, f) != NULL)
+		if (sscanf(line, "Tgid: %ld", &tgid) == 1)
+			break;
+	fclose(f);
+	return (pid_t)tgid;
+}
+
+/* Every process we may inspect, newest first, until one holds `want`. */
+static int
+scan_processes(const char *want, pid_t *pid, struct pt_err *err)
+{
+	struct dirent *d;
+	long *pids = NULL;
+	size_t n = 0, cap = 0;
+	DIR *proc;
+
 	if ((proc = opendir("/proc")) == NULL)
 		return pt_err_set(err, PT_EXIT_TARGET, "/proc: %s",
 		    strerror(errno));
@@ -199,7 +226,7 @@ tcp_peer(int fd, pid_t *pid, struct pt_err *err)
 		long v = strtol(d->d_name, &end, 10);
 		long *np;
 
-		if (*end != '\0' || v <= 0)
+		if (*end != '\0' || v <= 0 || v == (long)getpid())
 			continue;
 		if (n == cap) {
 			cap = cap ? 2 * cap : 256;
@@ -229,11 +256,13 @@ tcp_peer(int fd, pid_t *pid, struct pt_err *err)
 }
 
 int
-peerpid_find(int fd, pid_t *pid, struct pt_err *err)
+peerpid_start(int fd, struct peerpid *p, struct pt_err *err)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof ss;
 
+	p->pid = 0;
+	p->sock[0] = '\0';
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
 		return pt_err_set(err, PT_EXIT_TARGET, "socket address: %s",
 		    strerror(errno));
@@ -244,10 +273,27 @@ peerpid_find(int fd, pid_t *pid, struct pt_err *err)
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &ul) < 0)
 			return pt_err_set(err, PT_EXIT_TARGET, "SO_PEERCRED: "
 			    "%s", strerror(errno));
-		*pid = uc.pid;
+		p->pid = uc.pid;
 		return 0;
 	}
 	if (ss.ss_family == AF_INET || ss.ss_family == AF_INET6)
-		return tcp_peer(fd, pid, err);
+		return tcp_peer_socket(fd, p->sock, sizeof p->sock, err);
 	return pt_err_set(err, PT_EXIT_TARGET, "not a socket ptdump knows");
+}
+
+int
+peerpid_finish(struct peerpid *p, pid_t hint, pid_t *pid,
+    struct pt_err *err)
+{
+	char name[24];
+
+	if (p->pid == 0 && hint > 0) {
+		snprintf(name, sizeof name, "%ld", (long)hint);
+		if (holds(name, p->sock))
+			p->pid = thread_group(hint);
+	}
+	if (p->pid == 0 && scan_processes(p->sock, &p->pid, err) < 0)
+		return -1;
+	*pid = p->pid;
+	return 0;
 }

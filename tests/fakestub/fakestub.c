@@ -59,6 +59,8 @@
  *   nopoints       answer Z/z with nothing (not supported)
  *   nomtree        the monitor knows no `info mtree` (nor gpa2hva, xp)
  *   badhva         gpa2hva names an address 4 KiB off the right one
+ *   badtid         `info cpus` names a thread of another process (our
+ *                  parent's) as the vCPUs' thread
  *   pipe-drop      drop whatever arrived behind a packet while it is
  *                  handled (a stub that cannot take requests in flight)
  *   pipe-reorder   answer an `m` with another packet right behind it
@@ -123,6 +125,7 @@ enum {
 	M_STALL_ACK = 1 << 26, M_EMPTY_SUPPORTED = 1 << 27, M_BAD_XML = 1 << 28,
 	M_DOLLAR = 1 << 29, M_CLOSE_WALK = 1u << 30,
 };
+#define M_BADTID (1u << 31)	/* past what an enumerator may hold */
 
 static const struct {
 	const char *name;
@@ -142,7 +145,7 @@ static const struct {
 	{ "stop-flood", M_STOP_FLOOD }, { "console-flood", M_CONSOLE_FLOOD },
 	{ "stall-ack", M_STALL_ACK }, { "empty-supported", M_EMPTY_SUPPORTED },
 	{ "bad-xml", M_BAD_XML }, { "dollar", M_DOLLAR },
-	{ "close-walk", M_CLOSE_WALK },
+	{ "close-walk", M_CLOSE_WALK }, { "badtid", M_BADTID },
 };
 
 /* The target description: register numbers come from order and regnum=. */
@@ -866,6 +869,16 @@ do_monitor(const char *hex)
 		for (r = 0; r < 3; r++) {
 			snprintf(line, sizeof line, "CR%d=%016" PRIx64 "\r\n",
 			    r == 0 ? 0 : r + 1, regs[8 + r].val[st.cpu]);
+			monitor_out(line);
+		}
+	} else if (strcmp(cmd, "info cpus") == 0) {
+		/* As QEMU: the host thread of each vCPU (all ours). */
+		char line[64];
+
+		for (int c = 0; c < st.ncpu; c++) {
+			snprintf(line, sizeof line, "%c CPU #%d: thread_id=%ld\r\n",
+			    c == st.cpu ? '*' : ' ', c, (long)(st.modes & M_BADTID ?
+			    getppid() : getpid()));
 			monitor_out(line);
 		}
 	} else if (strcmp(cmd, "info mtree -f") == 0 &&

@@ -1619,6 +1619,8 @@ check_ram_access(struct target *t, const char *prefix)
 		    prefix);
 }
 
+#define INFO_CPUS "< qRcmd,696e666f2063707573"	/* info cpus */
+
 /*
  * The first read goes both ways (4 `m` packets of 2 KiB for 8 KiB);
  * after that no `m` packet is sent for RAM, only past it.
@@ -1660,10 +1662,22 @@ check_direct(struct stub *s, bool tcp)
 	assert_int_equal(log_count(s, "< m8000,800"), 0);
 	assert_int_equal(log_count(s, "< m9000,1b"), 0);
 	assert_int_equal(log_count(s, "< mff00,200"), 1);
-	log_seq(s, "< qRcmd,696e666f206d74726565202d66",	/* info mtree -f */
-	    "< qRcmd,6770613268766120307837303030",		/* gpa2hva 0x7000 */
-	    "< qRcmd,7870202f3332786720307837303030",		/* xp /32xg 0x7000 */
-	    "< qRcmd,7870202f3332786720307837663030");		/* xp /32xg 0x7f00 */
+	if (tcp) {
+		/* Over TCP, `info cpus` names the stub's thread, which
+		 * holds the socket: no look through every process. */
+		log_seq(s, "< qRcmd,696e666f206d74726565202d66",
+		    "< qRcmd,6770613268766120307837303030",
+		    INFO_CPUS,
+		    "< qRcmd,7870202f3332786720307837303030",
+		    "< qRcmd,7870202f3332786720307837663030");
+	} else {
+		/* A unix socket names its peer (SO_PEERCRED). */
+		log_seq(s, "< qRcmd,696e666f206d74726565202d66", /* info mtree -f */
+		    "< qRcmd,6770613268766120307837303030",	/* gpa2hva 0x7000 */
+		    "< qRcmd,7870202f3332786720307837303030",	/* xp /32xg 0x7000 */
+		    "< qRcmd,7870202f3332786720307837663030");	/* xp /32xg 0x7f00 */
+		assert_false(log_has(s, INFO_CPUS));
+	}
 	/* PhyMemMode was set for the `m` read past RAM and put back. */
 	log_order(s, "< Qqemu.PhyMemMode:1", "< Qqemu.PhyMemMode:0", "< D;1");
 }
@@ -1678,6 +1692,30 @@ static void
 test_direct_over_tcp(void **state)
 {
 	check_direct(*state, true);
+}
+
+/*
+ * A thread id from `info cpus` counts only if its process holds the
+ * socket: here it names the test's own process, which /proc/PID/mem
+ * would read wrong; the stub is found by looking through every process.
+ */
+static void
+test_direct_over_tcp_wrong_thread(void **state)
+{
+	struct stub *s = *state;
+	struct target t;
+	uint8_t b[0x1000];
+	struct pt_err e;
+
+	stub_start(s, true, "-m", "badtid", (char *)NULL);
+	open_ram(s, &t, GDBREMOTE_RAM_DIRECT, NULL);
+	assert_int_equal(t.ops->read_phys(t.ctx, 0x8000, b, sizeof b, &e), 0);
+	check_pattern(b, 0x1000, 0);
+	check_ram_access(&t, "direct (/proc/");
+	t.ops->close(t.ctx);
+	stub_finish(s);
+	assert_true(log_has(s, INFO_CPUS));
+	assert_int_equal(log_count(s, "< m8000,800"), 0);
 }
 
 /* A stub whose map or addresses are wrong: auto reads with `m` as if
@@ -1980,6 +2018,7 @@ main(int argc, char **argv)
 		T(test_thread_ids),
 		T(test_direct_over_unix_socket),
 		T(test_direct_over_tcp),
+		T(test_direct_over_tcp_wrong_thread),
 		T(test_direct_wrong_address_refused),
 		T(test_direct_tail_mismatch_refused),
 		T(test_direct_no_memory_map_refused),
