@@ -149,7 +149,7 @@ fmt_json_walk_obj(FILE *f, const struct walk_trace *t)
 		json_entry_fields(f, &s->e);
 		fputc('}', f);
 	}
-	fprintf(f, "],\"result\":\"%s\"", walk_stop_name(t->stop));
+	fprintf(f, "],\"result\":\"%s\"", walk_trace_result(t));
 	if (t->stop == WALK_OK)
 		fprintf(f, ",\"pa\":\"0x%" PRIx64 "\",\"page_size\":%" PRIu64
 		    ",\"eff\":{\"write\":%s,\"user\":%s,\"exec\":%s}", t->pa,

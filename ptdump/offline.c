@@ -349,7 +349,7 @@ off_read_virt(void *ctx, uint64_t va, void *buf, size_t len,
 			return -1;
 		if (t.stop != WALK_OK)
 			return pt_err_set(err, PT_EXIT_TARGET, "0x%" PRIx64
-			    " is not mapped (%s)", va, walk_stop_name(t.stop));
+			    " is not mapped (%s)", va, walk_trace_result(&t));
 		if (off_read_phys(o, t.pa, p, n, err) < 0)
 			return -1;
 		p += n;

@@ -832,6 +832,15 @@ walk_stop_name(enum walk_stop stop)
 	return "?";
 }
 
+const char *
+walk_trace_result(const struct walk_trace *t)
+{
+	if (t->stop == WALK_NONCANONICAL &&
+	    x86pt_va_max(t->mode) == 0xffffffffull)
+		return "past 4 GiB";
+	return walk_stop_name(t->stop);
+}
+
 int
 walk_va(struct walk_ctx *w, uint64_t va, struct walk_trace *out,
     struct pt_err *err)

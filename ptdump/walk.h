@@ -269,6 +269,13 @@ struct walk_trace {
 };
 
 /*
+ * Why the walk of t ended, as walk_stop_name says, except that outside
+ * long mode an address with no step taken lies "past 4 GiB" of linear
+ * addresses rather than being non-canonical.
+ */
+const char *walk_trace_result(const struct walk_trace *t);
+
+/*
  * Translate `va` step by step as the CPU would.  A translation that ends
  * early is not an error (see out->stop).  Returns 0, or -1 with `err`
  * set (read failure, unsupported paging mode, CR3 past RAM).

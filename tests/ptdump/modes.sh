@@ -46,6 +46,15 @@ if tl_boot_halted paging32 paging32 ""; then
 	    0xc0400008 0xc0401000 0xffc00000 0xfffff000; do
 		same_pa paging32 $va
 	done
+	# Past the 4 GiB of linear addresses: said so, not "non-canonical".
+	$PT --format json walk 0x100000000 >"$T/past.json" 2>"$T/err"
+	if [ $? = 1 ] && grep -q '"result":"past 4 GiB"' "$T/past.json" &&
+	    $PT walk 0x100000000 2>&1 | grep -q 'past the 4 GiB of linear addresses'; then
+		tl_ok "paging32: a walk past 4 GiB says so, in JSON and text"
+	else
+		tl_fail "paging32: a walk past 4 GiB"
+		tl_show "$T/past.json"
+	fi
 	# A snapshot of it (4 MiB pages and all) written, read back, diffed.
 	$PT snapshot save a "$T/a.json" >/dev/null 2>"$T/err"
 	if $PT -c "snapshot load $T/a.json b" -c 'diff b' >"$T/diff" 2>>"$T/err" &&

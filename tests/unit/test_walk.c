@@ -401,6 +401,7 @@ test_walk_va(void **state)
 	assert_int_equal(t.stop, WALK_NONCANONICAL);
 	assert_int_equal(t.nsteps, 0);
 	assert_string_equal(walk_stop_name(t.stop), "non-canonical address");
+	assert_string_equal(walk_trace_result(&t), "non-canonical address");
 	assert_int_equal(walk_va(&f->w, 0xffff7fffffffffffull, &t, &f->err), 0);
 	assert_int_equal(t.stop, WALK_NONCANONICAL);
 }
@@ -1208,6 +1209,7 @@ test_32bit_paging(void **state)
 	assert_int_equal(walk_va(&f->w, 0x100000000ull, &t, &f->err), 0);
 	assert_int_equal(t.stop, WALK_NONCANONICAL);
 	assert_int_equal(t.nsteps, 0);
+	assert_string_equal(walk_trace_result(&t), "past 4 GiB");
 
 	/* Without CR4.PSE bit 7 of a PDE is ignored: PD[1] and PD[768]
 	 * name page tables (zeros here). */
@@ -1294,6 +1296,7 @@ test_pae_paging(void **state)
 	assert_int_equal(t.stop, WALK_NOT_PRESENT);
 	assert_int_equal(walk_va(&f->w, 0x100000000ull, &t, &f->err), 0);
 	assert_int_equal(t.stop, WALK_NONCANONICAL);
+	assert_string_equal(walk_trace_result(&t), "past 4 GiB");
 
 	/* A range that reaches past 4 GiB ends there; a leaf it cuts is
 	 * reported whole. */
