@@ -172,8 +172,7 @@ fmt_text_walk(FILE *f, const struct walk_trace *t)
 		    t->nsteps ? t->step[t->nsteps - 1].e.memtype_name : "?",
 		    !t->eff.write && t->eff.sup_write ?
 		    " (ring 0 may write it: CR0.WP=0)" : "");
-	} else if (t->stop == WALK_NONCANONICAL &&
-	    x86pt_va_max(t->mode) == 0xffffffffull) {
+	} else if (walk_trace_past_4g(t)) {
 		fprintf(f, "  => no translation: past the 4 GiB of linear "
 		    "addresses that %s paging has\n", x86pt_mode_name(t->mode));
 	} else if (t->stop == WALK_NONCANONICAL) {

@@ -832,13 +832,17 @@ walk_stop_name(enum walk_stop stop)
 	return "?";
 }
 
+bool
+walk_trace_past_4g(const struct walk_trace *t)
+{
+	return t->stop == WALK_NONCANONICAL &&
+	    x86pt_va_max(t->mode) == 0xffffffffull;
+}
+
 const char *
 walk_trace_result(const struct walk_trace *t)
 {
-	if (t->stop == WALK_NONCANONICAL &&
-	    x86pt_va_max(t->mode) == 0xffffffffull)
-		return "past 4 GiB";
-	return walk_stop_name(t->stop);
+	return walk_trace_past_4g(t) ? "past 4 GiB" : walk_stop_name(t->stop);
 }
 
 int
@@ -866,7 +870,7 @@ walk_va(struct walk_ctx *w, uint64_t va, struct walk_trace *out,
 		if (table_entries(w, level, table, copy, false, &ent, err) < 0)
 			return -1;
 		s->level = level;
-		s->index = x86pt_mode_index(w->pt.mode, va, level);
+		s->index = x86pt_index(w->pt.mode, va, level);
 		s->table_pa = table;
 		s->entry_pa = table +
 		    (uint64_t)x86pt_entry_size(w->pt.mode) * s->index;

@@ -269,10 +269,13 @@ struct walk_trace {
 };
 
 /*
- * Why the walk of t ended, as walk_stop_name says, except that outside
- * long mode an address with no step taken lies "past 4 GiB" of linear
- * addresses rather than being non-canonical.
+ * Whether the walk of t stopped because, outside long mode, its address
+ * lies past the 4 GiB of linear addresses (WALK_NONCANONICAL, no step).
  */
+bool walk_trace_past_4g(const struct walk_trace *t);
+
+/* Why the walk of t ended, as walk_stop_name says, but "past 4 GiB"
+ * where walk_trace_past_4g. */
 const char *walk_trace_result(const struct walk_trace *t);
 
 /*

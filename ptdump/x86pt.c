@@ -447,12 +447,6 @@ x86pt_eff_add(struct x86pt_eff *e, const struct x86pt_ctx *c,
 }
 
 unsigned
-x86pt_index(uint64_t va, enum x86pt_level level)
-{
-	return (unsigned)(va >> X86PT_SHIFT(level)) & (X86PT_ENTRIES - 1);
-}
-
-unsigned
 x86pt_shift(enum x86pt_mode mode, enum x86pt_level level)
 {
 	if (mode == X86PT_MODE_32)
@@ -477,7 +471,7 @@ x86pt_entry_size(enum x86pt_mode mode)
 }
 
 unsigned
-x86pt_mode_index(enum x86pt_mode mode, uint64_t va, enum x86pt_level level)
+x86pt_index(enum x86pt_mode mode, uint64_t va, enum x86pt_level level)
 {
 	return (unsigned)(va >> x86pt_shift(mode, level)) &
 	    (x86pt_entries(mode, level) - 1);

@@ -259,9 +259,6 @@ void x86pt_eff_add(struct x86pt_eff *e, const struct x86pt_ctx *c,
 #define X86PT_SHIFT(l)	(12u + 9u * ((unsigned)(l) - 1u))
 #define X86PT_SPAN(l)	(1ull << X86PT_SHIFT(l))
 
-/* The table index `va` selects at `level`. */
-unsigned x86pt_index(uint64_t va, enum x86pt_level level);
-
 /*
  * The shape of a mode's tables.  4-level, 5-level and PAE paging index
  * 512 8-byte entries a level with 9 bits of the address (PAE's top table
@@ -280,7 +277,7 @@ unsigned x86pt_entries(enum x86pt_mode mode, enum x86pt_level level);
 unsigned x86pt_entry_size(enum x86pt_mode mode);
 
 /* The table index `va` selects at `level`, in `mode`. */
-unsigned x86pt_mode_index(enum x86pt_mode mode, uint64_t va,
+unsigned x86pt_index(enum x86pt_mode mode, uint64_t va,
     enum x86pt_level level);
 
 /* The highest linear address: 0xffffffff without long mode. */

@@ -143,6 +143,25 @@ tl_boot_halted() {
 	return 1
 }
 
+# tl_boot_linux NAME QEMU VMLINUZ CPU: boot a stock Linux kernel without
+# a root disk, with the gdbstub on a free port (GDBPORT), and wait for
+# the end of its root-mount panic; sets QPID.  On failure fails the test
+# NAME, shows the serial log and QEMU's errors, and returns 1.
+tl_boot_linux() {
+	GDBPORT=$(tl_free_port)
+	: >"$T/$1.serial"
+	"$2" -accel tcg -cpu "$4" -m 512M -nic none -display none -no-reboot \
+	    -serial "file:$T/$1.serial" -gdb "tcp:127.0.0.1:$GDBPORT" \
+	    -kernel "$3" -append "console=ttyS0 nokaslr panic=0" \
+	    2>"$T/$1.qemu-err" &
+	QPID=$!
+	tl_pids="$tl_pids $QPID"
+	tl_wait_line "$T/$1.serial" 'end Kernel panic' 240 && return 0
+	tl_fail "$1: Linux did not reach its root-mount panic"
+	tail -n 20 "$T/$1.serial" "$T/$1.qemu-err" | tl_show /dev/stdin
+	return 1
+}
+
 # tl_wait_line FILE REGEX SECONDS: wait until FILE has a line matching
 # REGEX (grep -E); fails after SECONDS.
 tl_wait_line() {

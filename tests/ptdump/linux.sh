@@ -135,27 +135,9 @@ fault() {
 	tl_stop "$QPID"
 }
 
-# boot NAME CPU: start Linux with the gdbstub on a free port (GDBPORT),
-# wait for the end of its panic; sets QPID.
-boot() {
-	GDBPORT=$(tl_free_port)
-	: >"$T/$1.serial"
-	"$QEMU" -accel tcg -cpu "$2" -m 512M -nic none -display none -no-reboot \
-	    -serial "file:$T/$1.serial" -gdb "tcp:127.0.0.1:$GDBPORT" \
-	    -kernel "$L/vmlinuz" -append "console=ttyS0 nokaslr panic=0" \
-	    2>"$T/$1.qemu-err" &
-	QPID=$!
-	tl_pids="$tl_pids $QPID"
-	if ! tl_wait_line "$T/$1.serial" 'end Kernel panic' 240; then
-		tl_fail "$1: Linux did not reach its root-mount panic"
-		tail -n 20 "$T/$1.serial" "$T/$1.qemu-err" | tl_show /dev/stdin
-		return 1
-	fi
-}
-
 # check NAME CPU MODE DIRECT_MAP
 check() {
-	boot "$1" "$2" || return
+	tl_boot_linux "$1" "$QEMU" "$L/vmlinuz" "$2" || return
 	PT="$PTDUMP -t 127.0.0.1:$GDBPORT"
 	if ! $PT regs >"$T/$1.regs" 2>"$T/$1.err"; then
 		tl_fail "$1: ptdump regs failed"; tl_show "$T/$1.err"

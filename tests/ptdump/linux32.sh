@@ -50,18 +50,7 @@ fetch() {
 
 fetch
 echo "guest: $(cat "$L/package")"
-GDBPORT=$(tl_free_port)
-"$QEMU32" -accel tcg -cpu max -m 512M -nic none -display none -no-reboot \
-    -serial "file:$T/l.serial" -gdb "tcp:127.0.0.1:$GDBPORT" \
-    -kernel "$L/vmlinuz" -append "console=ttyS0 nokaslr panic=0" \
-    2>"$T/l.qemu-err" &
-QPID=$!
-tl_pids="$tl_pids $QPID"
-if ! tl_wait_line "$T/l.serial" 'end Kernel panic' 240; then
-	tl_fail "linux32: Linux did not reach its root-mount panic"
-	tail -n 20 "$T/l.serial" "$T/l.qemu-err" | tl_show /dev/stdin
-	tl_done
-fi
+tl_boot_linux linux32 "$QEMU32" "$L/vmlinuz" max || tl_done
 PT="$PTDUMP -t 127.0.0.1:$GDBPORT"
 
 if ! $PT regs >"$T/regs" 2>"$T/err"; then

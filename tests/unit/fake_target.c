@@ -500,28 +500,31 @@ fake_bind(struct fake_target *f, struct target *t)
 	f->bound = t;
 }
 
+/* Entry `index` of `size` bytes in the table at `table`, little-endian. */
+static void
+put_entry(struct fake_target *f, uint64_t table, unsigned index,
+    unsigned size, uint64_t val)
+{
+	uint64_t pa = table + (uint64_t)size * index;
+
+	if (pa + size > f->mem_size)
+		abort();	/* a layout that does not fit */
+	for (unsigned b = 0; b < size; b++)
+		f->mem[pa + b] = (unsigned char)(val >> (8 * b));
+}
+
 void
 fake_put(struct fake_target *f, uint64_t table, unsigned index,
     uint64_t val)
 {
-	uint64_t pa = table + 8u * index;
-
-	if (pa + 8 > f->mem_size)
-		abort();	/* a layout that does not fit */
-	for (int b = 0; b < 8; b++)
-		f->mem[pa + (unsigned)b] = (unsigned char)(val >> (8 * b));
+	put_entry(f, table, index, 8, val);
 }
 
 void
 fake_put32(struct fake_target *f, uint64_t table, unsigned index,
     uint32_t val)
 {
-	uint64_t pa = table + 4u * index;
-
-	if (pa + 4 > f->mem_size)
-		abort();	/* a layout that does not fit */
-	for (int b = 0; b < 4; b++)
-		f->mem[pa + (unsigned)b] = (unsigned char)(val >> (8 * b));
+	put_entry(f, table, index, 4, val);
 }
 
 void

@@ -469,12 +469,12 @@ test_indexes_and_canonical(void **state)
 {
 	(void)state;
 	for (unsigned l = X86PT_L1; l <= X86PT_L4; l++)
-		assert_int_equal(x86pt_index(0xffffff7fbfdfe000ull, l), 510);
-	assert_int_equal(x86pt_index(0x00007fffffffffffull, X86PT_L4), 255);
-	assert_int_equal(x86pt_index(0xffff800000000000ull, X86PT_L4), 256);
-	assert_int_equal(x86pt_index(0x0000000040201000ull, X86PT_L3), 1);
-	assert_int_equal(x86pt_index(0x0000000040201000ull, X86PT_L2), 1);
-	assert_int_equal(x86pt_index(0x0000000040201000ull, X86PT_L1), 1);
+		assert_int_equal(x86pt_index(X86PT_MODE_4LEVEL, 0xffffff7fbfdfe000ull, l), 510);
+	assert_int_equal(x86pt_index(X86PT_MODE_4LEVEL, 0x00007fffffffffffull, X86PT_L4), 255);
+	assert_int_equal(x86pt_index(X86PT_MODE_4LEVEL, 0xffff800000000000ull, X86PT_L4), 256);
+	assert_int_equal(x86pt_index(X86PT_MODE_4LEVEL, 0x0000000040201000ull, X86PT_L3), 1);
+	assert_int_equal(x86pt_index(X86PT_MODE_4LEVEL, 0x0000000040201000ull, X86PT_L2), 1);
+	assert_int_equal(x86pt_index(X86PT_MODE_4LEVEL, 0x0000000040201000ull, X86PT_L1), 1);
 	assert_int_equal(X86PT_SPAN(X86PT_L3), 1ull << 30);
 	assert_int_equal(X86PT_SPAN(X86PT_L4), 1ull << 39);
 
