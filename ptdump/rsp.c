@@ -69,7 +69,15 @@ rsp_init(struct rsp_conn *c, const struct rsp_io *io, size_t rx_max,
 	c->deadline = c->limit = DEADLINE_NONE;
 	c->tries = RSP_DEFAULT_TRIES;
 	c->ack = true;
-	return rsp_set_rx_max(c, rx_max, err);
+	if ((c->in = malloc(RSP_IN_SIZE)) == NULL)
+		return pt_err_set(err, PT_EXIT_TARGET,
+		    "out of memory for the read-ahead buffer");
+	if (rsp_set_rx_max(c, rx_max, err) < 0) {
+		free(c->in);
+		c->in = NULL;
+		return -1;
+	}
+	return 0;
 }
 
 void
@@ -77,12 +85,15 @@ rsp_free(struct rsp_conn *c)
 {
 	size_t i;
 
+	free(c->in);
 	free(c->rx);
 	free(c->tx);
 	free(c->batch);
 	for (i = 0; i < c->n_early; i++)
 		free(c->early[i].data);
+	c->in = NULL;
 	c->rx = c->tx = c->batch = NULL;
+	c->in_pos = c->in_len = 0;
 	c->n_early = 0;
 	c->dead = true;
 }
@@ -95,15 +106,20 @@ rsp_set_rx_max(struct rsp_conn *c, size_t rx_max, struct pt_err *err)
 	if (rx_max == 0 || rx_max > RSP_DRAIN_MAX)
 		return pt_err_set(err, PT_EXIT_TARGET,
 		    "packet size %zu out of range", rx_max);
-	p = realloc(c->rx, rx_max + 1);
+	/* Not realloc: it would copy the whole old buffer, touching as
+	 * many fresh pages, for the one packet (if any) worth keeping. */
+	p = malloc(rx_max + 1);
 	if (p == NULL)
 		return pt_err_set(err, PT_EXIT_TARGET,
 		    "out of memory for a %zu-byte packet buffer", rx_max);
+	if (c->rx_len > rx_max || c->rx == NULL)
+		c->rx_len = 0;
+	else
+		memcpy(p, c->rx, c->rx_len);
+	p[c->rx_len] = '\0';
+	free(c->rx);
 	c->rx = p;
 	c->rx_max = rx_max;
-	if (c->rx_len > rx_max)
-		c->rx_len = 0;
-	c->rx[c->rx_len] = '\0';
 	return 0;
 }
 
@@ -154,7 +170,7 @@ getbyte_within(struct rsp_conn *c, int soft_ms, bool soft,
 	left = deadline_left(c->deadline);
 	brief = soft_ms >= 0 && (left < 0 || soft_ms < left);
 	wait = brief ? soft_ms : left;
-	n = c->io.read(c->io.ctx, c->in, sizeof c->in, wait);
+	n = c->io.read(c->io.ctx, c->in, RSP_IN_SIZE, wait);
 	if (n == RSP_IO_TIMEOUT && soft)
 		return -2;
 	if (n > 0) {
@@ -904,7 +920,7 @@ rsp_drain(struct rsp_conn *c, int quiet_ms, struct pt_err *err)
 	for (;;) {
 		int left = deadline_left(c->deadline);
 
-		n = c->io.read(c->io.ctx, c->in, sizeof c->in,
+		n = c->io.read(c->io.ctx, c->in, RSP_IN_SIZE,
 		    left >= 0 && left < quiet_ms ? left : quiet_ms);
 		if (n == RSP_IO_TIMEOUT && left >= 0 && left < quiet_ms)
 			return fail_dead(c, err, "the target does not fall "

@@ -60,6 +60,11 @@ typedef void (*rsp_trace_fn)(void *ctx, enum rsp_trace_kind kind,
  * waiting for one ack or reply, before giving up on the stub. */
 #define RSP_MAX_UNSOLICITED 64
 
+/* Read-ahead buffer.  Allocated apart, not inside the connection (which
+ * its owner may calloc): fresh pages are only touched as bytes arrive,
+ * and a short session reads a few KiB. */
+#define RSP_IN_SIZE 65536
+
 struct rsp_early {
 	char *data;
 	size_t len;
@@ -90,7 +95,7 @@ struct rsp_conn {
 	char *batch;		/* frames of a pipeline, sent together */
 	size_t batch_cap;
 
-	uint8_t in[65536];	/* read-ahead from io.read */
+	uint8_t *in;		/* RSP_IN_SIZE bytes read ahead from io.read */
 	size_t in_pos, in_len;
 
 	struct rsp_early early[RSP_MAX_EARLY];

@@ -23,7 +23,7 @@ struct cache_slot {
 
 struct walk_cache {
 	struct cache_slot *slot;
-	size_t nslots;		/* a power of two, at least 2 * max_pages */
+	size_t nslots;		/* a power of two, at least 2 * pages held */
 	size_t max_pages;
 	const struct target *tgt;	/* whose pages these are ... */
 	uint64_t gen;			/* ... and at which stop */
@@ -71,16 +71,21 @@ page_free(struct walk_cache *c, uint64_t *p)
 	c->free_list = p;
 }
 
+/*
+ * The slots start few and double as pages come: a dump of a small guest
+ * touches a page or two of them, not the room for max_pages (each fresh
+ * page a fault).
+ */
+#define CACHE_MIN_SLOTS 256
+
 struct walk_cache *
 walk_cache_new(size_t max_pages, struct pt_err *err)
 {
 	struct walk_cache *c;
-	size_t n = 16;
+	size_t n = CACHE_MIN_SLOTS;
 
 	if (max_pages == 0)
 		max_pages = WALK_CACHE_DEFAULT_PAGES;
-	while (n < 2 * max_pages)
-		n *= 2;
 	c = calloc(1, sizeof *c);
 	if (c != NULL) {
 		c->max_slab = (max_pages + CACHE_SLAB_PAGES - 1) /
@@ -148,6 +153,31 @@ cache_probe(struct walk_cache *c, uint64_t pa)
 	return &c->slot[i];
 }
 
+/*
+ * Room in the slots for `more` pages beyond those held: at most half the
+ * slots in use.  false when that takes memory there is none of.
+ */
+static bool
+cache_reserve(struct walk_cache *c, size_t more)
+{
+	size_t want = c->nslots, old = c->nslots;
+	struct cache_slot *slot, *from = c->slot;
+
+	while (want / 2 < c->st.pages + more)
+		want *= 2;
+	if (want == old)
+		return true;
+	if ((slot = calloc(want, sizeof *slot)) == NULL)
+		return false;
+	c->slot = slot;
+	c->nslots = want;
+	for (size_t i = 0; i < old; i++)
+		if (from[i].entries != NULL)
+			*cache_probe(c, from[i].pa) = from[i];
+	free(from);
+	return true;
+}
+
 /* Start over if the cache belongs to another target or stop. */
 static void
 cache_check_gen(struct walk_cache *c, struct target *t)
@@ -198,14 +228,14 @@ walk_cache_table(struct walk_cache *c, struct target *t, uint64_t pa,
 		*entries = s->entries;
 		return 0;
 	}
-	if (c->st.pages >= c->max_pages ||
+	if (c->st.pages >= c->max_pages || !cache_reserve(c, 1) ||
 	    (page = page_alloc(c)) == NULL) {
 		walk_cache_flush(c);
-		s = cache_probe(c, pa);
 		if ((page = page_alloc(c)) == NULL)
 			return pt_err_set(err, PT_EXIT_TARGET,
 			    "table cache: out of memory");
 	}
+	s = cache_probe(c, pa);	/* the slots may have moved */
 	c->st.reads++;
 	if (t->ops->read_phys(t->ctx, pa, page, X86PT_PAGE_SIZE, err) < 0) {
 		page_free(c, page);
@@ -238,7 +268,8 @@ walk_cache_prefetch(struct walk_cache *c, struct target *t,
 	room = c->max_pages - c->st.pages;
 	if (n > room)
 		n = room;
-	if ((r = calloc(n > 0 ? n : 1, sizeof *r)) == NULL)
+	if (!cache_reserve(c, n) ||
+	    (r = calloc(n > 0 ? n : 1, sizeof *r)) == NULL)
 		return 0;	/* a hint only: the walk reads them itself */
 	for (size_t i = 0; i < n; i++) {
 		if (cache_probe(c, pa[i])->entries != NULL)

@@ -991,6 +991,38 @@ test_cache_reads_each_table_once(void **state)
 	assert_int_equal(t.pa, 0x300234);
 }
 
+/*
+ * The cache's slots grow as pages come: 600 pages (past its first few
+ * hundred slots, more than once) are all still there, each its own.
+ */
+static void
+test_cache_grows_and_keeps_pages(void **state)
+{
+	struct fake *f = *state;
+	struct fake_target big;
+	struct walk_cache_stats st;
+	const uint64_t *e;
+	const size_t n = 600;
+
+	(void)f;
+	assert_int_equal(fake_init(&big, n * KiB4), 0);
+	for (size_t i = 0; i < n; i++)
+		fake_put(&big, i * KiB4, 7, i);
+	for (size_t round = 0; round < 2; round++)
+		for (size_t i = 0; i < n; i++) {
+			assert_int_equal(walk_cache_table(f->cache, &big.tgt,
+			    i * KiB4, &e, &f->err), 0);
+			assert_int_equal(e[7], i);
+		}
+	walk_cache_stats(f->cache, &st);
+	assert_int_equal(big.reads, n);
+	assert_int_equal(st.reads, n);
+	assert_int_equal(st.pages, n);
+	assert_int_equal(st.hits, n);
+	assert_int_equal(st.flushes, 0);
+	fake_free(&big);
+}
+
 static void
 test_small_cache_stays_bounded(void **state)
 {
@@ -1451,6 +1483,7 @@ main(void)
 		T(test_five_levels),
 		T(test_five_levels_recursive),
 		T(test_cache_reads_each_table_once),
+		T(test_cache_grows_and_keeps_pages),
 		T(test_small_cache_stays_bounded),
 		T(test_callbacks_stop_and_fail),
 		T(test_read_failure),
