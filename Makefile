@@ -69,6 +69,7 @@ TEST_LIBS := $(CMOCKA_LIBS) $(HOST_LIBS)
 HELPER_SRCS := $(sort $(wildcard tests/fakestub/*.c))
 HELPER_BINS := $(HELPER_SRCS:tests/fakestub/%.c=$(B)/tests/%)
 PTDUMP_SAN := $(B)/tests/ptdump-san
+PTDUMP_DYN := $(B)/tests/ptdump-dyn
 
 .PHONY: all ptdump kernel iso check unit-tests test-progs demo run clean \
 	distclean install uninstall deps bench golden fuzz soak
@@ -84,8 +85,12 @@ iso: $(ISO)
 deps:
 	tools/deps.sh
 
-$(B)/ptdump: $(PT_OBJS) config.mk
-	$(CC) $(HOST_LDFLAGS) $(PT_PIE_LDFLAGS) -o $@ $(PT_OBJS) $(PT_LIBS)
+# A fully static link (configure's default) has glibc warn about its name
+# lookups: tools/ld-static.awk drops those warnings, and only those.
+$(B)/ptdump: $(PT_OBJS) config.mk tools/ld-static.awk
+	$(CC) $(HOST_LDFLAGS) $(PT_PIE_LDFLAGS) $(PT_STATIC_LDFLAGS) -o $@ \
+	    $(PT_OBJS) $(PT_LIBS) 2>$@.ld; rc=$$?; \
+	    awk -f tools/ld-static.awk $@.ld >&2; rm -f $@.ld; exit $$rc
 
 $(B)/obj/ptdump/shell.o $(B)/obj-san/ptdump/shell.o: HOST_CFLAGS += $(READLINE_CFLAGS)
 
@@ -126,6 +131,11 @@ $(B)/tests/%: tests/fakestub/%.c $(PT_SAN_LIB_OBJS) config.h | $(B)/tests
 $(PTDUMP_SAN): $(PT_SAN_OBJS) | $(B)/tests
 	$(CC) $(SAN_FLAGS) -o $@ $(PT_SAN_OBJS) $(HOST_LIBS)
 
+# build/ptdump's objects, linked dynamically: valgrind replaces malloc
+# only in a program that takes it from a shared libc.
+$(PTDUMP_DYN): $(PT_OBJS) config.mk | $(B)/tests
+	$(CC) $(HOST_LDFLAGS) $(PT_PIE_LDFLAGS) -o $@ $(PT_OBJS) $(HOST_LIBS)
+
 # ---- fuzzing: clang's libFuzzer, with ASan and UBSan -------------------
 # `make fuzz` runs each target for FUZZ_SECONDS on its corpus under
 # tests/fuzz/NAME/ (new inputs go to build/fuzz/corpus/NAME); `make
@@ -151,7 +161,8 @@ $(B)/fuzz/%: tests/fuzz/%.c $(wildcard tests/unit/fake_target.*) $(PT_FUZZ_OBJS)
 fuzz: $(FUZZ_BINS)
 	tools/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
 
-test-progs: $(UNIT_BINS) $(HELPER_BINS) $(if $(wildcard ptdump/main.c),$(PTDUMP_SAN)) \
+test-progs: $(UNIT_BINS) $(HELPER_BINS) \
+	$(if $(wildcard ptdump/main.c),$(PTDUMP_SAN) $(PTDUMP_DYN)) \
 	$(FUZZ_BINS)
 
 check:

@@ -1,12 +1,13 @@
 #!/bin/sh
 # ptdump under valgrind against the real kernel in real QEMU: the
 # commands most used, both ways of reading guest RAM, a batch, a
-# hostile guest, and PAE and 32-bit paging.  Any memory error or leak fails (the plain build:
-# valgrind cannot run a sanitized one).
+# hostile guest, and PAE and 32-bit paging.  Any memory error or leak
+# fails.  It runs build/ptdump's objects linked dynamically: valgrind
+# cannot run a sanitized build, nor see malloc in a static one.
 . "$(dirname "$0")/../lib.sh"
 tl_init
 VG="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect"
-PLAIN=$B/ptdump
+PLAIN=$B/tests/ptdump-dyn
 command -v valgrind >/dev/null || { tl_fail "valgrind is missing (tools/deps.sh)"; tl_done; }
 
 # vg WANT WHAT ARGS...: ptdump ARGS under valgrind exits WANT (99: valgrind
