@@ -235,18 +235,20 @@ gr_read_phys_many(void *ctx, struct target_read *r, size_t n,
 	if (g->running)
 		return pt_err_set(err, PT_EXIT_USAGE, "the guest is running; "
 		    "'interrupt' stops it");
-	if (g->direct == GR_DIRECT_ON) {
-		for (size_t i = 0; i < n; i++)
-			r[i].rc = 1;
+	/* rc: 0 read, -1 failed (read_phys will say why), 1 to do.  Until
+	 * the direct path is on (set up and checked), one at a time. */
+	for (k = 0; k < n && g->direct != GR_DIRECT_ON; k++) {
+		r[k].rc = gr_direct_read(g, r[k].pa, r[k].buf, r[k].len, err);
+		if (r[k].rc < 0 && g->rsp.dead)
+			return -1;
+	}
+	if (k < n && g->direct == GR_DIRECT_ON) {
+		/* Left unread: read_phys reads them, by `m` if not RAM. */
+		hostmem_read_many(&g->ram, r + k, n - k);
 		return 0;
 	}
-	/* rc: 0 read, -1 failed (read_phys will say why), 1 to do. */
-	for (size_t i = 0; i < n; i++) {
-		r[i].rc = gr_direct_read(g, r[i].pa, r[i].buf, r[i].len, err);
-		if (r[i].rc < 0 && g->rsp.dead)
-			return -1;
+	for (size_t i = 0; i < n; i++)
 		todo += r[i].rc > 0;
-	}
 	if (todo == 0)
 		return 0;
 	if (gr_set_phymem(g, 1, err) < 0) {

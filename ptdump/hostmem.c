@@ -131,6 +131,50 @@ hostmem_read(struct hostmem *h, uint64_t pa, void *buf, size_t len,
 	return 0;
 }
 
+void
+hostmem_read_many(struct hostmem *h, struct target_read *r, size_t n)
+{
+	struct iovec mine[HOSTMEM_BATCH], theirs[HOSTMEM_BATCH];
+	size_t at[HOSTMEM_BATCH], i = 0;
+	struct pt_err ignored;
+
+	for (size_t j = 0; j < n; j++)
+		r[j].rc = 1;
+	if (h->pid <= 0) {	/* a file: one pread each */
+		for (size_t j = 0; j < n; j++)
+			r[j].rc = hostmem_read(h, r[j].pa, r[j].buf, r[j].len,
+			    &ignored) == 0 ? 0 : 1;
+		return;
+	}
+	while (i < n) {
+		size_t k = 0;
+		ssize_t got;
+
+		for (; i < n && k < HOSTMEM_BATCH; i++) {
+			const struct hostmem_span *s = find(h, r[i].pa);
+
+			if (r[i].len == 0 || s == NULL ||
+			    s->last - r[i].pa < r[i].len - 1)
+				continue;
+			mine[k] = (struct iovec){ r[i].buf, r[i].len };
+			theirs[k] = (struct iovec){
+				(void *)(uintptr_t)(s->off + (r[i].pa - s->gpa)),
+				r[i].len };
+			at[k++] = i;
+		}
+		if (k == 0)
+			continue;
+		got = process_vm_readv(h->pid, mine, k, theirs, k, 0);
+		/* Whole pieces only: a short count stops at an iovec's end. */
+		for (size_t j = 0; j < k && got >= (ssize_t)mine[j].iov_len;
+		    j++) {
+			got -= (ssize_t)mine[j].iov_len;
+			r[at[j]].rc = 0;
+			h->reads++;
+		}
+	}
+}
+
 int
 hostmem_read_sparse(struct hostmem *h, uint64_t pa, void *buf, size_t len,
     struct pt_err *err)

@@ -17,6 +17,7 @@
 #include <sys/types.h>
 
 #include "err.h"
+#include "target.h"
 
 struct hostmem_span {
 	uint64_t gpa, last;	/* guest-physical, inclusive */
@@ -29,7 +30,7 @@ struct hostmem {
 	char path[64];
 	struct hostmem_span *s;
 	size_t n;
-	uint64_t reads;		/* read calls, for --trace */
+	uint64_t reads;		/* reads (pieces of a batch each), for --trace */
 };
 
 /* Open `path` read-only; no spans yet.  0, or -1 with err set. */
@@ -54,6 +55,15 @@ bool hostmem_covers(const struct hostmem *h, uint64_t pa, size_t len);
  */
 int hostmem_read(struct hostmem *h, uint64_t pa, void *buf, size_t len,
     struct pt_err *err);
+
+/*
+ * Read many pieces, as few calls as they take from a process (up to
+ * HOSTMEM_BATCH a call).  Each piece's rc: 0 read, or 1 not read (some
+ * byte outside every span, or the call failed: hostmem_read on its own
+ * says why).
+ */
+#define HOSTMEM_BATCH 256
+void hostmem_read_many(struct hostmem *h, struct target_read *r, size_t n);
 
 /*
  * Read len bytes at guest-physical pa where no span need hold all of
