@@ -19,17 +19,31 @@ const struct fmt_bit fmt_efer_bits[] = {
 	{ "LME", 8 }, { "LMA", 10 }, { "NXE", 11 }, { NULL, 0 },
 };
 
+/* Every byte as two lowercase hex digits: hex formatting a byte a step,
+ * half the steps of a digit a step (a big dump is mostly hex). */
+static const char hex_pairs[] =
+    "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+    "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
+    "404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f"
+    "606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f"
+    "808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"
+    "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
+    "c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
+    "e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
+
+/* The last n (even) hex digits of v, at p. */
+static void
+put_pairs(char *p, uint64_t v, int n)
+{
+	for (int i = n - 2; i >= 0; i -= 2, v >>= 8)
+		memcpy(p + i, hex_pairs + 2 * (v & 0xff), 2);
+}
+
 /* 16 lowercase hex digits of v at p; returns the end. */
 char *
 fmt_put_hex16(char *p, uint64_t v)
 {
-	static const char digits[] = "0123456789abcdef";
-	int i;
-
-	for (i = 15; i >= 0; i--) {
-		p[i] = digits[v & 15];
-		v >>= 4;
-	}
+	put_pairs(p, v, 16);
 	return p + 16;
 }
 
@@ -60,12 +74,13 @@ fmt_put_pad(char *p, const char *s, int w)
 char *
 fmt_put_hex(char *p, uint64_t v)
 {
-	static const char digits[] = "0123456789abcdef";
-	/* As many digits as v needs, written from the last one back. */
+	/* As many digits as v needs, written from the last one back; an
+	 * odd count's first digit alone. */
 	int n = (64 - __builtin_clzll(v | 1) + 3) / 4;
 
-	for (int i = n - 1; i >= 0; i--, v >>= 4)
-		p[i] = digits[v & 15];
+	put_pairs(p + (n & 1), v, n & ~1);
+	if (n & 1)
+		p[0] = hex_pairs[2 * ((v >> (4 * (n - 1))) & 15) + 1];
 	return p + n;
 }
 
@@ -256,8 +271,8 @@ extends(const struct fmt_range *r, const struct walk_leaf *l)
 	    l->pa == r->pa + (l->va - r->va) &&
 	    l->page_size == r->page_size && l->flags == r->flags &&
 	    l->eff.write == r->eff.write && l->eff.user == r->eff.user &&
-	    l->eff.exec == r->eff.exec &&
-	    strcmp(l->memtype_name, r->memtype) == 0 && l->rsvd == r->rsvd;
+	    l->eff.exec == r->eff.exec && (l->memtype_name == r->memtype ||
+	    strcmp(l->memtype_name, r->memtype) == 0) && l->rsvd == r->rsvd;
 }
 
 int

@@ -14,12 +14,13 @@ static char *
 put_flags(char *p, uint32_t flags)
 {
 	bool first = true;
-	uint32_t bit;
 
 	*p++ = '[';
-	for (bit = 1; bit < (1u << X86PT_F_COUNT); bit <<= 1) {
-		if (!(flags & bit))
-			continue;
+	/* Set bits only, lowest first. */
+	for (uint32_t m = flags & ((1u << X86PT_F_COUNT) - 1); m != 0;
+	    m &= m - 1) {
+		uint32_t bit = m & -m;
+
 		if (!first)
 			*p++ = ',';
 		*p++ = '"';

@@ -516,15 +516,32 @@ struct path_state {
 static int walk_table(struct run *r, enum x86pt_level level,
     uint64_t table, uint64_t base, const struct path_state *above);
 
-/* One present entry of a table at `level`, covering `va`. */
+/* A leaf for the sink: the budget first, and `cancel` every 64 leaves
+ * (a call through a pointer, a leaf's largest cost after the sink's). */
+static int
+give_leaf(struct run *r, const struct walk_leaf *leaf)
+{
+	struct walk_ctx *w = r->w;
+
+	if (w->stats.leaves >= r->max_entries ||
+	    (w->stats.leaves % 64 == 0 && cancelled(w)))
+		return truncate_at(r, WALK_BUDGET_ENTRIES, leaf->level,
+		    leaf->va, leaf->entry_pa);
+	w->stats.leaves++;
+	return cb_result(r, r->cb(r->cookie, leaf));
+}
+
+/*
+ * One present entry of a table at `level`, covering `va`.  A leaf given
+ * to the sink is also left in *out.
+ */
 static int
 walk_entry(struct run *r, const struct x86pt_entry *e, uint64_t va,
-    uint64_t entry_pa, const struct path_state *above)
+    uint64_t entry_pa, const struct path_state *above, struct walk_leaf *out)
 {
 	struct walk_ctx *w = r->w;
 	enum x86pt_level level = e->level;
 	struct path_state ps = *above;
-	struct walk_leaf leaf;
 	int rc;
 
 	x86pt_eff_add(&ps.eff, &w->pt, e);
@@ -554,10 +571,7 @@ walk_entry(struct run *r, const struct x86pt_entry *e, uint64_t va,
 		return walk_table(r, level - 1, e->addr, va, &ps);
 	}
 
-	if (w->stats.leaves >= r->max_entries || cancelled(w))
-		return truncate_at(r, WALK_BUDGET_ENTRIES, level, va,
-		    entry_pa);
-	leaf = (struct walk_leaf){
+	*out = (struct walk_leaf){
 		.va = va, .page_size = e->page_size, .level = level,
 		.raw = e->raw, .entry_pa = entry_pa, .pa = e->addr,
 		.flags = e->flags, .pkey = e->pkey, .memtype = e->memtype,
@@ -565,8 +579,7 @@ walk_entry(struct run *r, const struct x86pt_entry *e, uint64_t va,
 		.rsvd = ps.rsvd, .rsvd_level = ps.rsvd_level, .entry = e,
 		.accessed = ps.accessed,
 	};
-	w->stats.leaves++;
-	return cb_result(r, r->cb(r->cookie, &leaf));
+	return give_leaf(r, out);
 }
 
 /* A table to fetch: where it is and the first address it maps. */
@@ -758,6 +771,8 @@ walk_table(struct run *r, enum x86pt_level level, uint64_t table,
 	/* Frame address bits: 12 up to MAXPHYADDR. */
 	uint64_t frame = ((1ull << w->pt.maxphyaddr) - 1) & ~0xfffull;
 	struct x86pt_entry last = { .present = false };
+	struct walk_leaf leaf;
+	bool again = false;	/* `leaf` is last's, and so is the next one */
 	unsigned i = 0;
 	int rc;
 
@@ -811,8 +826,25 @@ walk_table(struct run *r, enum x86pt_level level, uint64_t table,
 			last.addr = ent[i] & frame;
 		} else {
 			last = x86pt_decode(&w->pt, level, ent[i]);
+			again = false;
 		}
-		if ((rc = walk_entry(r, &last, va, entry_pa, above)) != 0)
+		/*
+		 * A 4 KiB page like the last one but for its frame: the same
+		 * leaf, at another address.  (Reserved bits make notes, and
+		 * are never taken this way.)  Most of a big dump's leaves.
+		 */
+		if (again) {
+			leaf.va = va;
+			leaf.raw = last.raw;
+			leaf.entry_pa = entry_pa;
+			leaf.pa = last.addr;
+			rc = give_leaf(r, &leaf);
+		} else {
+			rc = walk_entry(r, &last, va, entry_pa, above, &leaf);
+			again = rc == 0 && last.is_leaf && last.rsvd == 0 &&
+			    level == X86PT_L1;
+		}
+		if (rc != 0)
 			return rc < 0 ? fail_at(r, va) : rc;
 	}
 	return 0;

@@ -95,6 +95,30 @@ expect(char *got, const char *want)
 
 /* ---- coalescing ------------------------------------------------------ */
 
+/* The hand-made hex against printf's, at every digit count and edge. */
+static void
+test_put_hex_matches_printf(void **state)
+{
+	(void)state;
+	for (int bits = 0; bits <= 64; bits++) {
+		uint64_t top = bits == 64 ? UINT64_MAX : (1ull << bits) - 1;
+		uint64_t v[] = { top, top + 1, top / 3, top ^ 0x5a5a5a5a5a5a5a5aull };
+
+		for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+			char want[40], got[40], *end;
+
+			snprintf(want, sizeof want, "%" PRIx64, v[i]);
+			end = fmt_put_hex(got, v[i]);
+			*end = '\0';
+			assert_string_equal(got, want);
+			snprintf(want, sizeof want, "%016" PRIx64, v[i]);
+			end = fmt_put_hex16(got, v[i]);
+			*end = '\0';
+			assert_string_equal(got, want);
+		}
+	}
+}
+
 static void
 test_contiguous_leaves_coalesce(void **state)
 {
@@ -602,6 +626,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_put_hex_matches_printf),
 		cmocka_unit_test(test_contiguous_leaves_coalesce),
 		cmocka_unit_test(test_wp_clear_note),
 		cmocka_unit_test(test_pa_gap_breaks),
