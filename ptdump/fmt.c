@@ -19,31 +19,37 @@ const struct fmt_bit fmt_efer_bits[] = {
 	{ "LME", 8 }, { "LMA", 10 }, { "NXE", 11 }, { NULL, 0 },
 };
 
-/* Every byte as two lowercase hex digits: hex formatting a byte a step,
- * half the steps of a digit a step (a big dump is mostly hex). */
-static const char hex_pairs[] =
-    "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
-    "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
-    "404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f"
-    "606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f"
-    "808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"
-    "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
-    "c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
-    "e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
-
-/* The last n (even) hex digits of v, at p. */
-static void
-put_pairs(char *p, uint64_t v, int n)
+/*
+ * The 8 hex digits of a 32-bit x, most significant first, as the bytes
+ * of a 64-bit word in memory order: each nibble spread to its own byte,
+ * then 0-9 and a-f made ASCII all at once (a big dump is mostly hex).
+ */
+static uint64_t
+hex8(uint32_t x)
 {
-	for (int i = n - 2; i >= 0; i -= 2, v >>= 8)
-		memcpy(p + i, hex_pairs + 2 * (v & 0xff), 2);
+	uint64_t t = x;
+
+	t = (t | t << 16) & 0x0000ffff0000ffffull;
+	t = (t | t << 8) & 0x00ff00ff00ff00ffull;
+	t = (t | t << 4) & 0x0f0f0f0f0f0f0f0full;	/* byte k: nibble k */
+	/* +'0' for each digit, and 'a' - '0' - 10 more where it is >= 10 */
+	t += 0x3030303030303030ull +
+	    (((t + 0x0606060606060606ull) >> 4) & 0x0101010101010101ull) *
+	    ('a' - '0' - 10);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	t = __builtin_bswap64(t);	/* nibble 7 first in memory */
+#endif
+	return t;
 }
 
 /* 16 lowercase hex digits of v at p; returns the end. */
 char *
 fmt_put_hex16(char *p, uint64_t v)
 {
-	put_pairs(p, v, 16);
+	uint64_t hi = hex8((uint32_t)(v >> 32)), lo = hex8((uint32_t)v);
+
+	memcpy(p, &hi, 8);
+	memcpy(p + 8, &lo, 8);
 	return p + 16;
 }
 
@@ -71,16 +77,33 @@ fmt_put_pad(char *p, const char *s, int w)
 	return p;
 }
 
+/* The last m (1 to 8) digits of hex8()'s word moved to its first bytes. */
+static uint64_t
+last_digits(uint64_t t, int m)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return t >> (8 * (8 - m));
+#else
+	return t << (8 * (8 - m));
+#endif
+}
+
 char *
 fmt_put_hex(char *p, uint64_t v)
 {
-	/* As many digits as v needs, written from the last one back; an
-	 * odd count's first digit alone. */
+	/* As many digits as v needs; whole words stored, each over the
+	 * last one's unused bytes (hence room for 16). */
 	int n = (64 - __builtin_clzll(v | 1) + 3) / 4;
+	uint64_t lo = hex8((uint32_t)v), hi;
 
-	put_pairs(p + (n & 1), v, n & ~1);
-	if (n & 1)
-		p[0] = hex_pairs[2 * ((v >> (4 * (n - 1))) & 15) + 1];
+	if (n <= 8) {
+		lo = last_digits(lo, n);
+		memcpy(p, &lo, 8);
+	} else {
+		hi = last_digits(hex8((uint32_t)(v >> 32)), n - 8);
+		memcpy(p, &hi, 8);
+		memcpy(p + n - 8, &lo, 8);
+	}
 	return p + n;
 }
 
@@ -144,15 +167,15 @@ fmt_end(char *buf, size_t len, uint64_t last, bool pad)
 }
 
 static void
-text_range(const struct fmt_dump *d, const struct fmt_range *r)
+text_range(struct fmt_dump *d, const struct fmt_range *r)
 {
 	fmt_text_range(d->f, r, d->color);
 }
 
 static void
-json_range(const struct fmt_dump *d, const struct fmt_range *r)
+json_range(struct fmt_dump *d, const struct fmt_range *r)
 {
-	fmt_json_range(d->f, r, d->nranges == 0);
+	fmt_json_range(d->f, r, d->nranges == 0, &d->jtail);
 }
 
 static void

@@ -33,6 +33,22 @@ struct fmt_range {
 struct fmt_sink;
 struct sym_table;
 
+/*
+ * A JSON range's attributes, from "page_size" to "memtype", as text:
+ * kept for the next range with the same ones (a page dump's neighbours
+ * mostly differ in their addresses alone).
+ */
+struct fmt_json_tail {
+	bool ok;
+	uint64_t page_size;
+	enum x86pt_level level;
+	uint32_t flags;
+	struct x86pt_eff eff;
+	const char *memtype;
+	size_t len;
+	char text[320];
+};
+
 #define FMT_MAX_NOTES 256	/* JSON notes kept for one dump */
 
 struct fmt_dump {
@@ -54,6 +70,7 @@ struct fmt_dump {
 	struct walk_note notes[FMT_MAX_NOTES];
 	unsigned nbuf;
 	uint64_t notes_dropped;
+	struct fmt_json_tail jtail;
 };
 
 /* The registers that decide paging, read once per command. */
@@ -70,7 +87,7 @@ struct fmt_sink {
 	void (*entry)(FILE *f, const struct x86pt_ctx *c,
 	    const struct x86pt_entry *e);
 	void (*dump_head)(FILE *f, const struct fmt_regs *r, uint64_t root);
-	void (*range)(const struct fmt_dump *d, const struct fmt_range *r);
+	void (*range)(struct fmt_dump *d, const struct fmt_range *r);
 	void (*note)(struct fmt_dump *d, const struct walk_note *n);
 	void (*dump_tail)(const struct fmt_dump *d, const struct walk_stats *st);
 };
@@ -121,7 +138,9 @@ void fmt_json_dump_head(FILE *f, const struct fmt_regs *r, uint64_t root);
 void fmt_text_dump_tail(const struct fmt_dump *d, const struct walk_stats *st);
 void fmt_json_dump_tail(const struct fmt_dump *d, const struct walk_stats *st);
 void fmt_text_range(FILE *f, const struct fmt_range *r, bool color);
-void fmt_json_range(FILE *f, const struct fmt_range *r, bool first);
+/* `tail` (NULL: none) keeps the last range's attributes as text. */
+void fmt_json_range(FILE *f, const struct fmt_range *r, bool first,
+    struct fmt_json_tail *tail);
 void fmt_text_note(FILE *f, const struct walk_note *n);
 void fmt_text_regs(FILE *f, const struct fmt_regs *r);
 void fmt_json_regs(FILE *f, const struct fmt_regs *r);
@@ -138,8 +157,8 @@ void fmt_json_entry(FILE *f, const struct x86pt_ctx *c,
 /*
  * Writers for lines built by hand (the hot paths of a dump): each puts
  * its text at p, unterminated, and returns the end.  hex16: 16 digits;
- * hex: as %x; dec: as %u; pad: s right- (w > 0) or left-aligned (w < 0)
- * in |w| columns.
+ * hex: as %x (p needs room for 16: it stores whole words); dec: as %u;
+ * pad: s right- (w > 0) or left-aligned (w < 0) in |w| columns.
  */
 char *fmt_put_hex16(char *p, uint64_t v);
 char *fmt_put_hex(char *p, uint64_t v);

@@ -1,5 +1,6 @@
 /* fmt_json.c - JSON printers (DESIGN contract: hex strings for addresses). */
 #include <inttypes.h>
+#include <string.h>
 
 #include "fmt.h"
 
@@ -32,10 +33,36 @@ put_flags(char *p, uint32_t flags)
 	return p;
 }
 
+/* The attributes of r, from its page size to its memory type, at p. */
+static char *
+put_tail(char *p, const struct fmt_range *r)
+{
+	p = fmt_put_dec(FMT_PUT_LIT(p, "\",\"page_size\":"), r->page_size);
+	p = fmt_put_dec(FMT_PUT_LIT(p, ",\"level\":"), (uint64_t)r->level);
+	p = put_flags(FMT_PUT_LIT(p, ",\"flags\":"), r->flags);
+	p = fmt_put_str(FMT_PUT_LIT(p, ",\"eff\":{\"write\":"),
+	    jbool(r->eff.write));
+	p = fmt_put_str(FMT_PUT_LIT(p, ",\"user\":"), jbool(r->eff.user));
+	p = fmt_put_str(FMT_PUT_LIT(p, ",\"exec\":"), jbool(r->eff.exec));
+	p = fmt_put_str(FMT_PUT_LIT(p, "},\"memtype\":\""), r->memtype);
+	*p++ = '"';
+	return p;
+}
+
+static bool
+same_tail(const struct fmt_json_tail *t, const struct fmt_range *r)
+{
+	return t->ok && t->page_size == r->page_size &&
+	    t->level == r->level && t->flags == r->flags &&
+	    t->eff.write == r->eff.write && t->eff.user == r->eff.user &&
+	    t->eff.exec == r->eff.exec && t->memtype == r->memtype;
+}
+
 /* Built by hand into one buffer: JSON dumps of large spaces are mostly
  * ranges (the format the printf calls had is pinned by test_fmt). */
 void
-fmt_json_range(FILE *f, const struct fmt_range *r, bool first)
+fmt_json_range(FILE *f, const struct fmt_range *r, bool first,
+    struct fmt_json_tail *tail)
 {
 	char line[512], *p = line;
 
@@ -46,15 +73,22 @@ fmt_json_range(FILE *f, const struct fmt_range *r, bool first)
 	p = r->last == UINT64_MAX ? FMT_PUT_LIT(p, "10000000000000000") :
 	    fmt_put_hex(p, r->last + 1);
 	p = fmt_put_hex(FMT_PUT_LIT(p, "\",\"pa\":\"0x"), r->pa);
-	p = fmt_put_dec(FMT_PUT_LIT(p, "\",\"page_size\":"), r->page_size);
-	p = fmt_put_dec(FMT_PUT_LIT(p, ",\"level\":"), (uint64_t)r->level);
-	p = put_flags(FMT_PUT_LIT(p, ",\"flags\":"), r->flags);
-	p = fmt_put_str(FMT_PUT_LIT(p, ",\"eff\":{\"write\":"),
-	    jbool(r->eff.write));
-	p = fmt_put_str(FMT_PUT_LIT(p, ",\"user\":"), jbool(r->eff.user));
-	p = fmt_put_str(FMT_PUT_LIT(p, ",\"exec\":"), jbool(r->eff.exec));
-	p = fmt_put_str(FMT_PUT_LIT(p, "},\"memtype\":\""), r->memtype);
-	*p++ = '"';
+	if (tail != NULL && same_tail(tail, r)) {
+		memcpy(p, tail->text, tail->len);
+		p += tail->len;
+	} else if (tail != NULL) {
+		tail->ok = true;
+		tail->page_size = r->page_size;
+		tail->level = r->level;
+		tail->flags = r->flags;
+		tail->eff = r->eff;
+		tail->memtype = r->memtype;
+		tail->len = (size_t)(put_tail(tail->text, r) - tail->text);
+		memcpy(p, tail->text, tail->len);
+		p += tail->len;
+	} else {
+		p = put_tail(p, r);
+	}
 	if (r->rsvd == 0 && r->section[0] == '\0' && r->sym[0] == '\0') {
 		*p++ = '}';
 		fwrite(line, 1, (size_t)(p - line), f);
