@@ -17,9 +17,19 @@ struct cache_slot {
 /*
  * Pages come from slabs mapped (and faulted in) whole, and a flush hands
  * them all back at once: a big dump touches thousands of fresh pages,
- * and a page fault apiece costs more than reading them.
+ * and a page fault apiece costs more than reading them.  Slabs double,
+ * from 32 pages to 256, so that a small guest's few dozen tables do not
+ * fault in a megabyte.
  */
-#define CACHE_SLAB_PAGES 256
+#define CACHE_SLAB_FIRST 32
+#define CACHE_SLAB_MAX 256
+
+/* The pages of slab i. */
+static size_t
+slab_pages(size_t i)
+{
+	return i >= 3 ? CACHE_SLAB_MAX : (size_t)CACHE_SLAB_FIRST << i;
+}
 
 struct walk_cache {
 	struct cache_slot *slot;
@@ -29,9 +39,10 @@ struct walk_cache {
 	uint64_t gen;			/* ... and at which stop */
 	struct walk_cache_stats st;
 
-	uint64_t **slab;	/* room for max_pages, CACHE_SLAB_PAGES each */
+	uint64_t **slab;	/* room for max_pages, slab_pages(i) each */
 	size_t nslab, max_slab;
-	size_t used;		/* pages handed out since the flush */
+	size_t used;		/* pages handed out since the flush ... */
+	size_t cur, cur_used;	/* ... the last from slab cur, of cur_used */
 	uint64_t *free_list;	/* pages given back; linked by word 0 */
 	bool lazy;		/* the target reads as fast one at a time */
 };
@@ -41,16 +52,19 @@ static uint64_t *
 page_alloc(struct walk_cache *c)
 {
 	uint64_t *p = c->free_list;
-	size_t s = c->used / CACHE_SLAB_PAGES;
 
 	if (p != NULL) {
 		memcpy(&c->free_list, p, sizeof c->free_list);
 		return p;
 	}
-	if (s == c->max_slab)
+	if (c->cur_used == slab_pages(c->cur)) {
+		c->cur++;
+		c->cur_used = 0;
+	}
+	if (c->cur == c->max_slab)
 		return NULL;
-	if (s == c->nslab) {
-		void *m = mmap(NULL, CACHE_SLAB_PAGES * X86PT_PAGE_SIZE,
+	if (c->cur == c->nslab) {
+		void *m = mmap(NULL, slab_pages(c->cur) * X86PT_PAGE_SIZE,
 		    PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 
@@ -58,7 +72,8 @@ page_alloc(struct walk_cache *c)
 			return NULL;
 		c->slab[c->nslab++] = m;
 	}
-	p = c->slab[s] + (c->used % CACHE_SLAB_PAGES) * X86PT_ENTRIES;
+	p = c->slab[c->cur] + c->cur_used * X86PT_ENTRIES;
+	c->cur_used++;
 	c->used++;
 	return p;
 }
@@ -88,8 +103,8 @@ walk_cache_new(size_t max_pages, struct pt_err *err)
 		max_pages = WALK_CACHE_DEFAULT_PAGES;
 	c = calloc(1, sizeof *c);
 	if (c != NULL) {
-		c->max_slab = (max_pages + CACHE_SLAB_PAGES - 1) /
-		    CACHE_SLAB_PAGES;
+		for (size_t room = 0; room < max_pages; c->max_slab++)
+			room += slab_pages(c->max_slab);
 		c->slot = calloc(n, sizeof *c->slot);
 		c->slab = calloc(c->max_slab, sizeof *c->slab);
 	}
@@ -113,7 +128,7 @@ walk_cache_flush(struct walk_cache *c)
 	if (c->used == 0)
 		return;
 	memset(c->slot, 0, c->nslots * sizeof *c->slot);
-	c->used = 0;
+	c->used = c->cur = c->cur_used = 0;
 	c->free_list = NULL;
 	if (c->st.pages == 0)
 		return;
@@ -127,7 +142,7 @@ walk_cache_free(struct walk_cache *c)
 	if (c == NULL)
 		return;
 	for (size_t i = 0; i < c->nslab; i++)
-		munmap(c->slab[i], CACHE_SLAB_PAGES * X86PT_PAGE_SIZE);
+		munmap(c->slab[i], slab_pages(i) * X86PT_PAGE_SIZE);
 	free(c->slab);
 	free(c->slot);
 	free(c);
