@@ -6,9 +6,10 @@
 # already printed must say that it is cut short.  Needs no QEMU.
 . "$(dirname "$0")/../lib.sh"
 STUB=$B/tests/fakestub
-# The plain build is timed (the sanitized one is slower) and is what
-# valgrind runs (it cannot run a sanitized binary).
-PT=$B/ptdump
+# The plain objects are timed (the sanitized build is slower) and are
+# what valgrind runs (it cannot run a sanitized binary), linked
+# dynamically: valgrind sees malloc only in a shared libc.
+PT=$B/tests/ptdump-dyn
 for p in "$STUB" "$PT"; do
 	[ -x "$p" ] || { echo "missing $p (make test-progs)"; exit 1; }
 done
