@@ -42,7 +42,8 @@
 # kernel sits in a cli;hlt loop, so that changes nothing it shows.  The
 # Linux guest is stopped through its monitor once it has panicked (its
 # panic loop busy-waits and would keep a host CPU from the runs): every
-# command finds it stopped and leaves it so.
+# command finds it stopped; ptdump leaves it so, and after gdb, whose
+# exit resumes it, the monitor stops it again before the next run.
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 . "$TOP/tests/lib.sh"
 PTDUMP=$B/ptdump
@@ -187,6 +188,17 @@ run_once() {
 	timeout -k 5 "$RUN_TIMEOUT" "$BENCHRUN" "$out" -- "$@" \
 	    </dev/null >"$T/run.stat" 2>"$T/run.err"
 	rc=$?
+	# gdb detaches at exit, which resumes the guest: where it must stay
+	# stopped (RESTOP: the Linux guest's panic loop busy-waits, and would
+	# share the two host CPUs with every later run), stop it again,
+	# untimed.
+	case $k in
+	gdb | ptgdb)
+		if [ -n "${RESTOP:-}" ] && ! "$HMP" "$MON" stop >/dev/null; then
+			die "cannot stop the guest again after gdb"
+		fi
+		;;
+	esac
 	RUN_NS='' RUN_KB='' run_exit=''
 	read -r RUN_NS RUN_KB run_exit <"$T/run.stat"
 	if [ "$rc" -ne 0 ] || [ "$run_exit" != 0 ]; then
@@ -463,7 +475,7 @@ else
 	# the runs (every command then finds it stopped and leaves it so).
 	"$HMP" "$T/linux.mon" stop >/dev/null ||
 		die "cannot stop the Linux guest through its monitor"
-	TGT=127.0.0.1:$GDBPORT MON=$T/linux.mon
+	TGT=127.0.0.1:$GDBPORT MON=$T/linux.mon RESTOP=1
 	# No `info mem` here: QEMU 7.2 prints nothing for 5-level tables,
 	# after 15 s of walking them, and no target uses it.
 	keys_all=$KEYS_NOW
@@ -485,6 +497,7 @@ else
 		table pdump pdump ptgdb
 		RUN_TIMEOUT=${BENCH_TIMEOUT:-60}
 	fi
+	RESTOP=
 	tl_stop "$QPID"
 fi
 
