@@ -423,6 +423,7 @@ struct run {
 	enum x86pt_level top;
 	uint64_t max_entries, max_tables;
 	uint64_t path[X86PT_L5 + 1];	/* path[L]: the table at level L */
+	bool ahead;		/* prefetch_levels asked for every table */
 };
 
 /* Map a callback's answer: 0 go on, WALK_STOP, or -1 with err set. */
@@ -635,19 +636,17 @@ children(const struct run *r, enum x86pt_level level, uint64_t base,
 	size_t first = *n;
 
 	for (unsigned i = from; i < nent; i++) {
-		struct x86pt_entry e;
-		uint64_t va = entry_va(r, level, shift, base, i);
+		uint64_t va = entry_va(r, level, shift, base, i), pa;
 
 		if (va > r->last)
 			break;
-		if (va + (span - 1) < r->start || !(ent[i] & X86PT_E_P))
+		if (va + (span - 1) < r->start || !(ent[i] & X86PT_E_P) ||
+		    !x86pt_table_below(&w->pt, level, ent[i], &pa))
 			continue;
-		e = x86pt_decode(&w->pt, level, ent[i]);
-		if (e.is_leaf || (w->ram_limit != 0 && e.addr >= w->ram_limit))
+		if ((w->ram_limit != 0 && pa >= w->ram_limit) ||
+		    (*n > first && out[*n - 1].pa == pa))
 			continue;
-		if (*n > first && out[*n - 1].pa == e.addr)
-			continue;
-		out[(*n)++] = (struct table_at){ e.addr, va };
+		out[(*n)++] = (struct table_at){ pa, va };
 	}
 }
 
@@ -690,8 +689,9 @@ prefetch(struct run *r, enum x86pt_level level, uint64_t base,
 	struct table_at kids[X86PT_MAX_ENTRIES];
 	size_t n = 0;
 
-	/* No decoding for nothing: the cache takes no more now. */
-	if (r->w->tgt->ops->read_phys_many == NULL ||
+	/* No decoding for nothing: every table was asked for already, or
+	 * the cache takes no more now. */
+	if (r->ahead || r->w->tgt->ops->read_phys_many == NULL ||
 	    walk_cache_room(r->w->cache) == 0)
 		return 0;
 	children(r, level, base, ent, from, kids, &n);
@@ -763,6 +763,9 @@ prefetch_levels(struct run *r, uint64_t root)
 			break;	/* the walk asks table by table from here */
 		rc = fetch(r, cur, ncur);
 	}
+	/* All asked for, down to the last level or to no table at all (a
+	 * table not read comes later, alone, when the walk wants it). */
+	r->ahead = rc == 0 && (level == X86PT_L1 || ncur == 0);
 	free(cur);
 	return rc;
 }

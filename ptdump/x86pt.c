@@ -298,6 +298,37 @@ decode_pae(const struct x86pt_ctx *c, enum x86pt_level level, uint64_t raw)
 	return e;
 }
 
+bool
+x86pt_table_below(const struct x86pt_ctx *c, enum x86pt_level level,
+    uint64_t raw, uint64_t *table)
+{
+	bool ps = (raw & X86PT_E_PS) != 0;
+
+	if (!(raw & X86PT_E_P))
+		return false;
+	switch (c->mode) {
+	case X86PT_MODE_32:
+		if (level != X86PT_L2 || ((c->cr4 & X86PT_CR4_PSE) && ps))
+			return false;
+		*table = raw & BITS(12, 31);
+		return true;
+	case X86PT_MODE_PAE:
+		if (level != X86PT_L3 && (level != X86PT_L2 || ps))
+			return false;
+		break;
+	case X86PT_MODE_4LEVEL:
+	case X86PT_MODE_5LEVEL:
+		if (level < X86PT_L2 || level > X86PT_L5 ||
+		    ((level == X86PT_L2 || level == X86PT_L3) && ps))
+			return false;
+		break;
+	default:
+		return false;
+	}
+	*table = raw & BITS(12, c->maxphyaddr - 1);
+	return true;
+}
+
 struct x86pt_entry
 x86pt_decode(const struct x86pt_ctx *c, enum x86pt_level level, uint64_t raw)
 {

@@ -222,6 +222,14 @@ struct x86pt_entry x86pt_decode(const struct x86pt_ctx *c,
     enum x86pt_level level, uint64_t raw);
 
 /*
+ * Does `raw`, an entry of a table at `level`, point to a table below?
+ * Then *table is its address.  What x86pt_decode says (present, not a
+ * leaf, addr) without decoding the rest: for a walker's look ahead.
+ */
+bool x86pt_table_below(const struct x86pt_ctx *c, enum x86pt_level level,
+    uint64_t raw, uint64_t *table);
+
+/*
  * Write the names of `flags` (X86PT_F_*), separated by single blanks,
  * into buf (always NUL-terminated when len > 0).  Returns the length the
  * full text needs, like snprintf.

@@ -650,11 +650,65 @@ test_flag_table_is_consistent(void **state)
 	assert_int_equal(seen, (1u << X86PT_F_COUNT) - 1);
 }
 
+/*
+ * x86pt_table_below says what x86pt_decode says of tables below (present,
+ * not a leaf, their address), in every mode, at every level, for entries
+ * with every bit pattern a 64-bit mixing function gives, and with P and
+ * PS forced each way.
+ */
+static void
+test_table_below_agrees_with_decode(void **state)
+{
+	static const struct {
+		uint64_t cr4, efer;
+	} modes[] = {
+		{ 0, 0 },				/* 32-bit, no PSE */
+		{ X86PT_CR4_PSE, 0 },			/* 32-bit, PSE */
+		{ X86PT_CR4_PAE, X86PT_EFER_NXE },	/* PAE */
+		{ CR4_LONG, EFER_LONG },		/* 4-level */
+		{ CR4_LONG | X86PT_CR4_LA57, EFER_LONG },	/* 5-level */
+	};
+	uint64_t x = 0x243f6a8885a308d3ull;
+	unsigned agree = 0;
+
+	(void)state;
+	for (size_t m = 0; m < sizeof modes / sizeof modes[0]; m++) {
+		struct x86pt_ctx c;
+
+		x86pt_ctx_init(&c, CR0_LONG, modes[m].cr4, modes[m].efer);
+		for (unsigned n = 0; n < 4000; n++) {
+			/* splitmix64 */
+			uint64_t z = (x += 0x9e3779b97f4a7c15ull);
+
+			z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+			z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+			z ^= z >> 31;
+			if (n & 1)
+				z |= X86PT_E_P;
+			z = n & 2 ? z | X86PT_E_PS : z & ~X86PT_E_PS;
+			for (int l = X86PT_L1; l <= X86PT_L5; l++) {
+				struct x86pt_entry e = x86pt_decode(&c,
+				    (enum x86pt_level)l, z);
+				uint64_t t = 0;
+				bool below = x86pt_table_below(&c,
+				    (enum x86pt_level)l, z, &t);
+
+				assert_int_equal(below, e.present && !e.is_leaf);
+				if (below)
+					assert_int_equal(t, e.addr);
+				agree += below;
+			}
+		}
+	}
+	assert_true(agree > 1000);	/* tables were among them */
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_modes),
+		cmocka_unit_test(test_table_below_agrees_with_decode),
 		cmocka_unit_test(test_ctx_defaults_and_setters),
 		cmocka_unit_test(test_pte_4k),
 		cmocka_unit_test(test_every_flag),
