@@ -94,17 +94,15 @@ struct monitor_batch {
 	struct monitor_out *out;
 };
 
-/* Append hex-encoded output; 0 or -1 with err set. */
+/* Append hex-encoded output (checked as it is decoded); 0 or -1 with
+ * err set. */
 static int
 monitor_append(struct monitor_out *o, const char *hex, size_t n,
     struct pt_err *err)
 {
-	size_t i;
 	char *p;
 
-	for (i = 0; i < n && gr_is_hexdigit(hex[i]); i++)
-		;
-	if (i != n || n % 2 != 0)
+	if (n % 2 != 0)
 		return pt_err_set(err, PT_EXIT_TARGET, "unexpected reply "
 		    "'%.20s'", hex);
 	if (o->len + n / 2 + 1 > MONITOR_MAX_BYTES)
@@ -119,7 +117,11 @@ monitor_append(struct monitor_out *o, const char *hex, size_t n,
 		o->text = p;
 		o->cap = cap;
 	}
-	rsp_hex_decode(hex, o->text + o->len, n / 2);
+	if (rsp_hex_decode(hex, o->text + o->len, n / 2) < 0) {
+		o->text[o->len] = '\0';
+		return pt_err_set(err, PT_EXIT_TARGET, "unexpected reply "
+		    "'%.20s'", hex);
+	}
 	o->len += n / 2;
 	o->text[o->len] = '\0';
 	return 0;
@@ -148,8 +150,9 @@ monitor_reply(void *ctx, size_t i, const char *r, size_t n,
 		o->failed = true;
 		return 0;
 	}
-	/* `O`+hex is partial output; bare hex is the final one. */
-	if (gr_is_console(r, n))
+	/* `O`+hex is partial output; bare hex is the final one.  (The hex
+	 * is checked once, as monitor_append decodes it.) */
+	if (n >= 3 && r[0] == 'O')
 		return monitor_append(o, r + 1, n - 1, err) < 0 ? -1 :
 		    RSP_REPLY_MORE;
 	return monitor_append(o, r, n, err);
