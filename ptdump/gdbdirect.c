@@ -9,15 +9,15 @@
  * The monitor's flat memory map (`info mtree -f`) says which guest
  * ranges are RAM and where in their RAM block they sit; `gpa2hva` gives
  * a block's address inside QEMU.  The first read of RAM is also read by
- * QEMU itself (`xp`, which leaves the gdbstub's physical-memory mode
- * alone: the first and last 256 bytes of its first page) and compared:
- * only a match turns the direct path on.  The monitor commands, the map
- * among them, go in one round trip, before a walk's first read (at its
- * root table's page).  With --ram-access auto any failure falls back to
+ * the gdbstub itself and compared (see struct check): only a match turns
+ * the direct path on.  The monitor commands, the map among them, and the
+ * check go in one round trip, before a walk's first read (at its root
+ * table's page).  With --ram-access auto any failure falls back to
  * `m` packets quietly (--trace says why); with --ram-access direct it
  * is an error.
  */
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,65 +160,180 @@ parse_xp(const char *text, size_t unit, uint8_t *out, size_t len)
 }
 
 /*
- * The check: QEMU's own reading (`xp`) of the first and the last
- * CHECK_WINDOW bytes of the first page read, which a wrong process or
- * address would not match.  Not the whole page: QEMU 7.2 takes about
- * 2 us a value to print, a millisecond for a page.
+ * The check: the gdbstub's own reading of the first page read (up to
+ * CHECK_MAX bytes), which a wrong process or address would not match.
+ * With QEMU's physical-memory mode (its state known since the
+ * handshake), that is `m` reads of all of it, between
+ * Qqemu.PhyMemMode:1 and the mode put back, all in one write with the
+ * monitor commands: nothing can leave the mode changed.  Without it,
+ * QEMU's `xp` of its first and last CHECK_WINDOW bytes: `xp` leaves the
+ * mode alone but prints a line per 16 bytes, and QEMU 7.2 takes about
+ * 0.2 ms for 256 bytes of them.
  */
 #define CHECK_MAX 4096
 #define CHECK_WINDOW 256
+#define CHECK_M_MAX 8		/* `m` requests at most */
 
 struct check {
+	bool phys;		/* by `m` in physical mode, else by `xp` */
+	uint64_t pa;
+	size_t len;		/* bytes checked from pa */
+	/* xp: the windows and their commands */
 	size_t n;
-	size_t off[2], len[2], unit[2];
+	size_t off[2], wlen[2], unit[2];
 	char cmd[2][64];
+	/* phys: requests (Q, m..., Q), their texts, and what came back */
+	struct rsp_req req[CHECK_M_MAX + 2];
+	char text[CHECK_M_MAX + 2][48];
+	size_t nreq, first_m, nm, chunk;
+	bool toggle;		/* the mode is set and put back */
+	bool bad, restored;
+	struct gr *g;
+	uint8_t got[CHECK_MAX];	/* last: check_plan clears all above it */
 };
 
 static void
-check_window(struct check *c, uint64_t pa, size_t off, size_t len)
+check_window(struct check *c, size_t off, size_t len)
 {
 	size_t k = c->n++;
 
 	c->off[k] = off;
-	c->len[k] = len;
+	c->wlen[k] = len;
 	c->unit[k] = len % 8 == 0 && off % 8 == 0 ? 8 : 1;
 	snprintf(c->cmd[k], sizeof c->cmd[k], "xp /%zux%c 0x%" PRIx64,
-	    len / c->unit[k], c->unit[k] == 8 ? 'g' : 'b', pa + off);
+	    len / c->unit[k], c->unit[k] == 8 ? 'g' : 'b', c->pa + off);
 }
 
 static void
-check_plan(struct check *c, uint64_t pa, size_t len)
+check_add(struct check *c, const char *text)
 {
-	size_t clen = len < CHECK_MAX ? len : CHECK_MAX;
+	char *t = c->text[c->nreq];
 
-	c->n = 0;
-	if (clen <= 2 * CHECK_WINDOW) {
-		check_window(c, pa, 0, clen);
-	} else {
-		check_window(c, pa, 0, CHECK_WINDOW);
-		check_window(c, pa, clen - CHECK_WINDOW, CHECK_WINDOW);
+	snprintf(t, sizeof c->text[0], "%s", text);
+	c->req[c->nreq++] = (struct rsp_req){ t, strlen(t) };
+}
+
+static void
+check_plan(struct gr *g, struct check *c, uint64_t pa, size_t len)
+{
+	memset(c, 0, offsetof(struct check, got));
+	c->g = g;
+	c->pa = pa;
+	c->len = len < CHECK_MAX ? len : CHECK_MAX;
+	c->phys = g->phymem && g->phymem_cur >= 0 && g->mem_chunk >= 64;
+	if (!c->phys) {
+		if (c->len <= 2 * CHECK_WINDOW) {
+			check_window(c, 0, c->len);
+		} else {
+			check_window(c, 0, CHECK_WINDOW);
+			check_window(c, c->len - CHECK_WINDOW, CHECK_WINDOW);
+		}
+		return;
 	}
+	c->chunk = g->mem_chunk;
+	if (c->len > CHECK_M_MAX * c->chunk)
+		c->len = CHECK_M_MAX * c->chunk;
+	c->toggle = g->phymem_cur == 0;
+	if (c->toggle)
+		check_add(c, "Qqemu.PhyMemMode:1");
+	c->first_m = c->nreq;
+	for (size_t off = 0; off < c->len; off += c->chunk, c->nm++) {
+		char m[48];
+
+		snprintf(m, sizeof m, "m%" PRIx64 ",%zx", pa + off,
+		    c->len - off < c->chunk ? c->len - off : c->chunk);
+		check_add(c, m);
+	}
+	if (c->toggle)
+		check_add(c, "Qqemu.PhyMemMode:0");
 }
 
 /*
- * Read [pa, pa + len) into buf straight from QEMU's memory; the windows
- * of the check must match QEMU's own reading of them (xp[k], the output
- * of c->cmd[k]).
+ * A reply to the check's requests: a failure marks the check bad and
+ * lets the exchange go on (every request gets its answer).
+ */
+static int
+check_reply(void *ctx, size_t i, const char *r, size_t n, struct pt_err *err)
+{
+	struct check *c = ctx;
+	size_t k = i - c->first_m, ask;
+
+	(void)err;
+	if (gr_stray(c->g, r, n))
+		return RSP_REPLY_STRAY;
+	if (i < c->first_m || k >= c->nm) {
+		if (n == 2 && memcmp(r, "OK", 2) == 0)
+			c->restored = c->restored || i > c->first_m;
+		else
+			c->bad = true;
+		return 0;
+	}
+	ask = c->len - k * c->chunk < c->chunk ? c->len - k * c->chunk :
+	    c->chunk;
+	if (n != 2 * ask || rsp_hex_decode(r, c->got + k * c->chunk, ask) < 0)
+		c->bad = true;
+	return 0;
+}
+
+/*
+ * The check's monitor commands after cmd[0..n) (their outputs in out),
+ * and its `m` reads, in one exchange.
+ */
+static int
+check_ask(struct gr *g, struct check *c, const char **cmd, size_t n,
+    char **out, struct pt_err *err)
+{
+	int rc;
+
+	if (!c->phys) {
+		for (size_t k = 0; k < c->n; k++)
+			cmd[n + k] = c->cmd[k];
+		return gr_monitor_many(g, cmd, n + c->n, out, err);
+	}
+	if (c->toggle)
+		g->phymem_cur = 1;	/* until the mode is put back */
+	rc = gr_monitor_many_then(g, cmd, n, out, c->req, c->nreq,
+	    check_reply, c, err);
+	/* Put back, even if a monitor command failed: the stub answered. */
+	if (c->toggle && c->restored)
+		g->phymem_cur = 0;
+	return rc;
+}
+/*
+ * Read [pa, pa + len) into buf straight from QEMU's memory; the check's
+ * bytes must match the gdbstub's reading of them (xp[k], the output of
+ * c->cmd[k]; or c->got).
  */
 static int
 check_read(struct gr *g, char *const *xp, const struct check *c,
-    uint64_t pa, void *buf, size_t len, struct pt_err *err)
+    void *buf, size_t len, struct pt_err *err)
 {
 	uint8_t theirs[CHECK_WINDOW * 2];
-	int rc = hostmem_read(&g->ram, pa, buf, len, err);
+	const uint8_t *mine = buf;
+	int rc = hostmem_read(&g->ram, c->pa, buf, len, err);
 
-	for (size_t k = 0; k < c->n && rc == 0; k++)
-		if (parse_xp(xp[k], c->unit[k], theirs, c->len[k]) < 0 ||
-		    memcmp(theirs, (uint8_t *)buf + c->off[k], c->len[k]) != 0)
-			rc = pt_err_set(err, PT_EXIT_TARGET, "%s disagrees "
+	if (rc != 0)
+		return rc;
+	if (c->phys) {
+		if (c->bad)
+			return pt_err_set(err, PT_EXIT_TARGET, "the gdbstub "
+			    "did not read guest-physical 0x%" PRIx64 " to "
+			    "check it", c->pa);
+		for (size_t i = 0; i < c->len; i++)
+			if (c->got[i] != mine[i])
+				return pt_err_set(err, PT_EXIT_TARGET, "%s "
+				    "disagrees with the gdbstub at "
+				    "guest-physical 0x%" PRIx64, g->ram.path,
+				    c->pa + i);
+		return 0;
+	}
+	for (size_t k = 0; k < c->n; k++)
+		if (parse_xp(xp[k], c->unit[k], theirs, c->wlen[k]) < 0 ||
+		    memcmp(theirs, mine + c->off[k], c->wlen[k]) != 0)
+			return pt_err_set(err, PT_EXIT_TARGET, "%s disagrees "
 			    "with the gdbstub at guest-physical 0x%" PRIx64,
-			    g->ram.path, pa + c->off[k]);
-	return rc;
+			    g->ram.path, c->pa + c->off[k]);
+	return 0;
 }
 
 /* The start in QEMU of the block of region r, from r's span. */
@@ -313,7 +428,7 @@ attach(struct gr *g, uint64_t pa, void *buf, size_t len, struct pt_err *err)
 	const struct memmap_region *at = NULL;
 	struct peerpid peer;
 	struct check c;
-	size_t n = 0, ihva, icpus = 0, ixp;
+	size_t n = 0, ihva, icpus = 0, ixp, nout;
 	uint64_t hva = 0;
 	pid_t pid = 0;
 	int rc = -1;
@@ -329,12 +444,11 @@ attach(struct gr *g, uint64_t pa, void *buf, size_t len, struct pt_err *err)
 		icpus = n;	/* QEMU's threads: whose socket to look at */
 		cmd[n++] = "info cpus";
 	}
-	check_plan(&c, pa, len);
+	check_plan(g, &c, pa, len);
 	ixp = n;
-	for (size_t k = 0; k < c.n; k++)
-		cmd[n++] = c.cmd[k];
-	if (gr_monitor_many(g, cmd, n, out, err) < 0)
+	if (check_ask(g, &c, cmd, n, out, err) < 0)
 		return -1;
+	nout = n + (c.phys ? 0 : c.n);
 	if (!g->map_known && keep_map(g, out[0], err) < 0)
 		goto done;
 	if (g->opt.guest_ram == NULL && peerpid_finish(&peer,
@@ -365,9 +479,9 @@ attach(struct gr *g, uint64_t pa, void *buf, size_t len, struct pt_err *err)
 		rc = 1;		/* not RAM: checked on a later read */
 		goto done;
 	}
-	rc = check_read(g, out + ixp, &c, pa, buf, len, err);
+	rc = check_read(g, out + ixp, &c, buf, len, err);
 done:
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < nout; i++)
 		free(out[i]);
 	return rc;
 }
@@ -385,13 +499,11 @@ check_later(struct gr *g, uint64_t pa, void *buf, size_t len,
 
 	if (!hostmem_covers(&g->ram, pa, len))
 		return 1;
-	check_plan(&c, pa, len);
-	for (size_t k = 0; k < c.n; k++)
-		cmd[k] = c.cmd[k];
-	if (gr_monitor_many(g, cmd, c.n, out, err) < 0)
+	check_plan(g, &c, pa, len);
+	if (check_ask(g, &c, cmd, 0, out, err) < 0)
 		return -1;
-	rc = check_read(g, out, &c, pa, buf, len, err);
-	for (size_t k = 0; k < c.n; k++)
+	rc = check_read(g, out, &c, buf, len, err);
+	for (size_t k = 0; k < (c.phys ? 0 : c.n); k++)
 		free(out[k]);
 	return rc;
 }
@@ -443,7 +555,8 @@ gr_direct_read(struct gr *g, uint64_t pa, void *buf, size_t len,
 		return 1;	/* not RAM: through the gdbstub */
 	g->direct = GR_DIRECT_ON;
 	rsp_note(&g->rsp, "direct RAM access on: %s (%zu spans), checked "
-	    "against QEMU's xp at 0x%" PRIx64, g->ram.path, g->ram.n, pa);
+	    "against the gdbstub's own reading at 0x%" PRIx64, g->ram.path,
+	    g->ram.n, pa);
 	return 0;
 }
 

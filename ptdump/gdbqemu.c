@@ -92,6 +92,9 @@ struct monitor_out {
 struct monitor_batch {
 	struct gr *g;
 	struct monitor_out *out;
+	size_t n;		/* monitor commands, then other requests: */
+	rsp_reply_fn more_fn;	/* their replies (indexed from 0) */
+	void *more_ctx;
 };
 
 /* Append hex-encoded output (checked as it is decoded); 0 or -1 with
@@ -158,13 +161,33 @@ monitor_reply(void *ctx, size_t i, const char *r, size_t n,
 	return monitor_append(o, r, n, err);
 }
 
+/* A reply in a batch of monitor commands and other requests. */
+static int
+batch_reply(void *ctx, size_t i, const char *r, size_t n, struct pt_err *err)
+{
+	struct monitor_batch *b = ctx;
+
+	if (i < b->n)
+		return monitor_reply(b, i, r, n, err);
+	return b->more_fn(b->more_ctx, i - b->n, r, n, err);
+}
+
 int
 gr_monitor_many(struct gr *g, const char *const *cmd, size_t n, char **out,
     struct pt_err *err)
 {
+	return gr_monitor_many_then(g, cmd, n, out, NULL, 0, NULL, NULL, err);
+}
+
+int
+gr_monitor_many_then(struct gr *g, const char *const *cmd, size_t n,
+    char **out, const struct rsp_req *more, size_t nmore, rsp_reply_fn fn,
+    void *ctx, struct pt_err *err)
+{
 	struct monitor_out *o = calloc(n > 0 ? n : 1, sizeof *o);
-	struct monitor_batch b = { g, o };
-	struct rsp_req *req = calloc(n > 0 ? n : 1, sizeof *req);
+	struct monitor_batch b = { g, o, n, fn, ctx };
+	struct rsp_req *req = calloc(n + nmore > 0 ? n + nmore : 1,
+	    sizeof *req);
 	char **text = calloc(n > 0 ? n : 1, sizeof *text);
 	size_t i;
 	int rc = -1;
@@ -190,7 +213,9 @@ gr_monitor_many(struct gr *g, const char *const *cmd, size_t n, char **out,
 		rsp_hex_encode(cmd[i], clen, text[i] + 6);
 		req[i] = (struct rsp_req){ text[i], 6 + 2 * clen };
 	}
-	if (gr_batch(g, req, n, monitor_reply, &b, err) < 0) {
+	for (i = 0; i < nmore; i++)
+		req[n + i] = more[i];
+	if (gr_batch(g, req, n + nmore, batch_reply, &b, err) < 0) {
 		pt_err_wrap(err, "monitor %s", n > 0 ? cmd[0] : "");
 		goto done;
 	}

@@ -311,11 +311,15 @@ handshake(struct gr *g, struct pt_err *err)
 /* ---- the rest of the handshake, in one exchange ------------------------ */
 
 /*
- * The stop state, QEMU's extensions, the vCPUs and the first piece of
- * the target description do not depend on each other: they are asked
- * together.
+ * The stop state, QEMU's extensions and its physical-memory mode (what
+ * close puts back; a stub without it answers nothing), the vCPUs and the
+ * first piece of the target description do not depend on each other:
+ * they are asked together.
  */
-enum { HELLO_STOP, HELLO_QEMU, HELLO_QF, HELLO_QS, HELLO_TDESC, HELLO_N };
+enum {
+	HELLO_STOP, HELLO_QEMU, HELLO_PHYMEM, HELLO_QF, HELLO_QS, HELLO_TDESC,
+	HELLO_N
+};
 
 struct hello {
 	struct gr *g;
@@ -367,7 +371,7 @@ hello_reply(void *ctx, size_t i, const char *r, size_t n, struct pt_err *err)
 			    "reply '%.40s' to '?'", r);
 	} else if (gr_stray(h->g, r, n)) {
 		return RSP_REPLY_STRAY;
-	} else if (i != HELLO_QEMU && !is_listing(r, n)) {
+	} else if (i != HELLO_QEMU && i != HELLO_PHYMEM && !is_listing(r, n)) {
 		return pt_err_set(err, PT_EXIT_TARGET, "unexpected reply "
 		    "'%.40s'", r);
 	}
@@ -385,6 +389,7 @@ hello(struct gr *g, struct pt_err *err)
 
 	req[HELLO_STOP] = (struct rsp_req){ "?", 1 };
 	req[HELLO_QEMU] = (struct rsp_req){ "qqemu.Supported", 15 };
+	req[HELLO_PHYMEM] = (struct rsp_req){ "qqemu.PhyMemMode", 16 };
 	req[HELLO_QF] = (struct rsp_req){ "qfThreadInfo", 12 };
 	req[HELLO_QS] = (struct rsp_req){ "qsThreadInfo", 12 };
 	snprintf(tdesc, sizeof tdesc, "qXfer:features:read:target.xml:0,%zx",
@@ -403,6 +408,9 @@ hello(struct gr *g, struct pt_err *err)
 	}
 	gr_note_stop(g, stop, strlen(stop));
 	g->phymem = strstr(h.reply[HELLO_QEMU], "PhyMemMode") != NULL;
+	if (g->phymem && (strcmp(h.reply[HELLO_PHYMEM], "0") == 0 ||
+	    strcmp(h.reply[HELLO_PHYMEM], "1") == 0))
+		g->phymem_orig = g->phymem_cur = h.reply[HELLO_PHYMEM][0] - '0';
 	/* A stub without threads still works for everything else. */
 	if (gr_load_threads(g, &h.reply[HELLO_QF], 2, err) < 0) {
 		if (g->rsp.dead)

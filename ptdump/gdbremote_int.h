@@ -162,6 +162,13 @@ int gr_monitor(void *ctx, const char *cmd, char **out, struct pt_err *err);
  */
 int gr_monitor_many(struct gr *g, const char *const *cmd, size_t n,
     char **out, struct pt_err *err);
+/*
+ * The same, followed in the same exchange by `nmore` other requests whose
+ * replies go to fn (ctx, their index in `more`, ...).
+ */
+int gr_monitor_many_then(struct gr *g, const char *const *cmd, size_t n,
+    char **out, const struct rsp_req *more, size_t nmore, rsp_reply_fn fn,
+    void *ctx, struct pt_err *err);
 int gr_settle(void *ctx, struct pt_err *err);
 /*
  * Is reply r (n bytes) to an `m` read of `ask` bytes QEMU's E22, "too

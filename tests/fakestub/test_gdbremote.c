@@ -465,11 +465,13 @@ test_phymem_mode_restored(void **state)
 	assert_memory_equal(b, "hello", 5);
 	assert_int_equal(gdbremote_close(&t, &e), 0);
 	stub_finish(s);
-	/* The mode is asked together with the first change, which sets
-	 * 1 once more; the restore comes after the 0 and before the
-	 * detach. */
-	log_seq(s, "< qqemu.PhyMemMode", "< Qqemu.PhyMemMode:1");
-	assert_int_equal(log_count(s, "< Qqemu.PhyMemMode:1"), 2);
+	/* The mode is asked once, in the handshake: found 1, the physical
+	 * read changes nothing, the virtual one sets 0, and the restore
+	 * puts 1 back before the detach. */
+	log_order(s, "< qqemu.Supported", "< qqemu.PhyMemMode",
+	    "< qfThreadInfo");
+	assert_int_equal(log_count(s, "< qqemu.PhyMemMode"), 1);
+	assert_int_equal(log_count(s, "< Qqemu.PhyMemMode:1"), 1);
 	assert_int_equal(log_count(s, "< Qqemu.PhyMemMode:0"), 1);
 	log_order(s, "< Qqemu.PhyMemMode:0", "< Qqemu.PhyMemMode:1", "< D;1");
 	assert_true(log_has(s, "final phymem=1 detached=1"));
@@ -737,7 +739,8 @@ test_no_phymem_support(void **state)
 	assert_memory_equal(b, "hello", 5);
 	t.ops->close(t.ctx);
 	stub_finish(s);
-	assert_false(log_has(s, "< qqemu.PhyMemMode"));
+	/* Asked in the handshake (unanswered here), never set. */
+	assert_int_equal(log_count(s, "< qqemu.PhyMemMode"), 1);
 	assert_false(log_has(s, "< Qqemu.PhyMemMode"));
 	assert_int_equal(log_count(s, "< D;1"), 1);
 	}
@@ -1655,10 +1658,11 @@ check_direct(struct stub *s, bool tcp)
 	assert_int_equal(memmap_ram_end(m), 0x8000);
 	t.ops->close(t.ctx);
 	stub_finish(s);
-	/* No `m` for RAM: QEMU's own xp checked the first read (the
-	 * first and last 256 bytes of its first 4 KiB), asked with the map
-	 * and gpa2hva. */
-	assert_int_equal(log_count(s, "< m7000,800"), 0);
+	/* No `m` for RAM but the check's: the gdbstub's own reading of
+	 * the first read's page (PhyMemMode set and put back around it),
+	 * asked with the map and gpa2hva; then the read past RAM. */
+	assert_int_equal(log_count(s, "< m7000,800"), 1);
+	assert_int_equal(log_count(s, "< m7800,800"), 1);
 	assert_int_equal(log_count(s, "< m8000,800"), 0);
 	assert_int_equal(log_count(s, "< m9000,1b"), 0);
 	assert_int_equal(log_count(s, "< mff00,200"), 1);
@@ -1667,19 +1671,21 @@ check_direct(struct stub *s, bool tcp)
 		 * holds the socket: no look through every process. */
 		log_seq(s, "< qRcmd,696e666f206d74726565202d66",
 		    "< qRcmd,6770613268766120307837303030",
-		    INFO_CPUS,
-		    "< qRcmd,7870202f3332786720307837303030",
-		    "< qRcmd,7870202f3332786720307837663030");
+		    INFO_CPUS, "< Qqemu.PhyMemMode:1", "< m7000,800",
+		    "< m7800,800", "< Qqemu.PhyMemMode:0");
 	} else {
 		/* A unix socket names its peer (SO_PEERCRED). */
 		log_seq(s, "< qRcmd,696e666f206d74726565202d66", /* info mtree -f */
 		    "< qRcmd,6770613268766120307837303030",	/* gpa2hva 0x7000 */
-		    "< qRcmd,7870202f3332786720307837303030",	/* xp /32xg 0x7000 */
-		    "< qRcmd,7870202f3332786720307837663030");	/* xp /32xg 0x7f00 */
+		    "< Qqemu.PhyMemMode:1", "< m7000,800", "< m7800,800",
+		    "< Qqemu.PhyMemMode:0");
 		assert_false(log_has(s, INFO_CPUS));
 	}
+	assert_false(log_has(s, "xp /"));
 	/* PhyMemMode was set for the `m` read past RAM and put back. */
-	log_order(s, "< Qqemu.PhyMemMode:1", "< Qqemu.PhyMemMode:0", "< D;1");
+	assert_int_equal(log_count(s, "< Qqemu.PhyMemMode:1"), 2);
+	log_order(s, "< mff00,200", "< Qqemu.PhyMemMode:0", "< D;1");
+	assert_true(log_has(s, "final phymem=0"));
 }
 
 static void
@@ -1694,6 +1700,23 @@ test_direct_over_tcp(void **state)
 	check_direct(*state, true);
 }
 
+/* A stub in `mode` read at 0x8000 with --ram-access direct: it works. */
+static void
+direct_read_ok(struct stub *s, bool tcp, const char *mode)
+{
+	struct target t;
+	uint8_t b[0x1000];
+	struct pt_err e;
+
+	stub_start(s, tcp, "-m", mode, (char *)NULL);
+	open_ram(s, &t, GDBREMOTE_RAM_DIRECT, NULL);
+	assert_int_equal(t.ops->read_phys(t.ctx, 0x8000, b, sizeof b, &e), 0);
+	check_pattern(b, 0x1000, 0);
+	check_ram_access(&t, "direct (/proc/");
+	t.ops->close(t.ctx);
+	stub_finish(s);
+}
+
 /*
  * A thread id from `info cpus` counts only if its process holds the
  * socket: here it names the test's own process, which /proc/PID/mem
@@ -1703,19 +1726,12 @@ static void
 test_direct_over_tcp_wrong_thread(void **state)
 {
 	struct stub *s = *state;
-	struct target t;
-	uint8_t b[0x1000];
-	struct pt_err e;
 
-	stub_start(s, true, "-m", "badtid", (char *)NULL);
-	open_ram(s, &t, GDBREMOTE_RAM_DIRECT, NULL);
-	assert_int_equal(t.ops->read_phys(t.ctx, 0x8000, b, sizeof b, &e), 0);
-	check_pattern(b, 0x1000, 0);
-	check_ram_access(&t, "direct (/proc/");
-	t.ops->close(t.ctx);
-	stub_finish(s);
+	direct_read_ok(s, true, "badtid");
 	assert_true(log_has(s, INFO_CPUS));
-	assert_int_equal(log_count(s, "< m8000,800"), 0);
+	/* The check's reads only. */
+	assert_int_equal(log_count(s, "< m8000,800"), 1);
+	assert_int_equal(log_count(s, "< m8800,800"), 1);
 }
 
 /* A stub whose map or addresses are wrong: auto reads with `m` as if
@@ -1735,7 +1751,8 @@ check_direct_refused(struct stub *s, const char *mode, const char *why)
 	check_ram_access(&t, "rsp");
 	t.ops->close(t.ctx);
 	stub_finish(s);
-	assert_int_equal(log_count(s, "< m8000,800"), 2);
+	/* The check's read, then the two reads by packets. */
+	assert_int_equal(log_count(s, "< m8000,800"), 3);
 
 	stub_start(s, false, "-m", mode, (char *)NULL);
 	open_ram(s, &t, GDBREMOTE_RAM_DIRECT, NULL);
@@ -1750,7 +1767,9 @@ check_direct_refused(struct stub *s, const char *mode, const char *why)
 	t.ops->close(t.ctx);
 	stub_finish(s);
 	assert_int_equal(log_count(s, "< D;1"), 1);
-	assert_false(log_has(s, "< m8000"));
+	/* The check's one read of 0x8000, and no reads by packets. */
+	assert_int_equal(log_count(s, "< m8000,800"), 1);
+	assert_int_equal(log_count(s, "< m8800,800"), 1);
 }
 
 static void
@@ -1763,8 +1782,36 @@ test_direct_wrong_address_refused(void **state)
 static void
 test_direct_tail_mismatch_refused(void **state)
 {
-	check_direct_refused(*state, "xp-tail", "disagrees with the gdbstub "
-	    "at guest-physical 0x8f00");
+	check_direct_refused(*state, "m-tail", "disagrees with the gdbstub "
+	    "at guest-physical 0x8ff8");
+}
+
+/*
+ * A gdbstub without the physical-memory mode: QEMU's `xp` checks the
+ * first read instead (its first and last 256 bytes), and `xp` showing
+ * other bytes at the end of the page is refused.
+ */
+static void
+test_direct_checked_by_xp_without_phymem(void **state)
+{
+	struct stub *s = *state;
+	struct target t;
+	uint8_t b[0x1000];
+	struct pt_err e;
+
+	direct_read_ok(s, false, "nophymem");
+	log_seq(s, "< qRcmd,6770613268766120307838303030",	/* gpa2hva 0x8000 */
+	    "< qRcmd,7870202f3332786720307838303030",	/* xp /32xg 0x8000 */
+	    "< qRcmd,7870202f3332786720307838663030");	/* xp /32xg 0x8f00 */
+	assert_false(log_has(s, "< m8000"));
+
+	stub_start(s, false, "-m", "nophymem", "-m", "xp-tail", (char *)NULL);
+	open_ram(s, &t, GDBREMOTE_RAM_DIRECT, NULL);
+	assert_int_equal(t.ops->read_phys(t.ctx, 0x8000, b, sizeof b, &e), -1);
+	assert_non_null(strstr(e.msg, "disagrees with the gdbstub at "
+	    "guest-physical 0x8f00"));
+	t.ops->close(t.ctx);
+	stub_finish(s);
 }
 
 static void
@@ -1795,8 +1842,11 @@ test_guest_ram_file(void **state)
 	check_ram_access(&t, "direct (/tmp/ptdump-ram.");
 	t.ops->close(t.ctx);
 	stub_finish(s);
-	assert_int_equal(log_count(s, "< m8000,800"), 0);
-	assert_false(log_has(s, "< Qqemu.PhyMemMode"));
+	/* The check's reads only, the mode set and put back around them. */
+	assert_int_equal(log_count(s, "< m8000,800"), 1);
+	assert_int_equal(log_count(s, "< m8800,800"), 1);
+	log_seq(s, "< Qqemu.PhyMemMode:1", "< m8000,800", "< m8800,800",
+	    "< Qqemu.PhyMemMode:0");
 
 	/* Another file of the same size: not the guest's RAM. */
 	snprintf(other, sizeof other, "/tmp/ptdump-ram.XXXXXX");
@@ -2021,6 +2071,7 @@ main(int argc, char **argv)
 		T(test_direct_over_tcp_wrong_thread),
 		T(test_direct_wrong_address_refused),
 		T(test_direct_tail_mismatch_refused),
+		T(test_direct_checked_by_xp_without_phymem),
 		T(test_direct_no_memory_map_refused),
 		T(test_guest_ram_file),
 		T(test_batch_in_flight),
