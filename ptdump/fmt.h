@@ -39,13 +39,12 @@ struct sym_table;
  * mostly differ in their addresses alone).
  */
 struct fmt_json_tail {
-	bool ok;
 	uint64_t page_size;
 	enum x86pt_level level;
 	uint32_t flags;
 	struct x86pt_eff eff;
 	const char *memtype;
-	size_t len;
+	size_t len;		/* 0: nothing kept yet */
 	char text[320];
 };
 

@@ -52,7 +52,7 @@ put_tail(char *p, const struct fmt_range *r)
 static bool
 same_tail(const struct fmt_json_tail *t, const struct fmt_range *r)
 {
-	return t->ok && t->page_size == r->page_size &&
+	return t->len > 0 && t->page_size == r->page_size &&
 	    t->level == r->level && t->flags == r->flags &&
 	    t->eff.write == r->eff.write && t->eff.user == r->eff.user &&
 	    t->eff.exec == r->eff.exec && t->memtype == r->memtype;
@@ -73,21 +73,20 @@ fmt_json_range(FILE *f, const struct fmt_range *r, bool first,
 	p = r->last == UINT64_MAX ? FMT_PUT_LIT(p, "10000000000000000") :
 	    fmt_put_hex(p, r->last + 1);
 	p = fmt_put_hex(FMT_PUT_LIT(p, "\",\"pa\":\"0x"), r->pa);
-	if (tail != NULL && same_tail(tail, r)) {
-		memcpy(p, tail->text, tail->len);
-		p += tail->len;
-	} else if (tail != NULL) {
-		tail->ok = true;
-		tail->page_size = r->page_size;
-		tail->level = r->level;
-		tail->flags = r->flags;
-		tail->eff = r->eff;
-		tail->memtype = r->memtype;
-		tail->len = (size_t)(put_tail(tail->text, r) - tail->text);
-		memcpy(p, tail->text, tail->len);
-		p += tail->len;
-	} else {
+	if (tail == NULL) {
 		p = put_tail(p, r);
+	} else {
+		if (!same_tail(tail, r)) {
+			tail->page_size = r->page_size;
+			tail->level = r->level;
+			tail->flags = r->flags;
+			tail->eff = r->eff;
+			tail->memtype = r->memtype;
+			tail->len = (size_t)(put_tail(tail->text, r) -
+			    tail->text);
+		}
+		memcpy(p, tail->text, tail->len);
+		p += tail->len;
 	}
 	if (r->rsvd == 0 && r->section[0] == '\0' && r->sym[0] == '\0') {
 		*p++ = '}';

@@ -213,6 +213,15 @@ check_add(struct check *c, const char *text)
 	c->req[c->nreq++] = (struct rsp_req){ t, strlen(t) };
 }
 
+/* The bytes the check's k-th `m` asks for. */
+static size_t
+check_ask_len(const struct check *c, size_t k)
+{
+	size_t off = k * c->chunk;
+
+	return c->len - off < c->chunk ? c->len - off : c->chunk;
+}
+
 static void
 check_plan(struct gr *g, struct check *c, uint64_t pa, size_t len)
 {
@@ -237,11 +246,11 @@ check_plan(struct gr *g, struct check *c, uint64_t pa, size_t len)
 	if (c->toggle)
 		check_add(c, "Qqemu.PhyMemMode:1");
 	c->first_m = c->nreq;
-	for (size_t off = 0; off < c->len; off += c->chunk, c->nm++) {
+	for (; c->nm * c->chunk < c->len; c->nm++) {
 		char m[48];
 
-		snprintf(m, sizeof m, "m%" PRIx64 ",%zx", pa + off,
-		    c->len - off < c->chunk ? c->len - off : c->chunk);
+		snprintf(m, sizeof m, "m%" PRIx64 ",%zx", pa + c->nm * c->chunk,
+		    check_ask_len(c, c->nm));
 		check_add(c, m);
 	}
 	if (c->toggle)
@@ -256,7 +265,7 @@ static int
 check_reply(void *ctx, size_t i, const char *r, size_t n, struct pt_err *err)
 {
 	struct check *c = ctx;
-	size_t k = i - c->first_m, ask;
+	size_t k = i - c->first_m;
 
 	(void)err;
 	if (gr_stray(c->g, r, n))
@@ -268,9 +277,8 @@ check_reply(void *ctx, size_t i, const char *r, size_t n, struct pt_err *err)
 			c->bad = true;
 		return 0;
 	}
-	ask = c->len - k * c->chunk < c->chunk ? c->len - k * c->chunk :
-	    c->chunk;
-	if (n != 2 * ask || rsp_hex_decode(r, c->got + k * c->chunk, ask) < 0)
+	if (!gr_mem_reply_whole(r, n, c->got + k * c->chunk,
+	    check_ask_len(c, k)))
 		c->bad = true;
 	return 0;
 }
@@ -299,6 +307,7 @@ check_ask(struct gr *g, struct check *c, const char **cmd, size_t n,
 		g->phymem_cur = 0;
 	return rc;
 }
+
 /*
  * Read [pa, pa + len) into buf straight from QEMU's memory; the check's
  * bytes must match the gdbstub's reading of them (xp[k], the output of

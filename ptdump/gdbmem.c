@@ -80,6 +80,12 @@ gr_read_virt(void *ctx, uint64_t va, void *buf, size_t len,
 	return gr_read_mem(ctx, false, va, buf, len, err);
 }
 
+bool
+gr_mem_reply_whole(const char *r, size_t n, void *out, size_t ask)
+{
+	return n == 2 * ask && rsp_hex_decode(r, out, ask) == 0;
+}
+
 /* One `m` request of a batch: its bytes go to `out`. */
 struct chunk {
 	char req[48];
@@ -105,7 +111,7 @@ on_reply(void *ctx, size_t i, const char *r, size_t n, struct pt_err *err)
 	if (gr_stray(b->g, r, n))
 		return RSP_REPLY_STRAY;
 	/* Errors, E22 and short answers are left to a serial read. */
-	c->ok = n == 2 * c->ask && rsp_hex_decode(r, c->out, c->ask) == 0;
+	c->ok = gr_mem_reply_whole(r, n, c->out, c->ask);
 	return 0;
 }
 

@@ -151,6 +151,9 @@ int gr_read_virt(void *ctx, uint64_t va, void *buf, size_t len,
 int gr_read_phys_many(void *ctx, struct target_read *r, size_t n,
     struct pt_err *err);
 
+/* Is r (n bytes) all `ask` bytes an `m` asked for?  Then they are in out. */
+bool gr_mem_reply_whole(const char *r, size_t n, void *out, size_t ask);
+
 /* ---- gdbqemu.c ---- */
 
 /* Put the stub in physical (1) or virtual (0) mode for `m`. */

@@ -41,8 +41,8 @@ struct walk_cache {
 
 	uint64_t **slab;	/* room for max_pages, slab_pages(i) each */
 	size_t nslab, max_slab;
-	size_t used;		/* pages handed out since the flush ... */
-	size_t cur, cur_used;	/* ... the last from slab cur, of cur_used */
+	size_t cur, cur_used;	/* since the flush, pages handed out up to
+				 * cur_used of slab cur */
 	uint64_t *free_list;	/* pages given back; linked by word 0 */
 	bool lazy;		/* the target reads as fast one at a time */
 };
@@ -74,7 +74,6 @@ page_alloc(struct walk_cache *c)
 	}
 	p = c->slab[c->cur] + c->cur_used * X86PT_ENTRIES;
 	c->cur_used++;
-	c->used++;
 	return p;
 }
 
@@ -125,10 +124,10 @@ walk_cache_new(size_t max_pages, struct pt_err *err)
 void
 walk_cache_flush(struct walk_cache *c)
 {
-	if (c->used == 0)
+	if (c->cur == 0 && c->cur_used == 0)
 		return;
 	memset(c->slot, 0, c->nslots * sizeof *c->slot);
-	c->used = c->cur = c->cur_used = 0;
+	c->cur = c->cur_used = 0;
 	c->free_list = NULL;
 	if (c->st.pages == 0)
 		return;
