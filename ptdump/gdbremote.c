@@ -762,7 +762,12 @@ trace_stats(struct gr *g)
 static void
 gr_free(struct gr *g)
 {
+	struct pt_err ignored;
+
 	trace_stats(g);
+	/* QEMU keeps its last packet until an ack comes. */
+	if (g->fd >= 0 && !g->rsp.dead)
+		(void)rsp_send_acks(&g->rsp, &ignored);
 	if (g->fd >= 0)
 		close(g->fd);
 	gr_direct_free(g);

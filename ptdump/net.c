@@ -323,28 +323,55 @@ net_open(const char *spec, int timeout_ms, struct pt_err *err)
 	return net_connect(&a, timeout_ms, err);
 }
 
+/*
+ * How long a read keeps asking before it sleeps in poll.  A local
+ * stub's next packet is most often microseconds away, and on a virtual
+ * machine a sleep and its wake-up cost more than that: a Linux guest's
+ * dump slept about 60 times, and was 10 to 15% slower (median of 100
+ * runs, side by side) than with this.
+ */
+#define NET_SPIN_NS 30000
+
+static long long
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
 ssize_t
 net_read(int fd, void *buf, size_t len, int timeout_ms)
 {
 	long long deadline = deadline_in(timeout_ms);
+	long long spin_end = timeout_ms != 0 ? now_ns() + NET_SPIN_NS : 0;
+	bool sock = true;
 	ssize_t n;
 	int r;
 
 	for (;;) {
-		if ((r = wait_fd(fd, POLLIN, deadline)) == 0)
-			return 0;
-		if (r < 0)
-			return -2;
-		n = read(fd, buf, len);
+		n = sock ? recv(fd, buf, len, MSG_DONTWAIT) : read(fd, buf, len);
+		if (n < 0 && errno == ENOTSOCK) {
+			sock = false;	/* a pipe, in tests: poll, then read */
+			spin_end = 0;
+			errno = EAGAIN;
+		}
 		if (n > 0)
 			return n;
 		if (n == 0)
 			return -1;
-		if (errno == EINTR || errno == EAGAIN)
-			continue;
 		if (errno == ECONNRESET)
 			return -1;
-		return -2;
+		if (errno != EINTR && errno != EAGAIN)
+			return -2;
+		if (errno == EAGAIN && (spin_end == 0 || now_ns() > spin_end)) {
+			spin_end = 0;
+			if ((r = wait_fd(fd, POLLIN, deadline)) == 0)
+				return 0;
+			if (r < 0)
+				return -2;
+		}
 	}
 }
 
@@ -378,22 +405,33 @@ net_write(int fd, const void *buf, size_t len, int timeout_ms)
 {
 	long long deadline = deadline_in(timeout_ms);
 	const char *p = buf;
+	bool sock = true, full = false;
 	ssize_t n;
 	int r;
 
 	while (len > 0) {
-		/* A stub that stops reading must not hold us forever. */
-		if ((r = wait_fd(fd, POLLOUT, deadline)) == 0)
-			errno = ETIMEDOUT;
-		if (r <= 0)
-			return -1;
-		n = send(fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (n < 0 && errno == ENOTSOCK)
-			n = write(fd, p, len);	/* a pipe, in tests */
+		/* A stub that stops reading must not hold us forever: a
+		 * full socket waits in poll, by the deadline. */
+		if (!sock || full) {
+			if ((r = wait_fd(fd, POLLOUT, deadline)) == 0)
+				errno = ETIMEDOUT;
+			if (r <= 0)
+				return -1;
+		}
+		full = false;
+		n = sock ? send(fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT) :
+		    write(fd, p, len);
+		if (n < 0 && errno == ENOTSOCK) {
+			sock = false;	/* a pipe, in tests: poll, then write */
+			continue;
+		}
 		if (n < 0) {
-			if (errno == EINTR || errno == EAGAIN)
+			if (errno == EINTR)
 				continue;
-			return -1;
+			if (errno != EAGAIN)
+				return -1;
+			full = true;
+			continue;
 		}
 		p += n;
 		len -= (size_t)n;

@@ -136,6 +136,13 @@ arm(struct rsp_conn *c, int timeout_ms)
 	c->unsolicited = 0;
 }
 
+int
+rsp_send_acks(struct rsp_conn *c, struct pt_err *err)
+{
+	arm(c, c->timeout_ms);
+	return flush_acks(c, err);
+}
+
 /* Give up on a stub that keeps sending what nobody asked for. */
 static int
 unsolicited(struct rsp_conn *c, struct pt_err *err)
@@ -206,37 +213,50 @@ put(struct rsp_conn *c, const void *buf, size_t len)
 	return c->io.write(c->io.ctx, buf, len, deadline_left(c->deadline));
 }
 
+static int batch_room(struct rsp_conn *c, size_t need, struct pt_err *err);
+
 /*
- * Send the acks owed for packets received.  A stub that hung up after
- * its last packet (QEMU does after W/X) leaves those packets standing,
- * but nothing more can be said.
+ * Send the acks owed for packets received, in one write.  A stub that
+ * hung up after its last packet (QEMU does after W/X) leaves those
+ * packets standing, but nothing more can be said.
  */
 static int
 flush_acks(struct rsp_conn *c, struct pt_err *err)
 {
-	char plus[64];
+	size_t n = c->acks;
 
-	while (c->acks > 0 && !c->dead) {
-		size_t n = c->acks < sizeof plus ? c->acks : sizeof plus;
-
-		memset(plus, '+', n);
-		if (put(c, plus, n) != 0) {
-			if (errno != EPIPE && errno != ECONNRESET)
-				return fail_dead(c, err, "cannot send to "
-				    "target: %s", strerror(errno));
-			rsp_note(c, "target hung up after its last packet");
-			c->dead = c->closed = true;
-		}
-		c->acks -= n;
+	if (n == 0 || c->dead) {
+		c->acks = 0;
+		return 0;
 	}
+	if (batch_room(c, n, err) < 0)
+		return -1;
+	memset(c->batch, '+', n);
 	c->acks = 0;
+	if (put(c, c->batch, n) == 0)
+		return 0;
+	if (errno != EPIPE && errno != ECONNRESET)
+		return fail_dead(c, err, "cannot send to target: %s",
+		    strerror(errno));
+	rsp_note(c, "target hung up after its last packet");
+	c->dead = c->closed = true;
 	return 0;
 }
 
+/* Send buf, after the acks owed, in one write. */
 static int
 putbytes(struct rsp_conn *c, const void *buf, size_t len,
     struct pt_err *err)
 {
+	if (c->acks > 0 && !c->dead && buf != c->batch) {
+		if (batch_room(c, c->acks + len, err) < 0)
+			return -1;
+		memset(c->batch, '+', c->acks);
+		memcpy(c->batch + c->acks, buf, len);
+		buf = c->batch;
+		len += c->acks;
+		c->acks = 0;
+	}
 	if (flush_acks(c, err) < 0)
 		return -1;
 	if (c->dead)
@@ -439,14 +459,9 @@ recv_frame(struct rsp_conn *c, bool started, struct pt_err *err)
 		if (putbytes(c, "-", 1, err) < 0)
 			return -1;
 	}
-	if (c->ack) {
-		/* Packets that came together are acked together; in a
-		 * pipeline, with the next requests. */
+	/* Acked with the next bytes we send, or before we next wait. */
+	if (c->ack)
 		c->acks++;
-		if (c->in_pos == c->in_len && !c->pipelining &&
-		    flush_acks(c, err) < 0)
-			return -1;
-	}
 	if (f == FRAME_TOOLONG)
 		return pt_err_set(err, PT_EXIT_TARGET, "packet too long "
 		    "(more than %zu bytes)", c->rx_max);
@@ -885,8 +900,6 @@ rsp_pipeline(struct rsp_conn *c, const struct rsp_req *req, size_t n,
     size_t window, int timeout_ms, rsp_reply_fn fn, void *ctx,
     struct pt_err *err)
 {
-	int rc;
-
 	if (c->dead)
 		return pt_err_set(err, PT_EXIT_TARGET,
 		    "connection to target lost after an earlier error");
@@ -894,16 +907,8 @@ rsp_pipeline(struct rsp_conn *c, const struct rsp_req *req, size_t n,
 		window = RSP_MAX_WINDOW;
 	if (timeout_ms < 0)
 		timeout_ms = c->timeout_ms;
-	c->pipelining = true;
-	rc = pipeline(c, req, n, window, timeout_ms, fn, ctx, err);
-	c->pipelining = false;
-	if (rc < 0) {
-		struct pt_err ignored;
-
-		flush_acks(c, &ignored);	/* the stub is owed them */
-		return -1;
-	}
-	return flush_acks(c, err);
+	/* The acks owed at the end go with what is sent next. */
+	return pipeline(c, req, n, window, timeout_ms, fn, ctx, err);
 }
 
 int

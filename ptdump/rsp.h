@@ -4,7 +4,9 @@
  * A packet on the wire is `$payload#cs`: cs is the sum of the payload
  * bytes mod 256 as two hex digits.  The receiver answers `+` (good) or
  * `-` (bad checksum: send it again).  Inside the payload `}` escapes the
- * next byte (XOR 0x20) and `X*N` repeats X N-29 more times.
+ * next byte (XOR 0x20) and `X*N` repeats X N-29 more times.  Our acks
+ * go out with the next bytes we send, or before we wait for the stub:
+ * one write, not one a packet.
  *
  * This layer knows nothing about sockets: bytes move through the two
  * callbacks of struct rsp_io, so tests drive it from a buffer or a pipe.
@@ -79,8 +81,8 @@ struct rsp_conn {
 	int tries;		/* send attempts and checksum retries */
 	bool ack;		/* false once QStartNoAckMode is in force */
 	unsigned acks;		/* `+` owed for packets received, sent
-				 * before we send or wait again */
-	bool pipelining;	/* in rsp_pipeline: acks go with requests */
+				 * with what we send next, or before we
+				 * wait again */
 	bool dead;		/* framing lost or stream closed: no more I/O */
 	bool closed;		/* ... because the peer closed the stream */
 	bool timed_out;		/* the last pipeline ended at its deadline */
@@ -124,6 +126,9 @@ void rsp_free(struct rsp_conn *c);
 /* Change the largest accepted payload (e.g. after qSupported). */
 int rsp_set_rx_max(struct rsp_conn *c, size_t rx_max, struct pt_err *err);
 
+/* Send the acks still owed (before closing); 0 or -1 with err set. */
+int rsp_send_acks(struct rsp_conn *c, struct pt_err *err);
+
 /*
  * Send one packet and, in ack mode, wait for its `+`: a `-` resends it,
  * up to c->tries times.  Packets that arrive while waiting are acked and
@@ -142,8 +147,9 @@ int rsp_send_str(struct rsp_conn *c, const char *payload,
 /*
  * Receive one packet: skip noise before `$`, check the checksum (asking
  * for it again with `-`, up to c->tries times), decode escapes and run
- * lengths, and ack it.  On success *payload points to c->rx (valid until
- * the next send or receive), NUL-terminated, and *len is its length.
+ * lengths, and owe it an ack.  On success *payload points to c->rx
+ * (valid until the next send or receive), NUL-terminated, and *len is
+ * its length.
  */
 int rsp_recv(struct rsp_conn *c, const char **payload, size_t *len,
     struct pt_err *err);

@@ -87,7 +87,8 @@
  * per packet dropped because its first byte stopped the guest ("dropped
  * payload"), "run" when the guest starts without a vCont (-R, monitor
  * `cont`), "hangup" for a scripted one, and at exit "final phymem=N
- * detached=N killed=N naks=N running=N points=N".
+ * detached=N killed=N naks=N running=N points=N unacked=N" (unacked:
+ * the last packet sent was never acked).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -288,8 +289,9 @@ finish(int status)
 {
 	if (st.log != NULL) {
 		fprintf(st.log, "final phymem=%d detached=%d killed=%d naks=%d "
-		    "running=%d points=%d\n", st.phymem, st.detached,
-		    st.killed, st.naks_got, st.running, st.npoints);
+		    "running=%d points=%d unacked=%d\n", st.phymem,
+		    st.detached, st.killed, st.naks_got, st.running,
+		    st.npoints, st.await_ack);
 		fclose(st.log);
 	}
 	exit(status);

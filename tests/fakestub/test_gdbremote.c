@@ -447,7 +447,9 @@ test_stopped_guest_stays_stopped(void **state)
 	stub_finish(s);
 	assert_false(log_has(s, "< D"));
 	assert_true(log_has(s, "final phymem=0 detached=0 killed=0"));
-	}
+	/* Its last reply was acked before the close. */
+	assert_true(log_has(s, "unacked=0"));
+}
 
 /* A mode left at 1 by someone else is put back to 1. */
 static void

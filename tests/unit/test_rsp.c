@@ -36,6 +36,7 @@ struct mem_io {
 	char *out;
 	size_t out_len, out_cap;
 	int reads_at_end;
+	int writes;
 };
 
 static ssize_t
@@ -75,6 +76,7 @@ mem_write(void *ctx, const void *buf, size_t len, int timeout_ms)
 	}
 	memcpy(m->out + m->out_len, buf, len);
 	m->out_len += len;
+	m->writes++;
 	m->out[m->out_len] = '\0';
 	return 0;
 }
@@ -127,11 +129,39 @@ test_recv_good_packet_is_acked(void **state)
 	size_t n;
 
 	(void)state;
-	SETUP(&f, "$OK#9a");
+	SETUP(&f, "$OK#9a+");
 	assert_int_equal(rsp_recv(&f.c, &p, &n, &f.e), 0);
 	assert_int_equal(n, 2);
 	assert_string_equal(p, "OK");
+	/* The ack is owed, and goes with the next request, in one write. */
+	assert_null(f.m.out);
+	assert_int_equal(rsp_send_str(&f.c, "g", &f.e), 0);
+	assert_string_equal(f.m.out, "+$g#67");
+	assert_int_equal(f.m.writes, 1);
+	teardown(&f);
+}
+
+/* Acks owed go out before we wait for the stub again. */
+static void
+test_acks_go_before_a_wait(void **state)
+{
+	struct fixture f;
+	char script[64] = "";
+	const char *p;
+	size_t n;
+
+	(void)state;
+	add_frame(script, sizeof script, "O41");
+	add_frame(script, sizeof script, "OK");
+	SETUP(&f, script);
+	f.m.chunk = 8;		/* the first packet: the second comes later */
+	assert_int_equal(rsp_recv(&f.c, &p, &n, &f.e), 0);
+	assert_null(f.m.out);
+	assert_int_equal(rsp_recv(&f.c, &p, &n, &f.e), 0);
+	assert_string_equal(p, "OK");
 	assert_string_equal(f.m.out, "+");
+	assert_int_equal(rsp_send_acks(&f.c, &f.e), 0);
+	assert_string_equal(f.m.out, "++");
 	teardown(&f);
 }
 
@@ -147,6 +177,7 @@ test_recv_bad_checksum_naks_then_accepts(void **state)
 	f.m.chunk = 1;
 	assert_int_equal(rsp_recv(&f.c, &p, &n, &f.e), 0);
 	assert_string_equal(p, "OK");
+	assert_int_equal(rsp_send_acks(&f.c, &f.e), 0);
 	assert_string_equal(f.m.out, "-+");
 	assert_int_equal(f.c.n_nak_sent, 1);
 	teardown(&f);
@@ -251,6 +282,7 @@ test_run_length_malformed(void **state)
 	/* Each was acked and the stream is still in step. */
 	assert_int_equal(rsp_recv(&f.c, &p, &n, &f.e), 0);
 	assert_string_equal(p, "OK");
+	assert_int_equal(rsp_send_acks(&f.c, &f.e), 0);
 	assert_string_equal(f.m.out, "++++");
 	teardown(&f);
 }
@@ -479,6 +511,7 @@ test_one_megabyte_packet_is_too_long(void **state)
 	/* Drained and acked: the next packet is read normally. */
 	assert_int_equal(rsp_recv(&f.c, &p, &n, &f.e), 0);
 	assert_string_equal(p, "OK");
+	assert_int_equal(rsp_send_acks(&f.c, &f.e), 0);
 	assert_string_equal(f.m.out, "++");
 	teardown(&f);
 	free(script);
@@ -536,6 +569,7 @@ test_early_packets_kept_in_order(void **state)
 	assert_int_equal(rsp_recv(&f.c, &p, &n, &f.e), 0);
 	assert_string_equal(p, "PacketSize=1000");
 	/* Our frame, then an ack for each of the two packets. */
+	assert_int_equal(rsp_send_acks(&f.c, &f.e), 0);
 	assert_string_equal(f.m.out + strlen(f.m.out) - 2, "++");
 	teardown(&f);
 }
@@ -722,6 +756,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_recv_good_packet_is_acked),
+		cmocka_unit_test(test_acks_go_before_a_wait),
 		cmocka_unit_test(test_recv_bad_checksum_naks_then_accepts),
 		cmocka_unit_test(test_recv_bad_checksum_retries_exhausted),
 		cmocka_unit_test(test_send_escapes),
