@@ -459,9 +459,18 @@ recv_frame(struct rsp_conn *c, bool started, struct pt_err *err)
 		if (putbytes(c, "-", 1, err) < 0)
 			return -1;
 	}
-	/* Acked with the next bytes we send, or before we next wait. */
-	if (c->ack)
+	/*
+	 * A packet alone is acked as soon as no byte follows it: a stub
+	 * may wait for that before it sends more (console output before
+	 * a stop).  In a pipeline, acks go with the next requests, or
+	 * before we next wait.
+	 */
+	if (c->ack) {
 		c->acks++;
+		if (c->in_pos == c->in_len && !c->pipelining &&
+		    flush_acks(c, err) < 0)
+			return -1;
+	}
 	if (f == FRAME_TOOLONG)
 		return pt_err_set(err, PT_EXIT_TARGET, "packet too long "
 		    "(more than %zu bytes)", c->rx_max);
@@ -900,6 +909,8 @@ rsp_pipeline(struct rsp_conn *c, const struct rsp_req *req, size_t n,
     size_t window, int timeout_ms, rsp_reply_fn fn, void *ctx,
     struct pt_err *err)
 {
+	int rc;
+
 	if (c->dead)
 		return pt_err_set(err, PT_EXIT_TARGET,
 		    "connection to target lost after an earlier error");
@@ -907,8 +918,12 @@ rsp_pipeline(struct rsp_conn *c, const struct rsp_req *req, size_t n,
 		window = RSP_MAX_WINDOW;
 	if (timeout_ms < 0)
 		timeout_ms = c->timeout_ms;
-	/* The acks owed at the end go with what is sent next. */
-	return pipeline(c, req, n, window, timeout_ms, fn, ctx, err);
+	/* The acks owed at the end go with what is sent next, or before
+	 * we next wait. */
+	c->pipelining = true;
+	rc = pipeline(c, req, n, window, timeout_ms, fn, ctx, err);
+	c->pipelining = false;
+	return rc;
 }
 
 int

@@ -4,9 +4,10 @@
  * A packet on the wire is `$payload#cs`: cs is the sum of the payload
  * bytes mod 256 as two hex digits.  The receiver answers `+` (good) or
  * `-` (bad checksum: send it again).  Inside the payload `}` escapes the
- * next byte (XOR 0x20) and `X*N` repeats X N-29 more times.  Our acks
- * go out with the next bytes we send, or before we wait for the stub:
- * one write, not one a packet.
+ * next byte (XOR 0x20) and `X*N` repeats X N-29 more times.  Our ack
+ * of a packet received alone goes out at once; those of a pipeline's
+ * replies go with the next bytes we send, or before we wait for the
+ * stub: one write, not one a packet.
  *
  * This layer knows nothing about sockets: bytes move through the two
  * callbacks of struct rsp_io, so tests drive it from a buffer or a pipe.
@@ -83,6 +84,7 @@ struct rsp_conn {
 	unsigned acks;		/* `+` owed for packets received, sent
 				 * with what we send next, or before we
 				 * wait again */
+	bool pipelining;	/* in rsp_pipeline: acks wait for that */
 	bool dead;		/* framing lost or stream closed: no more I/O */
 	bool closed;		/* ... because the peer closed the stream */
 	bool timed_out;		/* the last pipeline ended at its deadline */
@@ -147,7 +149,7 @@ int rsp_send_str(struct rsp_conn *c, const char *payload,
 /*
  * Receive one packet: skip noise before `$`, check the checksum (asking
  * for it again with `-`, up to c->tries times), decode escapes and run
- * lengths, and owe it an ack.  On success *payload points to c->rx
+ * lengths, and ack it.  On success *payload points to c->rx
  * (valid until the next send or receive), NUL-terminated, and *len is
  * its length.
  */

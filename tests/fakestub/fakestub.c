@@ -29,7 +29,10 @@
  *   - Each resume takes the next -t script entry: after MS milliseconds
  *     the stub sends REPLY (`T05thread:p01.02;watch:1000;`, `S05`...);
  *     `W..`/`X..` are sent and the stub exits (QEMU ends), `close` hangs
- *     up without a word, `run` keeps running.  No entry left: a continue
+ *     up without a word, `run` keeps running; `O..|T..` sends the
+ *     console output O.. and, only once it is acked (a stub that waits
+ *     for acks, as QEMU's user-mode one does), the stop T...  No entry
+ *     left: a continue
  *     runs until interrupted, a step stops at once.  A stop names its
  *     vCPU, which becomes the current one (as QEMU's gdb_set_stop_cpu).
  *   - -R PREFIX: after answering the first packet that starts with
@@ -544,10 +547,23 @@ stop_reply(int sig)
 static void
 scripted_stop(void)
 {
+	char *bar;
+
 	st.stop_at = -1;
 	if (strcmp(st.stop_text, "close") == 0) {
 		logline("hangup");
 		finish(0);
+	}
+	if ((bar = strchr(st.stop_text, '|')) != NULL) {
+		/* Console output, and the stop only once it is acked. */
+		*bar = '\0';
+		reply(st.stop_text);
+		if (get_until(deadline_now() + 2000) != '+') {
+			logline("no ack for console output");
+			finish(0);
+		}
+		st.await_ack = false;
+		memmove(st.stop_text, bar + 1, strlen(bar + 1) + 1);
 	}
 	send_stop(st.stop_text);
 	if (st.stop_text[0] == 'W' || st.stop_text[0] == 'X')

@@ -877,6 +877,28 @@ cancel_after(void *ctx)
 	return ++c->calls >= c->after;
 }
 
+/*
+ * Console output while the guest runs is acked at once: a stub that
+ * waits for that ack sends the stop only then.
+ */
+static void
+test_console_output_acked_while_running(void **state)
+{
+	struct stub *s = *state;
+	struct target t;
+	struct target_stop st;
+	struct pt_err e;
+
+	stub_start(s, false, "-t", "50:O6869|T05thread:p01.01;", (char *)NULL);
+	open_ok(s, &t);
+	resume_ok(&t, false);
+	wait_stop(&t, 1000, &st);
+	assert_int_equal(gdbremote_close(&t, &e), 0);
+	stub_finish(s);
+	assert_false(log_has(s, "no ack for console output"));
+	assert_true(log_has(s, "> T05thread:p01.01;"));
+}
+
 /* Two vCPUs; breakpoint stops scripted 50 ms after each continue. */
 static void
 test_resume_and_wait(void **state)
@@ -2047,6 +2069,7 @@ main(int argc, char **argv)
 		T(test_packet_size_overstated),
 		T(test_nak_once_retransmits),
 		T(test_nak_always_gives_up),
+		T(test_console_output_acked_while_running),
 		T(test_resume_and_wait),
 		T(test_wait_cancel_interrupts_once),
 		T(test_wait_interrupt_unanswered),

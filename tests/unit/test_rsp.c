@@ -129,40 +129,56 @@ test_recv_good_packet_is_acked(void **state)
 	size_t n;
 
 	(void)state;
-	SETUP(&f, "$OK#9a+");
+	SETUP(&f, "$OK#9a");
 	assert_int_equal(rsp_recv(&f.c, &p, &n, &f.e), 0);
 	assert_int_equal(n, 2);
 	assert_string_equal(p, "OK");
-	/* The ack is owed, and goes with the next request, in one write. */
-	assert_null(f.m.out);
-	assert_int_equal(rsp_send_str(&f.c, "g", &f.e), 0);
-	assert_string_equal(f.m.out, "+$g#67");
-	assert_int_equal(f.m.writes, 1);
+	assert_string_equal(f.m.out, "+");
 	teardown(&f);
 }
 
-/* Acks owed go out before we wait for the stub again. */
-static void
-test_acks_go_before_a_wait(void **state)
+/* A pipeline's replies, counted. */
+static int
+count_reply(void *ctx, size_t i, const char *r, size_t n, struct pt_err *err)
 {
+	(void)i;
+	(void)r;
+	(void)n;
+	(void)err;
+	++*(int *)ctx;
+	return RSP_REPLY_DONE;
+}
+
+/*
+ * A pipeline's acks go with the next request, in one write; or, when a
+ * reply is still to come, before we wait for it.
+ */
+static void
+test_pipeline_acks_ride_with_next_request(void **state)
+{
+	const struct rsp_req req[2] = { { "g", 1 }, { "?", 1 } };
 	struct fixture f;
-	char script[64] = "";
-	const char *p;
-	size_t n;
+	char script[64] = "++";
+	int replies;
 
 	(void)state;
-	add_frame(script, sizeof script, "O41");
-	add_frame(script, sizeof script, "OK");
-	SETUP(&f, script);
-	f.m.chunk = 8;		/* the first packet: the second comes later */
-	assert_int_equal(rsp_recv(&f.c, &p, &n, &f.e), 0);
-	assert_null(f.m.out);
-	assert_int_equal(rsp_recv(&f.c, &p, &n, &f.e), 0);
-	assert_string_equal(p, "OK");
-	assert_string_equal(f.m.out, "+");
-	assert_int_equal(rsp_send_acks(&f.c, &f.e), 0);
-	assert_string_equal(f.m.out, "++");
-	teardown(&f);
+	add_frame(script, sizeof script, "00");
+	add_frame(script, sizeof script, "S05");
+	strcat(script, "+");
+	for (int apart = 0; apart < 2; apart++) {
+		SETUP(&f, script);
+		f.m.chunk = apart ? 8 : 0;	/* "++$00#60", then the rest */
+		replies = 0;
+		assert_int_equal(rsp_pipeline(&f.c, req, 2, 0, -1, count_reply,
+		    &replies, &f.e), 0);
+		assert_int_equal(replies, 2);
+		assert_string_equal(f.m.out, apart ? "$g#67$?#3f+" :
+		    "$g#67$?#3f");
+		assert_int_equal(rsp_send_str(&f.c, "D", &f.e), 0);
+		assert_string_equal(f.m.out, "$g#67$?#3f++$D#44");
+		assert_int_equal(f.m.writes, apart ? 3 : 2);
+		teardown(&f);
+	}
 }
 
 static void
@@ -756,7 +772,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_recv_good_packet_is_acked),
-		cmocka_unit_test(test_acks_go_before_a_wait),
+		cmocka_unit_test(test_pipeline_acks_ride_with_next_request),
 		cmocka_unit_test(test_recv_bad_checksum_naks_then_accepts),
 		cmocka_unit_test(test_recv_bad_checksum_retries_exhausted),
 		cmocka_unit_test(test_send_escapes),
