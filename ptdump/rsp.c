@@ -918,12 +918,20 @@ rsp_pipeline(struct rsp_conn *c, const struct rsp_req *req, size_t n,
 		window = RSP_MAX_WINDOW;
 	if (timeout_ms < 0)
 		timeout_ms = c->timeout_ms;
-	/* The acks owed at the end go with what is sent next, or before
-	 * we next wait. */
 	c->pipelining = true;
 	rc = pipeline(c, req, n, window, timeout_ms, fn, ctx, err);
 	c->pipelining = false;
-	return rc;
+	if (rc < 0) {
+		struct pt_err ignored;
+
+		/* Now: a stub that waits for them sends the rest of what
+		 * it owes, which a drain can then take. */
+		flush_acks(c, &ignored);
+		return -1;
+	}
+	/* Those owed at the end go with what is sent next, or before we
+	 * next wait. */
+	return 0;
 }
 
 int

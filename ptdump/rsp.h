@@ -84,7 +84,7 @@ struct rsp_conn {
 	unsigned acks;		/* `+` owed for packets received, sent
 				 * with what we send next, or before we
 				 * wait again */
-	bool pipelining;	/* in rsp_pipeline: acks wait for that */
+	bool pipelining;	/* in rsp_pipeline: acks go with requests */
 	bool dead;		/* framing lost or stream closed: no more I/O */
 	bool closed;		/* ... because the peer closed the stream */
 	bool timed_out;		/* the last pipeline ended at its deadline */

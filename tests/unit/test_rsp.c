@@ -181,6 +181,39 @@ test_pipeline_acks_ride_with_next_request(void **state)
 	}
 }
 
+/* A reply function that gives up at once. */
+static int
+refuse_reply(void *ctx, size_t i, const char *r, size_t n, struct pt_err *err)
+{
+	(void)ctx;
+	(void)i;
+	(void)r;
+	(void)n;
+	return pt_err_set(err, PT_EXIT_TARGET, "refused");
+}
+
+/*
+ * A pipeline that fails sends the acks it owes at once: a stub that
+ * waits for them then sends the rest, for the drain that follows to
+ * take, and is not left holding a stale reply.
+ */
+static void
+test_failed_pipeline_acks_at_once(void **state)
+{
+	const struct rsp_req req[2] = { { "g", 1 }, { "?", 1 } };
+	struct fixture f;
+	char script[64] = "++";
+
+	(void)state;
+	add_frame(script, sizeof script, "00");
+	SETUP(&f, script);
+	assert_int_equal(rsp_pipeline(&f.c, req, 2, 0, -1, refuse_reply, NULL,
+	    &f.e), -1);
+	assert_string_equal(f.e.msg, "refused");
+	assert_string_equal(f.m.out, "$g#67$?#3f+");
+	teardown(&f);
+}
+
 static void
 test_recv_bad_checksum_naks_then_accepts(void **state)
 {
@@ -773,6 +806,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_recv_good_packet_is_acked),
 		cmocka_unit_test(test_pipeline_acks_ride_with_next_request),
+		cmocka_unit_test(test_failed_pipeline_acks_at_once),
 		cmocka_unit_test(test_recv_bad_checksum_naks_then_accepts),
 		cmocka_unit_test(test_recv_bad_checksum_retries_exhausted),
 		cmocka_unit_test(test_send_escapes),
