@@ -439,7 +439,6 @@ attach(struct gr *g, uint64_t pa, void *buf, size_t len, struct pt_err *err)
 	struct check c;
 	size_t n = 0, ihva, icpus = 0, ixp, nout;
 	uint64_t hva = 0;
-	pid_t pid = 0;
 	int rc = -1;
 
 	if (g->opt.guest_ram == NULL && peerpid_start(g->fd, &peer, err) < 0)
@@ -461,7 +460,7 @@ attach(struct gr *g, uint64_t pa, void *buf, size_t len, struct pt_err *err)
 	if (!g->map_known && keep_map(g, out[0], err) < 0)
 		goto done;
 	if (g->opt.guest_ram == NULL && peerpid_finish(&peer,
-	    icpus != 0 ? first_thread(out[icpus]) : 0, &pid, err) < 0)
+	    icpus != 0 ? first_thread(out[icpus]) : 0, err) < 0)
 		goto done;
 	m = &g->map;
 	if (m->guest < 0) {
@@ -479,7 +478,7 @@ attach(struct gr *g, uint64_t pa, void *buf, size_t len, struct pt_err *err)
 	else if (at != NULL && parse_hva(out[ihva], &hva, err) < 0)
 		goto done;
 	else
-		rc = attach_process(g, m, pid, at,
+		rc = attach_process(g, m, peer.pid, at,
 		    hva - (at != NULL ? at->block_off + (pa - at->start) : 0),
 		    err);
 	if (rc < 0)

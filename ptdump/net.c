@@ -345,33 +345,31 @@ ssize_t
 net_read(int fd, void *buf, size_t len, int timeout_ms)
 {
 	long long deadline = deadline_in(timeout_ms);
-	long long spin_end = timeout_ms != 0 ? now_ns() + NET_SPIN_NS : 0;
-	bool sock = true;
+	long long spin_end = now_ns() + (timeout_ms != 0 ? NET_SPIN_NS : 0);
+	bool sock = true, empty = false;
 	ssize_t n;
 	int r;
 
 	for (;;) {
-		n = sock ? recv(fd, buf, len, MSG_DONTWAIT) : read(fd, buf, len);
-		if (n < 0 && errno == ENOTSOCK) {
-			sock = false;	/* a pipe, in tests: poll, then read */
-			spin_end = 0;
-			errno = EAGAIN;
-		}
-		if (n > 0)
-			return n;
-		if (n == 0)
-			return -1;
-		if (errno == ECONNRESET)
-			return -1;
-		if (errno != EINTR && errno != EAGAIN)
-			return -2;
-		if (errno == EAGAIN && (spin_end == 0 || now_ns() > spin_end)) {
-			spin_end = 0;
+		/* A socket waits in poll once it has been empty for the
+		 * spin; a pipe (in tests) before every read. */
+		if (!sock || empty) {
 			if ((r = wait_fd(fd, POLLIN, deadline)) == 0)
 				return 0;
 			if (r < 0)
 				return -2;
 		}
+		n = sock ? recv(fd, buf, len, MSG_DONTWAIT) : read(fd, buf, len);
+		if (n > 0)
+			return n;
+		if (n == 0 || errno == ECONNRESET)
+			return -1;
+		if (errno == ENOTSOCK)
+			sock = false;
+		else if (errno == EAGAIN)
+			empty = now_ns() >= spin_end;
+		else if (errno != EINTR)
+			return -2;
 	}
 }
 

@@ -282,8 +282,7 @@ peerpid_start(int fd, struct peerpid *p, struct pt_err *err)
 }
 
 int
-peerpid_finish(struct peerpid *p, pid_t hint, pid_t *pid,
-    struct pt_err *err)
+peerpid_finish(struct peerpid *p, pid_t hint, struct pt_err *err)
 {
 	char name[24];
 
@@ -294,6 +293,5 @@ peerpid_finish(struct peerpid *p, pid_t hint, pid_t *pid,
 	}
 	if (p->pid == 0 && scan_processes(p->sock, &p->pid, err) < 0)
 		return -1;
-	*pid = p->pid;
 	return 0;
 }

@@ -17,9 +17,10 @@
  * The peer, found in two steps so that it can be asked who it is in
  * between.  peerpid_start: is the peer a process on this host (else -1
  * with err set)?  For a unix socket it also knows which.
- * peerpid_finish: its pid, trying first the thread `hint` (the peer's
- * own word, such as QEMU's `info cpus`; 0: none), which counts only if
- * its process holds the socket, then every process we may inspect.
+ * peerpid_finish: its pid, into p->pid, trying first the thread `hint`
+ * (the peer's own word, such as QEMU's `info cpus`; 0: none), which
+ * counts only if its process holds the socket, then every process we
+ * may inspect.
  * Both return 0, or -1 with err set.
  */
 struct peerpid {
@@ -28,7 +29,6 @@ struct peerpid {
 };
 
 int peerpid_start(int fd, struct peerpid *p, struct pt_err *err);
-int peerpid_finish(struct peerpid *p, pid_t hint, pid_t *pid,
-    struct pt_err *err);
+int peerpid_finish(struct peerpid *p, pid_t hint, struct pt_err *err);
 
 #endif

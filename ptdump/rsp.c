@@ -216,6 +216,21 @@ put(struct rsp_conn *c, const void *buf, size_t len)
 static int batch_room(struct rsp_conn *c, size_t need, struct pt_err *err);
 
 /*
+ * Start c->batch with the acks owed, and room for `more` bytes after
+ * them: *len is where those go.  0, or -1 with err set.
+ */
+static int
+batch_acks(struct rsp_conn *c, size_t more, size_t *len, struct pt_err *err)
+{
+	if (batch_room(c, c->acks + more, err) < 0)
+		return -1;
+	memset(c->batch, '+', c->acks);
+	*len = c->acks;
+	c->acks = 0;
+	return 0;
+}
+
+/*
  * Send the acks owed for packets received, in one write.  A stub that
  * hung up after its last packet (QEMU does after W/X) leaves those
  * packets standing, but nothing more can be said.
@@ -223,16 +238,14 @@ static int batch_room(struct rsp_conn *c, size_t need, struct pt_err *err);
 static int
 flush_acks(struct rsp_conn *c, struct pt_err *err)
 {
-	size_t n = c->acks;
+	size_t n;
 
-	if (n == 0 || c->dead) {
+	if (c->acks == 0 || c->dead) {
 		c->acks = 0;
 		return 0;
 	}
-	if (batch_room(c, n, err) < 0)
+	if (batch_acks(c, 0, &n, err) < 0)
 		return -1;
-	memset(c->batch, '+', n);
-	c->acks = 0;
 	if (put(c, c->batch, n) == 0)
 		return 0;
 	if (errno != EPIPE && errno != ECONNRESET)
@@ -243,25 +256,26 @@ flush_acks(struct rsp_conn *c, struct pt_err *err)
 	return 0;
 }
 
-/* Send buf, after the acks owed, in one write. */
+/*
+ * Send buf, after the acks owed, in one write.  (A buf built in c->batch
+ * by transmit_many has its acks in front already.)
+ */
 static int
 putbytes(struct rsp_conn *c, const void *buf, size_t len,
     struct pt_err *err)
 {
-	if (c->acks > 0 && !c->dead && buf != c->batch) {
-		if (batch_room(c, c->acks + len, err) < 0)
-			return -1;
-		memset(c->batch, '+', c->acks);
-		memcpy(c->batch + c->acks, buf, len);
-		buf = c->batch;
-		len += c->acks;
-		c->acks = 0;
-	}
-	if (flush_acks(c, err) < 0)
-		return -1;
+	size_t n;
+
 	if (c->dead)
 		return pt_err_set(err, PT_EXIT_TARGET, "cannot send to "
 		    "target: connection closed by target");
+	if (c->acks > 0 && buf != c->batch) {
+		if (batch_acks(c, len, &n, err) < 0)
+			return -1;
+		memcpy(c->batch + n, buf, len);
+		buf = c->batch;
+		len += n;
+	}
 	c->sent_since_wait = true;
 	if (put(c, buf, len) == 0)
 		return 0;
@@ -749,13 +763,11 @@ static int
 transmit_many(struct rsp_conn *c, const struct rsp_req *r, size_t n,
     struct pt_err *err)
 {
-	size_t len = c->acks;
+	size_t len;
 	int f;
 
-	if (batch_room(c, len + 1, err) < 0)
+	if (batch_acks(c, 1, &len, err) < 0)
 		return -1;
-	memset(c->batch, '+', len);
-	c->acks = 0;
 	for (size_t i = 0; i < n; i++) {
 		if ((f = encode(c, r[i].payload, r[i].len, err)) < 0 ||
 		    batch_room(c, len + (size_t)f, err) < 0)
